@@ -1,0 +1,49 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "SilverLedger",
+    products: [
+        .library(name: "SilverLedgerStorage", targets: ["SilverLedgerStorage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // The system liblz4 (apt: liblz4-dev). Not API: only SilverLedgerStorage imports it.
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]
+        ),
+        // CRC32C (Castagnoli): SSE4.2 where the CPU has it, a portable table fallback elsewhere.
+        .target(name: "CCRC32C"),
+        // Bytes, batches, segments, checksums, indexes, recovery. Knows nothing of events.
+        .target(
+            name: "SilverLedgerStorage",
+            dependencies: [
+                "CLZ4",
+                "CCRC32C",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "storage-demo",
+            dependencies: ["SilverLedgerStorage"],
+            path: "Examples/storage-demo"
+        ),
+        // A child process for the crash tests: appends with fsync until it is killed.
+        .executableTarget(
+            name: "silverledger-crash-child",
+            dependencies: ["SilverLedgerStorage"],
+            path: "Tests/CrashChild"
+        ),
+        .testTarget(
+            name: "SilverLedgerStorageTests",
+            dependencies: ["SilverLedgerStorage"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

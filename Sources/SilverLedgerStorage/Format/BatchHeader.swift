@@ -1,0 +1,92 @@
+/// The 88-byte header in front of every batch's payload (docs/FORMAT.md, "Batch").
+struct BatchHeader: Equatable {
+    var flags: UInt16
+    var firstPosition: UInt64
+    var recordCount: UInt32
+    var keyID: UInt32
+    var minTimestamp: Int64
+    var maxTimestamp: Int64
+    var uncompressedLength: UInt32
+    var storedLength: UInt32
+    var chainHash: ChainHash
+    var batchCRC: UInt32
+    var headerCRC: UInt32
+
+    /// One past the last position of the batch.
+    var nextPosition: UInt64 { firstPosition + UInt64(recordCount) }
+    /// Header and payload.
+    var totalLength: Int { Format.batchHeaderLength + Int(storedLength) }
+
+    /// Writes the first 48 bytes (the part the chain hash covers) into `b`.
+    func writePrefix(_ b: UnsafeMutableRawBufferPointer) {
+        b.storeLE(Format.batchMagic, at: 0)
+        b.storeLE(Format.version, at: 4)
+        b.storeLE(flags, at: 6)
+        b.storeLE(firstPosition, at: 8)
+        b.storeLE(recordCount, at: 16)
+        b.storeLE(keyID, at: 20)
+        b.storeLE(minTimestamp, at: 24)
+        b.storeLE(maxTimestamp, at: 32)
+        b.storeLE(uncompressedLength, at: 40)
+        b.storeLE(storedLength, at: 44)
+    }
+
+    /// Why a header is not usable, before its payload is looked at.
+    enum HeaderProblem: Error, Equatable {
+        case truncated(Int)
+        case badMagic(UInt32)
+        case badHeaderCRC(stored: UInt32, computed: UInt32)
+        case unsupportedVersion(UInt16)
+        case unknownFlags(UInt16)
+        case badLengths(String)
+
+        var message: String {
+            switch self {
+            case .truncated(let n): "batch header is truncated (\(n) of \(Format.batchHeaderLength) bytes)"
+            case .badMagic(let m): "no batch magic (found 0x\(String(m, radix: 16)))"
+            case .badHeaderCRC(let s, let c): "batch header checksum mismatch (stored 0x\(String(s, radix: 16)), computed 0x\(String(c, radix: 16)))"
+            case .unsupportedVersion(let v): "batch format version \(v), this build reads \(Format.version)"
+            case .unknownFlags(let f): "batch has unknown flags 0x\(String(f, radix: 16))"
+            case .badLengths(let s): s
+            }
+        }
+    }
+
+    /// Decodes and checks a header: magic, header CRC, version, flags, lengths.
+    static func decode(_ b: UnsafeRawBufferPointer) -> Result<BatchHeader, HeaderProblem> {
+        guard b.count >= Format.batchHeaderLength else { return .failure(.truncated(b.count)) }
+        let magic: UInt32 = b.loadLE(at: 0)
+        guard magic == Format.batchMagic else { return .failure(.badMagic(magic)) }
+        let storedHeaderCRC: UInt32 = b.loadLE(at: 84)
+        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<84]))
+        guard storedHeaderCRC == computed else { return .failure(.badHeaderCRC(stored: storedHeaderCRC, computed: computed)) }
+        let version: UInt16 = b.loadLE(at: 4)
+        guard version == Format.version else { return .failure(.unsupportedVersion(version)) }
+        let flags: UInt16 = b.loadLE(at: 6)
+        guard flags & ~Format.knownBatchFlags == 0 else { return .failure(.unknownFlags(flags)) }
+        let header = BatchHeader(
+            flags: flags,
+            firstPosition: b.loadLE(at: 8),
+            recordCount: b.loadLE(at: 16),
+            keyID: b.loadLE(at: 20),
+            minTimestamp: b.loadLE(at: 24),
+            maxTimestamp: b.loadLE(at: 32),
+            uncompressedLength: b.loadLE(at: 40),
+            storedLength: b.loadLE(at: 44),
+            chainHash: ChainHash(UnsafeRawBufferPointer(rebasing: b[48..<80])),
+            batchCRC: b.loadLE(at: 80),
+            headerCRC: storedHeaderCRC)
+        if header.recordCount == 0 { return .failure(.badLengths("batch has no records")) }
+        if header.minTimestamp > header.maxTimestamp {
+            return .failure(.badLengths("batch min timestamp \(header.minTimestamp) is after its max \(header.maxTimestamp)"))
+        }
+        if header.flags & Format.flagLZ4 == 0 && header.storedLength != header.uncompressedLength {
+            return .failure(.badLengths("uncompressed batch stores \(header.storedLength) bytes but declares \(header.uncompressedLength)"))
+        }
+        // Each record takes at least two bytes of framing.
+        if UInt64(header.uncompressedLength) < 2 * UInt64(header.recordCount) {
+            return .failure(.badLengths("batch declares \(header.recordCount) records in \(header.uncompressedLength) bytes"))
+        }
+        return .success(header)
+    }
+}

@@ -1,0 +1,191 @@
+/// Why a scan of a segment stopped before its end.
+struct ScanProblem: Error, Equatable {
+    enum Kind: Equatable {
+        /// Fewer bytes than a header remain at the end of the file.
+        case incompleteHeader
+        /// The header is not valid (magic, header checksum, version, flags, lengths).
+        case badHeader(BatchHeader.HeaderProblem)
+        /// The header is valid but the file ends inside the payload.
+        case incompleteBatch
+        /// The batch checksum over header and payload does not match.
+        case badChecksum(stored: UInt32, computed: UInt32)
+        /// The chain hash does not follow from the previous batch.
+        case badChain
+        /// The batch does not start at the position the log is at.
+        case badPosition(found: UInt64)
+        /// The batch's timestamps go back in time.
+        case badTimestamp(found: Int64, previous: Int64)
+        /// The payload does not decompress, or its records do not match the header.
+        case badPayload(String)
+    }
+    var kind: Kind
+    /// Byte offset of the batch in the segment file.
+    var offset: Int64
+    /// The position the batch should have started at.
+    var expectedPosition: UInt64
+    /// The file's size when scanned.
+    var fileSize: Int64
+
+    /// Whether the problem is at the very end of the file: an incomplete
+    /// write, or a complete last batch whose checksum fails (see FORMAT.md, "Recovery").
+    var isAtTail: Bool {
+        switch kind {
+        case .incompleteHeader, .incompleteBatch: return true
+        default: return false
+        }
+    }
+
+    var message: String {
+        switch kind {
+        case .incompleteHeader: "file ends inside a batch header (\(fileSize - offset) of \(Format.batchHeaderLength) bytes)"
+        case .badHeader(let p): p.message
+        case .incompleteBatch: "file ends inside a batch (\(fileSize - offset) bytes present)"
+        case .badChecksum(let s, let c): "batch checksum mismatch (stored 0x\(String(s, radix: 16)), computed 0x\(String(c, radix: 16)))"
+        case .badChain: "hash chain broken: the batch's chain hash does not follow from the previous batch"
+        case .badPosition(let found): "batch starts at position \(found), expected \(expectedPosition)"
+        case .badTimestamp(let found, let previous): "batch timestamp \(found) is before the previous \(previous)"
+        case .badPayload(let s): s
+        }
+    }
+}
+
+/// A batch read and checked by ``BatchScanner``.
+struct ScannedBatch {
+    var header: BatchHeader
+    var offset: Int64
+    var endOffset: Int64 { offset + Int64(header.totalLength) }
+}
+
+/// Reads the batches of one segment file in order, checking each one's
+/// header, checksum, chain link, position and timestamps. Reads ahead in large
+/// chunks so that small batches do not cost two system calls each.
+struct BatchScanner {
+    let fs: any FileSystem
+    let file: FileHandle
+    /// Where the scan stops: the file's size, or the committed end.
+    private(set) var fileSize: Int64
+    private(set) var offset: Int64
+    private(set) var expectedPosition: UInt64
+    private(set) var chain: ChainHash
+    private(set) var lastTimestamp: Int64
+    /// The stored payload of the last batch returned (valid until the next call).
+    private(set) var payload: [UInt8] = []
+
+    private var buffer: [UInt8] = []
+    private var bufferStart: Int64 = 0
+    private static let readAhead = 1 << 20
+
+    init(fs: any FileSystem, file: FileHandle, fileSize: Int64, offset: Int64, position: UInt64, chain: ChainHash, lastTimestamp: Int64) {
+        self.fs = fs
+        self.file = file
+        self.fileSize = fileSize
+        self.offset = offset
+        self.expectedPosition = position
+        self.chain = chain
+        self.lastTimestamp = lastTimestamp
+    }
+
+    /// Copies `count` bytes at `at` into `out`, refilling the read-ahead buffer as needed.
+    private mutating func bytes(at: Int64, count: Int, into out: inout [UInt8]) throws(StorageError) {
+        out.removeAll(keepingCapacity: true)
+        if count > Self.readAhead {
+            out = try fs.read(file, count: count, at: at)
+            return
+        }
+        if at < bufferStart || at + Int64(count) > bufferStart + Int64(buffer.count) {
+            let want = Int(min(Int64(Self.readAhead), fileSize - at))
+            buffer = try fs.read(file, count: max(want, count), at: at)
+            bufferStart = at
+        }
+        let start = Int(at - bufferStart)
+        let end = min(start + count, buffer.count)
+        if start < end { out.append(contentsOf: buffer[start..<end]) }
+    }
+
+    /// Lets the scan go on to `size` (the segment grew).
+    mutating func extend(to size: Int64) {
+        fileSize = size
+    }
+
+    /// The next batch, nil at the end of the file, or the problem that stops the scan.
+    mutating func next(verifyChain: Bool = true) throws(StorageError) -> Result<ScannedBatch, ScanProblem>? {
+        guard offset < fileSize else { return nil }
+        func problem(_ kind: ScanProblem.Kind) -> Result<ScannedBatch, ScanProblem> {
+            .failure(ScanProblem(kind: kind, offset: offset, expectedPosition: expectedPosition, fileSize: fileSize))
+        }
+        if fileSize - offset < Int64(Format.batchHeaderLength) { return problem(.incompleteHeader) }
+        var headerBytes: [UInt8] = []
+        try bytes(at: offset, count: Format.batchHeaderLength, into: &headerBytes)
+        let decoded = headerBytes.withUnsafeBytes { BatchHeader.decode($0) }
+        let header: BatchHeader
+        switch decoded {
+        case .failure(let p): return problem(.badHeader(p))
+        case .success(let h): header = h
+        }
+        if offset + Int64(header.totalLength) > fileSize { return problem(.incompleteBatch) }
+        var stored = [UInt8]()
+        swap(&stored, &payload)
+        try bytes(at: offset + Int64(Format.batchHeaderLength), count: Int(header.storedLength), into: &stored)
+        swap(&stored, &payload)
+        var crc = headerBytes.withUnsafeBytes { CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: $0[0..<80])) }
+        crc = payload.withUnsafeBytes { CRC32C.extend(crc, $0) }
+        if crc != header.batchCRC { return problem(.badChecksum(stored: header.batchCRC, computed: crc)) }
+        if verifyChain {
+            let computed = headerBytes.withUnsafeBytes { h in
+                payload.withUnsafeBytes { p in
+                    chain.next(headerPrefix: UnsafeRawBufferPointer(rebasing: h[0..<Format.batchChainedPrefix]), payload: p)
+                }
+            }
+            if computed != header.chainHash { return problem(.badChain) }
+        }
+        if header.firstPosition != expectedPosition { return problem(.badPosition(found: header.firstPosition)) }
+        if header.minTimestamp < lastTimestamp { return problem(.badTimestamp(found: header.minTimestamp, previous: lastTimestamp)) }
+        let scanned = ScannedBatch(header: header, offset: offset)
+        offset = scanned.endOffset
+        expectedPosition = header.nextPosition
+        chain = header.chainHash
+        lastTimestamp = header.maxTimestamp
+        return .success(scanned)
+    }
+}
+
+/// Decompresses a batch payload and checks its record framing against the header.
+enum PayloadDecoder {
+    /// Decompresses (or copies) `stored` into `output`; returns a description of what is wrong, or nil.
+    static func decode(_ header: BatchHeader, stored: UnsafeRawBufferPointer, into output: inout [UInt8]) -> String? {
+        let length = Int(header.uncompressedLength)
+        if header.flags & Format.flagLZ4 != 0 {
+            if output.count != length {
+                output = [UInt8](repeating: 0, count: length)
+            }
+            let ok = output.withUnsafeMutableBytes { LZ4.decompress(stored, into: $0) }
+            if !ok { return "payload does not decompress to the declared \(length) bytes" }
+        } else {
+            output.removeAll(keepingCapacity: true)
+            output.append(contentsOf: stored)
+        }
+        return output.withUnsafeBytes { checkFraming(header, $0) }
+    }
+
+    /// Walks the records: the count, the lengths and the timestamps must agree with the header.
+    static func checkFraming(_ header: BatchHeader, _ b: UnsafeRawBufferPointer) -> String? {
+        var offset = 0
+        var count: UInt32 = 0
+        var previousDelta: UInt64 = 0
+        let span = UInt64(header.maxTimestamp - header.minTimestamp)
+        while offset < b.count {
+            guard let length = readVarint(b, &offset), let delta = readVarint(b, &offset) else {
+                return "record \(count) has a malformed length or timestamp"
+            }
+            if count == 0 && delta != 0 { return "first record's timestamp is not the batch's minimum" }
+            if delta < previousDelta || delta > span { return "record \(count) timestamp is out of order or outside the batch's range" }
+            guard length <= UInt64(b.count - offset) else { return "record \(count) runs past the end of the payload" }
+            offset += Int(length)
+            previousDelta = delta
+            count += 1
+        }
+        if count != header.recordCount { return "payload holds \(count) records, header says \(header.recordCount)" }
+        if previousDelta != span { return "last record's timestamp is not the batch's maximum" }
+        return nil
+    }
+}

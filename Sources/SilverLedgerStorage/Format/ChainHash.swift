@@ -1,0 +1,50 @@
+import Crypto
+
+/// A SHA-256 link of the hash chain: each batch's chain hash is
+/// SHA-256(previous chain hash ‖ the batch's header bytes 0..<48 ‖ its stored payload).
+package struct ChainHash: Hashable, Sendable, CustomStringConvertible {
+    /// The 32 bytes of the hash.
+    package var bytes: [UInt8]
+
+    package init(bytes: [UInt8]) {
+        precondition(bytes.count == 32)
+        self.bytes = bytes
+    }
+
+    package init(_ buffer: UnsafeRawBufferPointer) {
+        precondition(buffer.count == 32)
+        self.bytes = Array(buffer)
+    }
+
+    /// The value the first batch chains from: SHA-256("SilverLedger genesis v1" ‖ store id).
+    package static func genesis(storeID: StoreID) -> ChainHash {
+        var hasher = SHA256()
+        hasher.update(data: Array("SilverLedger genesis v1".utf8))
+        hasher.update(data: storeID.bytes)
+        return ChainHash(bytes: Array(hasher.finalize()))
+    }
+
+    /// The next link: SHA-256(self ‖ headerPrefix ‖ payload).
+    package func next(headerPrefix: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> ChainHash {
+        var hasher = SHA256()
+        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        hasher.update(bufferPointer: headerPrefix)
+        hasher.update(bufferPointer: payload)
+        return hasher.finalize().withUnsafeBytes { ChainHash($0) }
+    }
+
+    package var description: String { bytes.hexString }
+}
+
+extension Array where Element == UInt8 {
+    var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(count * 2)
+        for b in self {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,172 @@
+import Dispatch
+
+/// A segmented, append-only log of opaque records on local disk: the storage
+/// engine of SilverLedger.
+///
+/// ```swift
+/// let log = try Log.open(at: "/var/lib/bureau/ledger")
+/// var batch = LogBatch()
+/// batch.append(Array("first record".utf8))
+/// let receipt = try log.append(batch)          // durable when it returns
+/// let cursor = try log.cursor(from: receipt.firstPosition)
+/// while let record = try cursor.next() { print(record.position, record.payload.count) }
+/// try log.close()
+/// ```
+///
+/// Records are appended in batches; a batch is atomic. Every record gets a
+/// position (contiguous, from 0) and a timestamp (microseconds since the Unix
+/// epoch, never decreasing along the log). Batches are LZ4-compressed,
+/// checksummed with CRC32C and linked by a SHA-256 hash chain; docs/FORMAT.md
+/// gives the bytes. One process at a time may open a store for writing;
+/// others may open it ``LogOptions/readOnly`` and read while it is written.
+///
+/// `Log` is thread-safe. Appends go to a single writer thread, which
+/// acknowledges each only once it is as durable as ``LogOptions/durability`` asks.
+public final class Log: Sendable {
+    let engine: LogEngine
+
+    private init(engine: LogEngine) {
+        self.engine = engine
+    }
+
+    deinit {
+        try? engine.close()
+    }
+
+    /// Opens the store in `directory`, creating it if it does not exist (unless read-only).
+    ///
+    /// Opening reads the indexes and scans only the part of the last segment
+    /// written since its last index checkpoint. An incomplete batch at the very
+    /// end (a write cut short by a crash) is cut off and copied to `recovered/`;
+    /// any other damage makes opening fail with ``StorageError/Code/corrupted``,
+    /// naming the file, offset and position: see ``Log/repair(at:options:)``.
+    public static func open(at directory: String, options: LogOptions = LogOptions()) throws(StorageError) -> Log {
+        Log(engine: try LogEngine.open(at: directory, options: options))
+    }
+
+    /// The directory of the store.
+    public var directory: String { engine.paths.directory }
+
+    /// The store's random identity, fixed when it was created (32 hex digits).
+    public var storeID: String { engine.manifest.storeID.description }
+
+    /// The position the next record will get (the number of records in the log).
+    public var nextPosition: UInt64 { engine.end.nextPosition }
+
+    /// The timestamp of the last record, or nil if the log is empty.
+    public var lastTimestamp: Int64? {
+        let end = engine.end
+        return end.nextPosition == 0 ? nil : end.maxTimestamp
+    }
+
+    /// The SHA-256 chain hash of the last batch (the genesis value for an empty log), in hex.
+    public var chainHead: String { engine.end.chainHead.description }
+
+    /// What opening found and did: tails set aside, indexes rebuilt, bytes scanned.
+    public var recoveryReport: RecoveryReport { engine.recoveryReport }
+
+    /// The segment files, in order, with their first positions.
+    public var segments: [(firstPosition: UInt64, path: String)] {
+        engine.state.withLock { $0.segments.map { ($0.firstPosition, $0.path) } }
+    }
+
+    // MARK: Appending
+
+    /// Appends a batch and waits until it is durable; returns its positions and timestamps.
+    ///
+    /// Throws ``StorageError/Code/invalidArgument`` for an empty or too large
+    /// batch, or timestamps that go backwards (nothing is written);
+    /// ``StorageError/Code/io`` if the write failed (the log is cut back to
+    /// its last commit, and after a failed sync refuses appends with
+    /// ``StorageError/Code/failed`` until reopened); ``StorageError/Code/closed``.
+    @discardableResult
+    public func append(_ batch: LogBatch) throws(StorageError) -> AppendReceipt {
+        let writer = try writerOrThrow()
+        let prepared = try PreparedBatch(batch, maxBatchBytes: engine.options.maxBatchBytes)
+        let box = ResultBox()
+        writer.submit(AppendRequest(prepared) { result in
+            box.result = result
+            box.semaphore.signal()
+        })
+        box.semaphore.wait()
+        return try box.result!.get()
+    }
+
+    /// Appends a batch and suspends until it is durable; returns its positions and timestamps.
+    ///
+    /// Concurrent appends under ``Durability/groupCommit`` share one write and one sync.
+    /// Errors as for the synchronous ``append(_:)``.
+    @discardableResult
+    public func append(_ batch: LogBatch) async throws(StorageError) -> AppendReceipt {
+        let writer = try writerOrThrow()
+        let prepared = try PreparedBatch(batch, maxBatchBytes: engine.options.maxBatchBytes)
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<AppendReceipt, StorageError>, Never>) in
+            writer.submit(AppendRequest(prepared) { continuation.resume(returning: $0) })
+        }
+        return try result.get()
+    }
+
+    private func writerOrThrow() throws(StorageError) -> LogWriter {
+        guard let writer = engine.writer else {
+            throw StorageError(.readOnly, "the log at \(directory) was opened read-only")
+        }
+        try engine.checkOpen()
+        if let failure = engine.state.withLock({ $0.failure }) { throw failure }
+        return writer
+    }
+
+    // MARK: Reading
+
+    /// A cursor over the records from `position` on, in bounded memory (one batch at a time).
+    ///
+    /// With `verifyingChain`, every batch's chain link is checked too (the
+    /// cursor then starts reading at the beginning of the segment holding `position`).
+    public func cursor(from position: UInt64 = 0, verifyingChain: Bool = false) throws(StorageError) -> LogCursor {
+        try LogCursor(engine: engine, position: position, verifyingChain: verifyingChain)
+    }
+
+    /// The position of the first record whose timestamp is at or after
+    /// `timestamp`, or ``nextPosition`` if there is none. O(log n) in the size of the log.
+    public func position(atOrAfter timestamp: Int64) throws(StorageError) -> UInt64 {
+        try refreshIfReadOnly()
+        let (target, scanFrom, startPosition) = try engine.target(forTimestamp: timestamp)
+        let cursor = LogCursor(engine: engine, target: target, offset: scanFrom, position: startPosition)
+        while let batch = try cursor.nextBatch() {
+            if batch.lastTimestamp < timestamp { continue }
+            var found: UInt64?
+            batch.forEach { position, recordTimestamp, _ in
+                if found == nil && recordTimestamp >= timestamp { found = position }
+            }
+            if let found { return found }
+        }
+        return nextPosition
+    }
+
+    /// The records from `position` on: first those already committed, then each
+    /// new batch as it commits. Ends when the log is closed.
+    public func tail(from position: UInt64 = 0) -> LogTail {
+        LogTail(engine: engine, position: position)
+    }
+
+    /// For a read-only log: picks up what the writer has committed since the last look.
+    public func refresh() throws(StorageError) {
+        try engine.refresh()
+    }
+
+    func refreshIfReadOnly() throws(StorageError) {
+        if engine.options.readOnly { try engine.refresh() }
+    }
+
+    // MARK: Closing
+
+    /// Writes what is queued, syncs, saves the index of the active segment and releases the lock.
+    /// Closing twice is harmless. Cursors and tails see ``StorageError/Code/closed`` afterwards.
+    public func close() throws(StorageError) {
+        try engine.close()
+    }
+}
+
+private final class ResultBox: @unchecked Sendable {
+    let semaphore = DispatchSemaphore(value: 0)
+    var result: Result<AppendReceipt, StorageError>?
+}

@@ -1,0 +1,315 @@
+import Foundation
+import Logging
+
+/// What an append gave the records it wrote.
+public struct AppendReceipt: Sendable, Hashable {
+    /// The position of the batch's first record.
+    public var firstPosition: UInt64
+    /// How many records the batch held.
+    public var count: Int
+    /// The timestamp of the first record (microseconds since 1970-01-01 UTC).
+    public var firstTimestamp: Int64
+    /// The timestamp of the last record.
+    public var lastTimestamp: Int64
+    /// The positions of the batch's records.
+    public var positions: Range<UInt64> { firstPosition..<(firstPosition + UInt64(count)) }
+}
+
+/// One append waiting for the writer.
+final class AppendRequest: @unchecked Sendable {
+    let batch: PreparedBatch
+    let completion: @Sendable (Result<AppendReceipt, StorageError>) -> Void
+
+    init(_ batch: PreparedBatch, completion: @escaping @Sendable (Result<AppendReceipt, StorageError>) -> Void) {
+        self.batch = batch
+        self.completion = completion
+    }
+}
+
+/// The single writer of a log: a thread of its own that takes appends from a
+/// queue, writes them, syncs them as the durability asks, and only then
+/// acknowledges them. Under group commit it takes every append waiting at
+/// once, so that concurrent appends share one write and one sync.
+///
+/// The fields below the queue are touched only by the writer thread.
+final class LogWriter: @unchecked Sendable {
+    private let fs: any FileSystem
+    private let paths: StorePaths
+    private let manifest: Manifest
+    private let options: LogOptions
+
+    private let condition = NSCondition()
+    private var queue: [AppendRequest] = []
+    private var stopping = false
+    private var stopped = false
+    private var stopError: StorageError?
+
+    private var active: FileHandle
+    private var head: FileHandle?
+    /// The committed end of the active segment.
+    private var committed: SegmentEnd
+    private var activeFirst: UInt64
+    private var bytesSinceCheckpoint = 0
+    private var writeBuffer: [UInt8] = []
+    /// Groups take at most this many bytes, so one slow batch does not hold a huge group.
+    private let maxGroupBytes = 32 << 20
+
+    init(fs: any FileSystem, paths: StorePaths, manifest: Manifest, options: LogOptions, active segment: SegmentState) throws(StorageError) {
+        self.fs = fs
+        self.paths = paths
+        self.manifest = manifest
+        self.options = options
+        self.active = try fs.open(segment.path, .readWrite)
+        self.activeFirst = segment.firstPosition
+        self.committed = segment.index.end
+        do throws(StorageError) {
+            self.head = try fs.open(paths.head, .createOrOpen)
+        } catch {
+            options.logger.warning("cannot open the HEAD watermark; readers in other processes will scan instead", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func start(engine: LogEngine) {
+        writeHead()
+        let thread = Thread { [self] in run(engine) }
+        thread.name = "silverledger-writer"
+        thread.start()
+    }
+
+    /// Queues an append; `completion` runs on the writer thread once it is durable (or failed).
+    func submit(_ request: AppendRequest) {
+        condition.lock()
+        if stopping {
+            condition.unlock()
+            request.completion(.failure(StorageError(.closed, "the log at \(paths.directory) is closed")))
+            return
+        }
+        queue.append(request)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Writes what is queued, syncs, checkpoints the index and ends the thread.
+    func stop() throws(StorageError) {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !stopped { condition.wait() }
+        let error = stopError
+        condition.unlock()
+        if let error { throw error }
+    }
+
+    private func run(_ engine: LogEngine) {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty {
+                condition.unlock()
+                break
+            }
+            var work: [AppendRequest]
+            if options.durability == .fsyncPerAppend {
+                work = [queue.removeFirst()]
+            } else {
+                var bytes = 0
+                var n = 0
+                while n < queue.count && (n == 0 || bytes + queue[n].batch.totalLength <= maxGroupBytes) {
+                    bytes += queue[n].batch.totalLength
+                    n += 1
+                }
+                work = Array(queue[..<n])
+                queue.removeFirst(n)
+            }
+            condition.unlock()
+            process(&work, engine)
+        }
+        let error = finish(engine)
+        condition.lock()
+        stopError = error
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    // MARK: Writing
+
+    private struct Staged {
+        var request: AppendRequest
+        var header: BatchHeader
+        var headerBytes: [UInt8]
+        var offset: Int64
+    }
+
+    private func process(_ work: inout [AppendRequest], _ engine: LogEngine) {
+        if let failure = engine.state.withLock({ $0.failure }) {
+            for request in work { request.completion(.failure(failure)) }
+            return
+        }
+        var staged: [Staged] = []
+        var tentative = committed
+        for (i, request) in work.enumerated() {
+            let timestamp: Int64
+            if let explicit = request.batch.explicitTimestamps {
+                if explicit.first < tentative.maxTimestamp {
+                    request.completion(.failure(StorageError(.invalidArgument,
+                        "timestamps must not go backwards: the batch starts at \(explicit.first), the log is at \(tentative.maxTimestamp)",
+                        position: tentative.nextPosition)))
+                    continue
+                }
+                timestamp = explicit.first
+            } else {
+                timestamp = max(options.clock(), tentative.maxTimestamp)
+            }
+            if tentative.endOffset > Int64(Format.segmentHeaderLength),
+                tentative.endOffset + Int64(request.batch.totalLength) > Int64(options.segmentSize) {
+                guard flush(staged, engine), roll(engine) else {
+                    fail(work[i...], engine)
+                    return
+                }
+                staged.removeAll()
+                tentative = committed
+            }
+            let sealed = request.batch.header(position: tentative.nextPosition, timestamp: timestamp, previous: tentative.chainHead)
+            staged.append(Staged(request: request, header: sealed.header, headerBytes: sealed.bytes, offset: tentative.endOffset))
+            tentative = SegmentEnd(
+                endOffset: tentative.endOffset + Int64(request.batch.totalLength), nextPosition: sealed.header.nextPosition,
+                maxTimestamp: sealed.header.maxTimestamp, chainHead: sealed.chain, lastBatchOffset: tentative.endOffset)
+        }
+        _ = flush(staged, engine)
+    }
+
+    private func fail(_ requests: ArraySlice<AppendRequest>, _ engine: LogEngine) {
+        let failure = engine.state.withLock { $0.failure }
+            ?? StorageError(.failed, "the log at \(paths.directory) could not complete the write")
+        for request in requests { request.completion(.failure(failure)) }
+    }
+
+    /// Writes and syncs the staged batches, then publishes and acknowledges them.
+    /// On failure they are all failed, the file is cut back to the last commit,
+    /// and (if that or a sync failed) the log refuses further appends.
+    private func flush(_ staged: [Staged], _ engine: LogEngine) -> Bool {
+        guard let first = staged.first else { return true }
+        writeBuffer.removeAll(keepingCapacity: true)
+        for s in staged {
+            writeBuffer.append(contentsOf: s.headerBytes)
+            writeBuffer.append(contentsOf: s.request.batch.stored)
+        }
+        let start = first.offset
+        do throws(StorageError) {
+            try writeBuffer.withBytes { (b) throws(StorageError) in try fs.writeFully(active, [b], at: start) }
+        } catch {
+            // Cut the file back to the last commit; if even that fails, stop writing.
+            do throws(StorageError) { try fs.truncate(active, to: start) } catch { poison(error, engine) }
+            for s in staged { s.request.completion(.failure(error)) }
+            return false
+        }
+        if options.durability != .none {
+            do throws(StorageError) {
+                try fs.sync(active)
+            } catch {
+                // A failed sync leaves the page cache in an unknown state (PostgreSQL's
+                // "fsyncgate"): never retry, refuse appends until the log is reopened.
+                try? fs.truncate(active, to: start)
+                poison(error, engine)
+                for s in staged { s.request.completion(.failure(error)) }
+                return false
+            }
+        }
+        engine.state.withLock { state in
+            let last = state.segments.count - 1
+            for s in staged { state.segments[last].index.add(s.header, at: s.offset) }
+            committed = state.segments[last].index.end
+        }
+        bytesSinceCheckpoint += writeBuffer.count
+        writeHead()
+        engine.notifyWaiters()
+        for s in staged {
+            s.request.completion(.success(AppendReceipt(
+                firstPosition: s.header.firstPosition, count: Int(s.header.recordCount),
+                firstTimestamp: s.header.minTimestamp, lastTimestamp: s.header.maxTimestamp)))
+        }
+        if bytesSinceCheckpoint >= options.checkpointInterval {
+            _ = checkpoint(engine)
+        }
+        return true
+    }
+
+    private func poison(_ error: StorageError, _ engine: LogEngine) {
+        options.logger.error("write failed; the log refuses appends until it is reopened", metadata: ["error": "\(error)"])
+        engine.state.withLock { state in
+            if state.failure == nil {
+                state.failure = StorageError(
+                    .failed, "an earlier write failed (\(error.message)); reopen the log to recover",
+                    path: error.path, offset: error.offset, errno: error.errno)
+            }
+        }
+    }
+
+    /// Writes the active segment's index so that recovery scans only what came after.
+    private func checkpoint(_ engine: LogEngine) -> Bool {
+        do throws(StorageError) {
+            if options.durability == .none { try fs.sync(active) }
+        } catch {
+            poison(error, engine)
+            return false
+        }
+        let index = engine.state.withLock { $0.segments[$0.segments.count - 1].index }
+        do throws(StorageError) {
+            try fs.writeAtomically(index.encoded(storeID: manifest.storeID), to: paths.index(index.firstPosition), directory: paths.directory)
+            bytesSinceCheckpoint = 0
+            return true
+        } catch {
+            options.logger.warning("could not write the index checkpoint; recovery will scan further", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Seals the active segment (its index written) and starts the next one.
+    private func roll(_ engine: LogEngine) -> Bool {
+        guard checkpoint(engine) else {
+            poison(StorageError(.io, "could not seal segment \(paths.segment(activeFirst))", path: paths.segment(activeFirst)), engine)
+            return false
+        }
+        do throws(StorageError) {
+            let next = try LogEngine.createSegment(first: committed.nextPosition, previous: committed, fs: fs, paths: paths, manifest: manifest, options: options)
+            let file = try fs.open(next.path, .readWrite)
+            fs.close(active)
+            active = file
+            activeFirst = next.firstPosition
+            committed = next.index.end
+            engine.state.withLock { $0.segments.append(next) }
+            options.logger.debug("rolled segment", metadata: ["segment": "\(next.path)"])
+            return true
+        } catch {
+            poison(error, engine)
+            return false
+        }
+    }
+
+    /// Publishes the committed end for readers in other processes (not synced: after a crash recovery rewrites it).
+    private func writeHead() {
+        guard let head else { return }
+        let bytes = Head(segmentFirstPosition: activeFirst, endOffset: committed.endOffset, nextPosition: committed.nextPosition).encoded()
+        do throws(StorageError) {
+            try bytes.withBytes { (b) throws(StorageError) in try fs.writeFully(head, [b], at: 0) }
+        } catch {
+            options.logger.warning("could not update the HEAD watermark", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func finish(_ engine: LogEngine) -> StorageError? {
+        defer {
+            fs.close(active)
+            if let head { fs.close(head) }
+        }
+        if engine.state.withLock({ $0.failure }) != nil { return nil }
+        if bytesSinceCheckpoint > 0 || options.durability == .none {
+            if !checkpoint(engine) {
+                return engine.state.withLock { $0.failure } ?? StorageError(.io, "could not write the index at close", path: paths.index(activeFirst))
+            }
+        }
+        writeHead()
+        return nil
+    }
+}

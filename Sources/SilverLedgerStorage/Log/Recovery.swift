@@ -1,0 +1,277 @@
+import Logging
+
+/// What open found and did, for the log and for ``Log/recoveryReport``.
+public struct RecoveryReport: Sendable, Hashable {
+    /// A tail cut off the last segment and kept aside.
+    public struct SetAside: Sendable, Hashable {
+        /// The segment file the bytes came from.
+        public var segment: String
+        /// Where in it they started.
+        public var offset: Int64
+        /// How many bytes.
+        public var length: Int64
+        /// Where they were copied.
+        public var copy: String
+        /// Why: an incomplete write, or a complete last batch whose checksum failed.
+        public var reason: String
+    }
+    /// Tails cut off at this open (at most one, the last segment's).
+    public var setAside: [SetAside] = []
+    /// Index files rebuilt from their segments.
+    public var rebuiltIndexes: [String] = []
+    /// Bytes of the last segment scanned because no index covered them.
+    public var bytesScanned: Int64 = 0
+    /// Segment files removed because a roll was interrupted before any batch was written to them.
+    public var removedEmptySegments: [String] = []
+}
+
+/// Loads a store's segments and indexes on open, scanning only what no index covers.
+struct Recovery {
+    let fs: any FileSystem
+    let paths: StorePaths
+    let manifest: Manifest
+    let options: LogOptions
+    var report = RecoveryReport()
+
+    var logger: Logger { options.logger }
+    var writable: Bool { !options.readOnly }
+
+    /// The segments in order, with their indexes; the last one's index covers
+    /// everything up to its last whole, valid batch.
+    mutating func load(segmentFirsts: [UInt64], head: Head?) throws(StorageError) -> [SegmentState] {
+        try reload(firsts: segmentFirsts, previous: nil, head: head)
+    }
+
+    /// Loads `segmentFirsts` (the tail of the log from some segment on),
+    /// given the end of the segment before them (nil: they start the log).
+    mutating func reload(firsts segmentFirsts: [UInt64], previous: SegmentEnd?, head: Head?) throws(StorageError) -> [SegmentState] {
+        var segments: [SegmentState] = []
+        var previousEnd = previous ?? SegmentEnd(
+            endOffset: Int64(Format.segmentHeaderLength), nextPosition: 0,
+            maxTimestamp: Int64.min, chainHead: .genesis(storeID: manifest.storeID), lastBatchOffset: 0)
+        var firsts = segmentFirsts
+        while let last = firsts.last, try isAbandonedRoll(last) {
+            firsts.removeLast()
+        }
+        for (i, first) in firsts.enumerated() {
+            let isLast = i == firsts.count - 1
+            if first != previousEnd.nextPosition {
+                throw StorageError(
+                    .corrupted, "segments are not contiguous: segment starts at position \(first), the log before it ends at \(previousEnd.nextPosition)",
+                    path: paths.segment(first), offset: 0, position: previousEnd.nextPosition)
+            }
+            let index = isLast
+                ? try loadLast(first, previous: previousEnd, head: head)
+                : try loadSealed(first, previous: previousEnd)
+            segments.append(SegmentState(firstPosition: first, path: paths.segment(first), indexPath: paths.index(first), index: index))
+            previousEnd = index.end
+        }
+        return segments
+    }
+
+    /// A last segment that holds no batch and whose header was never wholly
+    /// written: a roll interrupted by a crash. Removed (writable) or ignored.
+    private mutating func isAbandonedRoll(_ first: UInt64) throws(StorageError) -> Bool {
+        let path = paths.segment(first)
+        let file = try fs.open(path, .read)
+        defer { fs.close(file) }
+        let size = try fs.size(file)
+        guard size <= Int64(Format.segmentHeaderLength) else { return false }
+        let bytes = try fs.read(file, count: Format.segmentHeaderLength, at: 0)
+        if case .success = bytes.withUnsafeBytes({ SegmentHeader.decode($0) }) { return false }
+        logger.warning("removing segment whose creation was interrupted", metadata: ["segment": "\(path)", "bytes": "\(size)"])
+        if writable {
+            if size > 0 { try setAside(file: file, path: path, from: 0, size: size, reason: "interrupted segment creation") }
+            try fs.remove(path)
+            try fs.syncDirectory(paths.directory)
+        }
+        report.removedEmptySegments.append(path)
+        return true
+    }
+
+    private func checkSegmentHeader(_ file: FileHandle, first: UInt64) throws(StorageError) {
+        let bytes = try fs.read(file, count: Format.segmentHeaderLength, at: 0)
+        switch bytes.withUnsafeBytes({ SegmentHeader.decode($0) }) {
+        case .failure(let problem):
+            throw StorageError(.corrupted, problem.message, path: file.path, offset: 0, position: first)
+        case .success(let header):
+            if header.storeID != manifest.storeID {
+                throw StorageError(.corrupted, "segment belongs to store \(header.storeID), this store is \(manifest.storeID)", path: file.path, offset: 16, position: first)
+            }
+            if header.firstPosition != first {
+                throw StorageError(.corrupted, "segment header says first position \(header.firstPosition), its name says \(first)", path: file.path, offset: 32, position: first)
+            }
+        }
+    }
+
+    private func readIndex(_ first: UInt64) throws(StorageError) -> Result<SegmentIndex, FormatProblem> {
+        let path = paths.index(first)
+        let file: FileHandle
+        do throws(StorageError) { file = try fs.open(path, .read) } catch { return .failure(error.errno == ENOENT ? "missing" : FormatProblem(stringLiteral: error.description)) }
+        defer { fs.close(file) }
+        let size = try fs.size(file)
+        let bytes = try fs.read(file, count: Int(size), at: 0)
+        return SegmentIndex.decode(bytes, storeID: manifest.storeID, firstPosition: first)
+    }
+
+    /// Whether the batch `index` names as its last is there, whole, with the chain hash the index records.
+    private func lastBatchMatches(_ index: SegmentIndex, file: FileHandle) throws(StorageError) -> Bool {
+        guard !index.isEmpty else { return index.end.endOffset == Int64(Format.segmentHeaderLength) }
+        let headerBytes = try fs.read(file, count: Format.batchHeaderLength, at: index.end.lastBatchOffset)
+        guard case .success(let header) = headerBytes.withUnsafeBytes({ BatchHeader.decode($0) }),
+            index.end.lastBatchOffset + Int64(header.totalLength) == index.end.endOffset,
+            header.chainHash == index.end.chainHead, header.nextPosition == index.end.nextPosition
+        else { return false }
+        let payload = try fs.read(file, count: Int(header.storedLength), at: index.end.lastBatchOffset + Int64(Format.batchHeaderLength))
+        var crc = headerBytes.withUnsafeBytes { CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: $0[0..<80])) }
+        crc = payload.withUnsafeBytes { CRC32C.extend(crc, $0) }
+        return crc == header.batchCRC
+    }
+
+    /// A sealed segment: its index must cover the whole file; otherwise the
+    /// segment is scanned (every batch checked) and the index rebuilt.
+    private mutating func loadSealed(_ first: UInt64, previous: SegmentEnd) throws(StorageError) -> SegmentIndex {
+        let file = try fs.open(paths.segment(first), .read)
+        defer { fs.close(file) }
+        let size = try fs.size(file)
+        if case .success(let index) = try readIndex(first), index.end.endOffset == size,
+            try lastBatchMatches(index, file: file) {
+            return index
+        }
+        try checkSegmentHeader(file, first: first)
+        var index = SegmentIndex(firstPosition: first, interval: options.indexInterval, start: previous)
+        index.end.endOffset = Int64(Format.segmentHeaderLength)
+        var scanner = BatchScanner(
+            fs: fs, file: file, fileSize: size, offset: Int64(Format.segmentHeaderLength),
+            position: first, chain: previous.chainHead, lastTimestamp: previous.maxTimestamp)
+        while let result = try scanner.next() {
+            switch result {
+            case .success(let batch): index.add(batch.header, at: batch.offset)
+            case .failure(let problem):
+                throw StorageError.corrupted(problem.message + " (in a sealed segment)", path: file.path, offset: problem.offset, position: problem.expectedPosition)
+            }
+        }
+        try saveRebuiltIndex(index)
+        return index
+    }
+
+    private mutating func saveRebuiltIndex(_ index: SegmentIndex) throws(StorageError) {
+        let path = paths.index(index.firstPosition)
+        logger.notice("rebuilt segment index", metadata: ["index": "\(path)"])
+        report.rebuiltIndexes.append(path)
+        if writable {
+            try fs.writeAtomically(index.encoded(storeID: manifest.storeID), to: path, directory: paths.directory)
+        }
+    }
+
+    /// The last segment: start from its index checkpoint (if it still holds)
+    /// and scan the rest; a torn tail is cut off and kept aside, damage before it is an error.
+    private mutating func loadLast(_ first: UInt64, previous: SegmentEnd, head: Head?) throws(StorageError) -> SegmentIndex {
+        let path = paths.segment(first)
+        let file = try fs.open(path, writable ? .readWrite : .read)
+        defer { fs.close(file) }
+        var size = try fs.size(file)
+        try checkSegmentHeader(file, first: first)
+        var index: SegmentIndex
+        if case .success(let saved) = try readIndex(first), saved.end.endOffset <= size, try lastBatchMatches(saved, file: file) {
+            index = saved
+        } else {
+            index = SegmentIndex(firstPosition: first, interval: options.indexInterval, start: previous)
+            index.end.endOffset = Int64(Format.segmentHeaderLength)
+            index.end.lastBatchOffset = 0
+        }
+        // A reader in another process stops at the writer's commit watermark.
+        if !writable, let head, head.segmentFirstPosition == first, head.endOffset >= index.end.endOffset {
+            size = min(size, head.endOffset)
+        }
+        report.bytesScanned = size - index.end.endOffset
+        var scanner = BatchScanner(
+            fs: fs, file: file, fileSize: size, offset: index.end.endOffset,
+            position: index.end.nextPosition, chain: index.end.chainHead, lastTimestamp: index.end.maxTimestamp)
+        var problem: ScanProblem?
+        while let result = try scanner.next() {
+            switch result {
+            case .success(let batch): index.add(batch.header, at: batch.offset)
+            case .failure(let p): problem = p
+            }
+            if problem != nil { break }
+        }
+        guard let problem else { return index }
+        let reason: String
+        if problem.isAtTail {
+            reason = "incomplete write: " + problem.message
+        } else if case .badHeader = problem.kind, try !hasValidBatchHeader(file, after: problem.offset, size: size) {
+            reason = "torn header: " + problem.message
+        } else if case .badHeader = problem.kind {
+            throw StorageError.corrupted(problem.message + "; whole batches follow it", path: path, offset: problem.offset, position: problem.expectedPosition)
+        } else if try batchEndsFile(file, at: problem.offset, size: size) {
+            // Ambiguous (FORMAT.md, "Recovery"): a torn write or damage after acknowledgement. Kept aside, never dropped.
+            reason = "complete last batch failed its check (torn write or later damage): " + problem.message
+        } else {
+            throw StorageError.corrupted(problem.message, path: path, offset: problem.offset, position: problem.expectedPosition)
+        }
+        guard writable else {
+            logger.info("reader stops before an uncommitted or torn tail", metadata: ["segment": "\(path)", "offset": "\(problem.offset)"])
+            return index
+        }
+        logger.warning("cutting torn tail off the last segment", metadata: [
+            "segment": "\(path)", "offset": "\(problem.offset)", "bytes": "\(size - problem.offset)", "reason": "\(reason)",
+        ])
+        try setAside(file: file, path: path, from: problem.offset, size: size, reason: reason)
+        try fs.truncate(file, to: problem.offset)
+        try fs.sync(file)
+        return index
+    }
+
+    private func batchEndsFile(_ file: FileHandle, at offset: Int64, size: Int64) throws(StorageError) -> Bool {
+        let bytes = try fs.read(file, count: Format.batchHeaderLength, at: offset)
+        guard case .success(let header) = bytes.withUnsafeBytes({ BatchHeader.decode($0) }) else { return false }
+        return offset + Int64(header.totalLength) == size
+    }
+
+    /// Whether any whole, valid batch header starts after `offset`: if one does,
+    /// a bad header before it is damage, not a torn write.
+    private func hasValidBatchHeader(_ file: FileHandle, after offset: Int64, size: Int64) throws(StorageError) -> Bool {
+        let chunk = 1 << 20
+        var start = offset + 1
+        while start + Int64(Format.batchHeaderLength) <= size {
+            let bytes = try fs.read(file, count: Int(min(Int64(chunk + Format.batchHeaderLength), size - start)), at: start)
+            let found = bytes.withUnsafeBytes { b -> Bool in
+                var i = 0
+                while i + Format.batchHeaderLength <= b.count {
+                    if b.loadLE(UInt32.self, at: i) == Format.batchMagic,
+                        case .success = BatchHeader.decode(UnsafeRawBufferPointer(rebasing: b[i..<(i + Format.batchHeaderLength)])) {
+                        return true
+                    }
+                    i += 1
+                }
+                return false
+            }
+            if found { return true }
+            start += Int64(chunk)
+        }
+        return false
+    }
+
+    /// Copies bytes [from, size) of a segment to recovered/ before they are cut off.
+    private mutating func setAside(file: FileHandle, path: String, from: Int64, size: Int64, reason: String) throws(StorageError) {
+        _ = try fs.makeDirectory(paths.recovered)
+        let base = (path.split(separator: "/").last.map(String.init) ?? path) + ".\(from)"
+        let existing = Set(try fs.contentsOfDirectory(paths.recovered) ?? [])
+        var name = base + ".tail"
+        var n = 1
+        while existing.contains(name) {
+            name = base + ".\(n).tail"
+            n += 1
+        }
+        let copy = paths.recovered + "/" + name
+        let bytes = try fs.read(file, count: Int(size - from), at: from)
+        try fs.writeAtomically(bytes, to: copy, directory: paths.recovered)
+        try fs.syncDirectory(paths.directory)
+        report.setAside.append(.init(segment: path, offset: from, length: size - from, copy: copy, reason: reason))
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

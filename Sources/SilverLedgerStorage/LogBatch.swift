@@ -1,0 +1,134 @@
+/// Records to append together, atomically: after any crash the whole batch is
+/// in the log or none of it is.
+///
+/// Build a batch by appending record payloads (opaque bytes; the storage
+/// engine never looks inside), then pass it to ``Log/append(_:)``. Records get
+/// their timestamps from the log when the batch commits, unless you give each
+/// record one (for imports that must keep the original times); a batch either
+/// gives every record a timestamp or none.
+public struct LogBatch: Sendable {
+    /// Framed records: varint length, varint (timestamp - first timestamp), bytes.
+    var framed: [UInt8] = []
+    /// How many records the batch holds.
+    public private(set) var count = 0
+    /// The first and last explicit timestamps, if the records carry their own.
+    var explicitTimestamps: (first: Int64, last: Int64)?
+    /// The sum of the records' payload lengths.
+    public private(set) var payloadBytes = 0
+
+    /// Creates an empty batch with room for about `byteCapacity` bytes of payload.
+    public init(byteCapacity: Int = 0) {
+        framed.reserveCapacity(byteCapacity)
+    }
+
+    /// Creates a batch of `payloads`, each stamped by the log when it commits.
+    public init<S: Sequence>(_ payloads: S) where S.Element == [UInt8] {
+        for payload in payloads { append(payload) }
+    }
+
+    /// Whether the batch holds no records.
+    public var isEmpty: Bool { count == 0 }
+
+    /// Appends a record to be stamped with the commit time.
+    public mutating func append(_ payload: UnsafeRawBufferPointer) {
+        precondition(explicitTimestamps == nil, "a batch gives every record a timestamp or none")
+        framed.appendVarint(UInt64(payload.count))
+        framed.append(0)
+        framed.append(contentsOf: payload)
+        count += 1
+        payloadBytes += payload.count
+    }
+
+    /// Appends a record to be stamped with the commit time.
+    public mutating func append(_ payload: [UInt8]) {
+        payload.withUnsafeBytes { append($0) }
+    }
+
+    /// Appends a record with its own timestamp (microseconds since 1970-01-01 UTC).
+    ///
+    /// Timestamps must not decrease within a batch, nor fall before the last
+    /// timestamp already in the log; ``Log/append(_:)`` rejects the batch otherwise.
+    public mutating func append(_ payload: UnsafeRawBufferPointer, timestamp: Int64) throws(StorageError) {
+        if count > 0 && explicitTimestamps == nil {
+            throw StorageError(.invalidArgument, "a batch gives every record a timestamp or none; record \(count) has one, the earlier ones do not")
+        }
+        let first = explicitTimestamps?.first ?? timestamp
+        if let last = explicitTimestamps?.last, timestamp < last {
+            throw StorageError(.invalidArgument, "timestamps must not decrease within a batch: record \(count) has \(timestamp), the one before it \(last)")
+        }
+        framed.appendVarint(UInt64(payload.count))
+        framed.appendVarint(UInt64(timestamp - first))
+        framed.append(contentsOf: payload)
+        explicitTimestamps = (first, timestamp)
+        count += 1
+        payloadBytes += payload.count
+    }
+
+    /// Appends a record with its own timestamp (microseconds since 1970-01-01 UTC).
+    public mutating func append(_ payload: [UInt8], timestamp: Int64) throws(StorageError) {
+        try payload.withBytes { (b) throws(StorageError) in try append(b, timestamp: timestamp) }
+    }
+
+    /// Removes every record, keeping the allocated capacity.
+    public mutating func removeAll() {
+        framed.removeAll(keepingCapacity: true)
+        count = 0
+        payloadBytes = 0
+        explicitTimestamps = nil
+    }
+}
+
+/// A batch compressed and ready for the writer, which only adds the header.
+struct PreparedBatch: Sendable {
+    var stored: [UInt8]
+    var flags: UInt16
+    var uncompressedLength: UInt32
+    var recordCount: UInt32
+    var explicitTimestamps: (first: Int64, last: Int64)?
+
+    var totalLength: Int { Format.batchHeaderLength + stored.count }
+
+    /// Compresses the batch; fails if it is empty or too large.
+    init(_ batch: LogBatch, maxBatchBytes: Int) throws(StorageError) {
+        guard batch.count > 0 else { throw StorageError(.invalidArgument, "a batch needs at least one record") }
+        guard batch.framed.count <= maxBatchBytes, batch.framed.count <= LZ4.maxInputSize else {
+            throw StorageError(.invalidArgument, "batch of \(batch.count) records is \(batch.framed.count) bytes framed; the limit is \(min(maxBatchBytes, LZ4.maxInputSize))")
+        }
+        if let compressed = batch.framed.withUnsafeBytes({ LZ4.compress($0) }) {
+            stored = compressed
+            flags = Format.flagLZ4
+        } else {
+            stored = batch.framed
+            flags = 0
+        }
+        uncompressedLength = UInt32(batch.framed.count)
+        recordCount = UInt32(batch.count)
+        explicitTimestamps = batch.explicitTimestamps
+    }
+
+    /// The header for this batch at `position`, chained from `previous`, with
+    /// both checksums; `timestamp` stamps records that carry none.
+    func header(position: UInt64, timestamp: Int64, previous: ChainHash) -> (bytes: [UInt8], chain: ChainHash, header: BatchHeader) {
+        var header = BatchHeader(
+            flags: flags, firstPosition: position, recordCount: recordCount, keyID: 0,
+            minTimestamp: explicitTimestamps?.first ?? timestamp,
+            maxTimestamp: explicitTimestamps?.last ?? timestamp,
+            uncompressedLength: uncompressedLength, storedLength: UInt32(stored.count),
+            chainHash: previous, batchCRC: 0, headerCRC: 0)
+        var bytes = [UInt8](repeating: 0, count: Format.batchHeaderLength)
+        bytes.withUnsafeMutableBytes { b in
+            header.writePrefix(b)
+            header.chainHash = stored.withUnsafeBytes { payload in
+                previous.next(headerPrefix: UnsafeRawBufferPointer(rebasing: b[0..<Format.batchChainedPrefix]), payload: payload)
+            }
+            header.chainHash.bytes.withUnsafeBytes { b.baseAddress!.advanced(by: 48).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+            var crc = CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: b[0..<80]))
+            crc = stored.withUnsafeBytes { CRC32C.extend(crc, $0) }
+            header.batchCRC = crc
+            b.storeLE(crc, at: 80)
+            header.headerCRC = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<84]))
+            b.storeLE(header.headerCRC, at: 84)
+        }
+        return (bytes, header.chainHash, header)
+    }
+}
