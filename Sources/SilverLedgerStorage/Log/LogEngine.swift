@@ -36,7 +36,7 @@ final class LogEngine: Sendable {
         var lockFile: FileHandle?
         if !options.readOnly {
             _ = try fs.makeDirectory(paths.directory)
-            lockFile = try lock(paths, fs: fs)
+            lockFile = try lockStore(paths, fs: fs)
         }
         do throws(StorageError) {
             return try LogEngine(paths: paths, options: options, lockFile: lockFile)
@@ -46,7 +46,8 @@ final class LogEngine: Sendable {
         }
     }
 
-    private static func lock(_ paths: StorePaths, fs: any FileSystem) throws(StorageError) -> FileHandle {
+    /// Takes the store's writer lock, writing our pid into the lock file.
+    static func lockStore(_ paths: StorePaths, fs: any FileSystem) throws(StorageError) -> FileHandle {
         let file = try fs.open(paths.lock, .createOrOpen)
         do throws(StorageError) {
             guard try fs.tryLockExclusive(file) else {

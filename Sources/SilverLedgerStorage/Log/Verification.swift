@@ -1,0 +1,289 @@
+/// What ``Log/verify(at:from:options:)`` checked and found.
+public struct VerificationReport: Sendable, Hashable {
+    /// One thing found wrong, with its place.
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        /// How serious a problem is.
+        public enum Kind: String, Sendable, Hashable {
+            /// Damage or tampering before the end of the log: open fails until ``Log/repair(at:options:)``.
+            case corruption
+            /// An incomplete or failing last batch: a write cut short, or damage to
+            /// the last batch. Open cuts it off and keeps the bytes in `recovered/`.
+            case tornTail
+            /// An index file that is missing, stale or damaged; open rebuilds it.
+            case index
+            /// Bytes an earlier recovery or repair kept aside in `recovered/`.
+            case setAside
+        }
+        /// How serious it is.
+        public var kind: Kind
+        /// What is wrong.
+        public var message: String
+        /// The file.
+        public var path: String
+        /// The byte offset in the file, where it applies.
+        public var offset: Int64?
+        /// The log position, where it applies.
+        public var position: UInt64?
+
+        public var description: String {
+            var s = "\(kind.rawValue): \(message) (file \(path)"
+            if let offset { s += ", offset \(offset)" }
+            if let position { s += ", position \(position)" }
+            return s + ")"
+        }
+    }
+
+    /// Segment files read.
+    public var segments = 0
+    /// Batches checked: structure, both checksums, chain link, decompression, record framing.
+    public var batches = 0
+    /// Records in those batches.
+    public var records: UInt64 = 0
+    /// Bytes of the batches as stored (headers included).
+    public var storedBytes: Int64 = 0
+    /// Bytes of the batches' records after decompression (framing included).
+    public var uncompressedBytes: Int64 = 0
+    /// The first position checked.
+    public var firstPosition: UInt64 = 0
+    /// One past the last position checked.
+    public var nextPosition: UInt64 = 0
+    /// The chain hash after the last batch checked, in hex.
+    public var chainHead = ""
+    /// What was found wrong, in log order.
+    public var problems: [Problem] = []
+
+    /// True when nothing was found that open would refuse or cut off.
+    public var isIntact: Bool { !problems.contains { $0.kind == .corruption || $0.kind == .tornTail } }
+
+    /// The first damage or torn tail, if any.
+    public var firstDamage: Problem? { problems.first { $0.kind == .corruption || $0.kind == .tornTail } }
+}
+
+extension Log {
+    /// Checks every batch of the store in `directory` from the segment holding
+    /// `position` on: segment headers, batch structure, header and batch
+    /// checksums, the hash chain, decompression, record framing, positions and
+    /// timestamps, and that the index files agree with the segments. Reads
+    /// only; takes no lock, so it may run while a writer appends.
+    public static func verify(at directory: String, from position: UInt64 = 0, options: LogOptions = LogOptions()) throws(StorageError) -> VerificationReport {
+        var walker = try StoreWalker(directory: directory, options: options)
+        return try walker.verify(from: position)
+    }
+
+    /// Checks this log's store as ``verify(at:from:options:)`` does.
+    public func verify(from position: UInt64 = 0) throws(StorageError) -> VerificationReport {
+        try Log.verify(at: directory, from: position, options: engine.options)
+    }
+}
+
+/// Reads a whole store batch by batch, for verification and repair.
+struct StoreWalker {
+    let fs: any FileSystem
+    let paths: StorePaths
+    let manifest: Manifest
+    let segmentFirsts: [UInt64]
+    let names: [String]
+
+    init(directory: String, options: LogOptions) throws(StorageError) {
+        fs = options.fileSystem
+        paths = StorePaths(directory)
+        guard let names = try fs.contentsOfDirectory(paths.directory) else {
+            throw StorageError(.notAStore, "store directory \(paths.directory) does not exist", path: paths.directory)
+        }
+        self.names = names
+        guard names.contains(Format.manifestFileName) else {
+            throw StorageError(.notAStore, "\(paths.directory) has no store manifest (\(Format.manifestFileName))", path: paths.manifest)
+        }
+        let file = try fs.open(paths.manifest, .read)
+        let bytes: [UInt8]
+        do throws(StorageError) { bytes = try fs.read(file, count: Format.manifestLength + 1, at: 0) } catch {
+            fs.close(file)
+            throw error
+        }
+        fs.close(file)
+        manifest = try Manifest.decode(bytes, path: paths.manifest)
+        segmentFirsts = names.compactMap { Format.position(fromFileName: $0, suffix: Format.segmentSuffix) }.sorted()
+    }
+
+    /// Where the walk stopped on damage.
+    struct Damage {
+        var segmentFirst: UInt64
+        var offset: Int64
+        var position: UInt64
+        var message: String
+        var isTail: Bool
+    }
+
+    mutating func verify(from position: UInt64) throws(StorageError) -> VerificationReport {
+        var report = VerificationReport()
+        let head = LogEngine.readHead(fs: fs, paths: paths)
+        _ = try walk(from: position, report: &report, head: head)
+        if let recovered = try fs.contentsOfDirectory(paths.recovered) {
+            for name in recovered.sorted() {
+                report.problems.append(.init(kind: .setAside, message: "bytes kept aside by an earlier recovery or repair", path: paths.recovered + "/" + name))
+            }
+        }
+        return report
+    }
+
+    /// Walks the segments from the one holding `position`; returns the first damage, if any.
+    mutating func walk(from position: UInt64, report: inout VerificationReport, head: Head?) throws(StorageError) -> Damage? {
+        let startIndex = max(0, (segmentFirsts.lastIndex { $0 <= position }) ?? 0)
+        var chain = ChainHash.genesis(storeID: manifest.storeID)
+        var lastTimestamp = Int64.min
+        if startIndex > 0 {
+            (chain, lastTimestamp) = try endOfSegment(segmentFirsts[startIndex - 1])
+        }
+        report.firstPosition = segmentFirsts.isEmpty ? 0 : segmentFirsts[startIndex]
+        report.nextPosition = report.firstPosition
+        report.chainHead = chain.description
+        var decoded: [UInt8] = []
+        for i in startIndex..<segmentFirsts.count {
+            let first = segmentFirsts[i]
+            let isLast = i == segmentFirsts.count - 1
+            let path = paths.segment(first)
+            report.segments += 1
+            let file = try fs.open(path, .read)
+            defer { fs.close(file) }
+            let size = try fs.size(file)
+            let headerBytes = try fs.read(file, count: Format.segmentHeaderLength, at: 0)
+            var headerProblem: String?
+            switch headerBytes.withUnsafeBytes({ SegmentHeader.decode($0) }) {
+            case .failure(let p): headerProblem = p.message
+            case .success(let h):
+                if h.storeID != manifest.storeID { headerProblem = "segment belongs to store \(h.storeID)" }
+                else if h.firstPosition != first { headerProblem = "segment header says first position \(h.firstPosition), its name \(first)" }
+            }
+            if first != report.nextPosition {
+                headerProblem = headerProblem ?? "segments are not contiguous: segment starts at \(first), the log before it ends at \(report.nextPosition)"
+            }
+            if let headerProblem {
+                let isTail = isLast && size <= Int64(Format.segmentHeaderLength)
+                report.problems.append(.init(kind: isTail ? .tornTail : .corruption, message: headerProblem, path: path, offset: 0, position: report.nextPosition))
+                return Damage(segmentFirst: first, offset: 0, position: report.nextPosition, message: headerProblem, isTail: isTail)
+            }
+            var index = SegmentIndex(firstPosition: first, interval: Int(Int32.max), start: SegmentEnd(
+                endOffset: Int64(Format.segmentHeaderLength), nextPosition: first, maxTimestamp: lastTimestamp, chainHead: chain, lastBatchOffset: 0))
+            var boundaries: [Int64: BatchHeader] = [:]
+            var scanner = BatchScanner(fs: fs, file: file, fileSize: size, offset: Int64(Format.segmentHeaderLength),
+                                       position: first, chain: chain, lastTimestamp: lastTimestamp)
+            while let result = try scanner.next() {
+                var failure: (offset: Int64, position: UInt64, message: String, kind: ScanProblem.Kind?)?
+                switch result {
+                case .failure(let p):
+                    failure = (p.offset, p.expectedPosition, p.message, p.kind)
+                case .success(let batch):
+                    if let problem = scanner.payload.withUnsafeBytes({ PayloadDecoder.decode(batch.header, stored: $0, into: &decoded) }) {
+                        failure = (batch.offset, batch.header.firstPosition, problem, nil)
+                    } else {
+                        index.add(batch.header, at: batch.offset)
+                        boundaries[batch.offset] = batch.header
+                        report.batches += 1
+                        report.records += UInt64(batch.header.recordCount)
+                        report.storedBytes += Int64(batch.header.totalLength)
+                        report.uncompressedBytes += Int64(batch.header.uncompressedLength)
+                        report.nextPosition = batch.header.nextPosition
+                        report.chainHead = batch.header.chainHash.description
+                    }
+                }
+                if let failure {
+                    let isTail = isLast && tailLike(failure.kind, file: file, offset: failure.offset, size: size)
+                    var message = failure.message
+                    if isTail {
+                        message += head.map { $0.segmentFirstPosition == first && failure.offset >= $0.endOffset } == true
+                            ? "; beyond the writer's commit watermark: a write in progress or cut short (open sets it aside)"
+                            : "; at the end of the log: a write cut short, or damage to the last batch (open sets it aside)"
+                    }
+                    report.problems.append(.init(kind: isTail ? .tornTail : .corruption, message: message, path: path, offset: failure.offset, position: failure.position))
+                    return Damage(segmentFirst: first, offset: failure.offset, position: failure.position, message: failure.message, isTail: isTail)
+                }
+            }
+            chain = scanner.chain
+            lastTimestamp = scanner.lastTimestamp
+            checkIndex(first, scanned: index, boundaries: boundaries, sealed: !isLast, report: &report)
+        }
+        return nil
+    }
+
+    /// Whether a scan problem is of the kinds recovery treats as a torn tail.
+    private func tailLike(_ kind: ScanProblem.Kind?, file: FileHandle, offset: Int64, size: Int64) -> Bool {
+        switch kind {
+        case .incompleteHeader?, .incompleteBatch?: return true
+        case .badHeader?:
+            // Torn unless a whole valid header follows.
+            let rest = (try? fs.read(file, count: Int(min(size - offset - 1, 64 << 20)), at: offset + 1)) ?? []
+            return rest.withUnsafeBytes { b in
+                var i = 0
+                while i + Format.batchHeaderLength <= b.count {
+                    if b.loadLE(UInt32.self, at: i) == Format.batchMagic,
+                        case .success = BatchHeader.decode(UnsafeRawBufferPointer(rebasing: b[i..<(i + Format.batchHeaderLength)])) {
+                        return false
+                    }
+                    i += 1
+                }
+                return true
+            }
+        default:
+            // A complete batch failing its checks is ambiguous only if it is the last thing in the file.
+            guard let bytes = try? fs.read(file, count: Format.batchHeaderLength, at: offset),
+                case .success(let header) = bytes.withUnsafeBytes({ BatchHeader.decode($0) }) else { return false }
+            return offset + Int64(header.totalLength) == size
+        }
+    }
+
+    /// The chain hash and last timestamp at the end of a segment, from its last batch's header.
+    private func endOfSegment(_ first: UInt64) throws(StorageError) -> (ChainHash, Int64) {
+        let file = try fs.open(paths.segment(first), .read)
+        defer { fs.close(file) }
+        var scanner = BatchScanner(fs: fs, file: file, fileSize: try fs.size(file), offset: Int64(Format.segmentHeaderLength),
+                                   position: first, chain: .genesis(storeID: manifest.storeID), lastTimestamp: .min)
+        while let result = try scanner.next(verifyChain: false) {
+            if case .failure(let p) = result {
+                throw StorageError.corrupted(p.message, path: file.path, offset: p.offset, position: p.expectedPosition)
+            }
+        }
+        return (scanner.chain, scanner.lastTimestamp)
+    }
+
+    /// Compares a segment's index file with what the scan found.
+    private func checkIndex(_ first: UInt64, scanned: SegmentIndex, boundaries: [Int64: BatchHeader], sealed: Bool, report: inout VerificationReport) {
+        let path = paths.index(first)
+        guard names.contains(Format.fileStem(first) + Format.indexSuffix) else {
+            if sealed || !scanned.isEmpty {
+                report.problems.append(.init(kind: .index, message: "index file missing (open rebuilds it)", path: path))
+            }
+            return
+        }
+        let bytes: [UInt8]
+        do throws(StorageError) {
+            let file = try fs.open(path, .read)
+            defer { fs.close(file) }
+            bytes = try fs.read(file, count: Int(try fs.size(file)), at: 0)
+        } catch {
+            report.problems.append(.init(kind: .index, message: "index file unreadable: \(error.message)", path: path))
+            return
+        }
+        let index: SegmentIndex
+        switch SegmentIndex.decode(bytes, storeID: manifest.storeID, firstPosition: first) {
+        case .failure(let p):
+            report.problems.append(.init(kind: .index, message: p.message + " (open rebuilds it)", path: path))
+            return
+        case .success(let i): index = i
+        }
+        for i in index.positions.indices {
+            guard let header = boundaries[index.offsets[i]], header.firstPosition == index.positions[i], header.minTimestamp == index.timestamps[i] else {
+                report.problems.append(.init(kind: .index, message: "index entry \(i) (position \(index.positions[i]), offset \(index.offsets[i])) does not match a batch", path: path, offset: index.offsets[i], position: index.positions[i]))
+                return
+            }
+        }
+        let end = index.end
+        let endMatches = end.lastBatchOffset == 0
+            ? end.endOffset == Int64(Format.segmentHeaderLength)
+            : boundaries[end.lastBatchOffset].map { $0.chainHash == end.chainHead && $0.nextPosition == end.nextPosition && end.lastBatchOffset + Int64($0.totalLength) == end.endOffset } ?? false
+        if !endMatches {
+            report.problems.append(.init(kind: .index, message: "index trailer does not match the segment (open rebuilds it)", path: path, offset: end.endOffset))
+        } else if sealed && end.endOffset != scanned.end.endOffset {
+            report.problems.append(.init(kind: .index, message: "index of a sealed segment stops at \(end.endOffset), the segment at \(scanned.end.endOffset)", path: path))
+        }
+    }
+}
