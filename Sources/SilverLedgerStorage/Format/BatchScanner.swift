@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Why a scan of a segment stopped before its end.
 struct ScanProblem: Error, Equatable {
     enum Kind: Equatable {
@@ -109,6 +111,21 @@ struct BatchScanner {
 
     /// The next batch, nil at the end of the file, or the problem that stops the scan.
     mutating func next(verifyChain: Bool = true) throws(StorageError) -> Result<ScannedBatch, ScanProblem>? {
+        var unused: [UInt8] = []
+        return try step(verifyChain: verifyChain, decodeInto: &unused, decode: false)
+    }
+
+    /// As ``next(verifyChain:)``, and also decompresses the payload into
+    /// `output` and checks its records; for large batches the chain hash and
+    /// the decompression run on two cores at once.
+    mutating func next(verifyChain: Bool, decodingInto output: inout [UInt8]) throws(StorageError) -> Result<ScannedBatch, ScanProblem>? {
+        try step(verifyChain: verifyChain, decodeInto: &output, decode: true)
+    }
+
+    /// Below this many uncompressed bytes a batch is hashed and decoded on one thread.
+    private static let parallelThreshold = 32 << 10
+
+    private mutating func step(verifyChain: Bool, decodeInto output: inout [UInt8], decode: Bool) throws(StorageError) -> Result<ScannedBatch, ScanProblem>? {
         guard offset < fileSize else { return nil }
         func problem(_ kind: ScanProblem.Kind) -> Result<ScannedBatch, ScanProblem> {
             .failure(ScanProblem(kind: kind, offset: offset, expectedPosition: expectedPosition, fileSize: fileSize))
@@ -130,22 +147,58 @@ struct BatchScanner {
         var crc = headerBytes.withUnsafeBytes { CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: $0[0..<80])) }
         crc = payload.withUnsafeBytes { CRC32C.extend(crc, $0) }
         if crc != header.batchCRC { return problem(.badChecksum(stored: header.batchCRC, computed: crc)) }
-        if verifyChain {
-            let computed = headerBytes.withUnsafeBytes { h in
-                payload.withUnsafeBytes { p in
-                    chain.next(headerPrefix: UnsafeRawBufferPointer(rebasing: h[0..<Format.batchChainedPrefix]), payload: p)
-                }
-            }
-            if computed != header.chainHash { return problem(.badChain) }
-        }
         if header.firstPosition != expectedPosition { return problem(.badPosition(found: header.firstPosition)) }
         if header.minTimestamp < lastTimestamp { return problem(.badTimestamp(found: header.minTimestamp, previous: lastTimestamp)) }
+        var computedChain: ChainHash?
+        var payloadProblem: String?
+        let previous = chain
+        headerBytes.withUnsafeBytes { h in
+            payload.withUnsafeBytes { p in
+                let prefix = UnsafeRawBufferPointer(rebasing: h[0..<Format.batchChainedPrefix])
+                if verifyChain && decode && Int(header.uncompressedLength) >= Self.parallelThreshold {
+                    // SHA-256 on one core while LZ4 runs on the other.
+                    withUnsafeMutablePointer(to: &output) { out in
+                        let work = ParallelWork(prefix: prefix, payload: p, output: out)
+                        DispatchQueue.concurrentPerform(iterations: 2) { i in
+                            if i == 0 {
+                                work.chain = previous.next(headerPrefix: work.prefix, payload: work.payload)
+                            } else {
+                                work.problem = PayloadDecoder.decode(header, stored: work.payload, into: &work.output.pointee)
+                            }
+                        }
+                        computedChain = work.chain
+                        payloadProblem = work.problem
+                    }
+                } else {
+                    if verifyChain { computedChain = previous.next(headerPrefix: prefix, payload: p) }
+                    if decode { payloadProblem = PayloadDecoder.decode(header, stored: p, into: &output) }
+                }
+            }
+        }
+        if let computedChain, computedChain != header.chainHash { return problem(.badChain) }
+        if let payloadProblem { return problem(.badPayload(payloadProblem)) }
         let scanned = ScannedBatch(header: header, offset: offset)
         offset = scanned.endOffset
         expectedPosition = header.nextPosition
         chain = header.chainHash
         lastTimestamp = header.maxTimestamp
         return .success(scanned)
+    }
+}
+
+/// The two halves of checking a large batch, run on two threads at once.
+/// Each thread writes only its own field; `concurrentPerform` returns after both.
+private final class ParallelWork: @unchecked Sendable {
+    let prefix: UnsafeRawBufferPointer
+    let payload: UnsafeRawBufferPointer
+    let output: UnsafeMutablePointer<[UInt8]>
+    var chain: ChainHash?
+    var problem: String?
+
+    init(prefix: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, output: UnsafeMutablePointer<[UInt8]>) {
+        self.prefix = prefix
+        self.payload = payload
+        self.output = output
     }
 }
 

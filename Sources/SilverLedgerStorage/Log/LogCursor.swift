@@ -157,15 +157,22 @@ public final class LogCursor {
         try engine.checkOpen()
         var refreshed = false
         while true {
-            if let result = try scanner.next(verifyChain: verifyingChain) {
+            // Batches before the position sought are checked but not decompressed.
+            let skipping = scanner.expectedPosition < position && !verifyingChain
+            let result = skipping
+                ? try scanner.next(verifyChain: false)
+                : try scanner.next(verifyChain: verifyingChain, decodingInto: &decoded)
+            if let result {
                 switch result {
                 case .failure(let problem):
                     throw StorageError.corrupted(problem.message, path: target.file.handle.path, offset: problem.offset, position: problem.expectedPosition)
                 case .success(let batch):
                     if batch.header.nextPosition <= position { continue }
-                    let problem = scanner.payload.withUnsafeBytes { PayloadDecoder.decode(batch.header, stored: $0, into: &decoded) }
-                    if let problem {
-                        throw StorageError.corrupted(problem, path: target.file.handle.path, offset: batch.offset, position: batch.header.firstPosition)
+                    if skipping {
+                        let problem = scanner.payload.withUnsafeBytes { PayloadDecoder.decode(batch.header, stored: $0, into: &decoded) }
+                        if let problem {
+                            throw StorageError.corrupted(problem, path: target.file.handle.path, offset: batch.offset, position: batch.header.firstPosition)
+                        }
                     }
                     return BatchView(header: batch.header, framed: decoded, skip: 0)
                 }

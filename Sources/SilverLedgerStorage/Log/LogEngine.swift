@@ -85,7 +85,7 @@ final class LogEngine: Sendable {
         } else {
             manifest = Manifest(storeID: .random(), createdAt: options.clock())
             try fs.writeAtomically(manifest.encoded(), to: paths.manifest, directory: paths.directory)
-            options.logger.info("created store", metadata: ["store": "\(paths.directory)", "id": "\(manifest.storeID)"])
+            options.logger.debug("created store", metadata: ["store": "\(paths.directory)", "id": "\(manifest.storeID)"])
         }
         if !options.readOnly {
             for name in names where name.hasSuffix(".tmp") { try? fs.remove(paths.directory + "/" + name) }

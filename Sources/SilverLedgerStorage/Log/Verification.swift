@@ -167,15 +167,13 @@ struct StoreWalker {
             var boundaries: [Int64: BatchHeader] = [:]
             var scanner = BatchScanner(fs: fs, file: file, fileSize: size, offset: Int64(Format.segmentHeaderLength),
                                        position: first, chain: chain, lastTimestamp: lastTimestamp)
-            while let result = try scanner.next() {
+            while let result = try scanner.next(verifyChain: true, decodingInto: &decoded) {
                 var failure: (offset: Int64, position: UInt64, message: String, kind: ScanProblem.Kind?)?
                 switch result {
                 case .failure(let p):
                     failure = (p.offset, p.expectedPosition, p.message, p.kind)
                 case .success(let batch):
-                    if let problem = scanner.payload.withUnsafeBytes({ PayloadDecoder.decode(batch.header, stored: $0, into: &decoded) }) {
-                        failure = (batch.offset, batch.header.firstPosition, problem, nil)
-                    } else {
+                    do {
                         index.add(batch.header, at: batch.offset)
                         boundaries[batch.offset] = batch.header
                         report.batches += 1

@@ -1,0 +1,32 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// SilverLedger's benchmarks: a package of their own beside the library, so that
+// the library's users never build the benchmark tooling.
+let package = Package(
+    name: "SilverLedgerBenchmarks",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        .package(name: "SilverLedger", path: "../"),
+        .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // Micro-benchmarks of the hot paths, run by `swift package benchmark`.
+        .executableTarget(
+            name: "StorageBenchmarks",
+            dependencies: [
+                .product(name: "SilverLedgerStorage", package: "SilverLedger"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/StorageBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The storage engine's throughput against its targets and the machine's limits.
+        .executableTarget(
+            name: "storage-throughput",
+            dependencies: [.product(name: "SilverLedgerStorage", package: "SilverLedger")],
+            path: "Sources/storage-throughput"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
