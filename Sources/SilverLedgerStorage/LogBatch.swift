@@ -56,8 +56,11 @@ public struct LogBatch: Sendable {
         if let last = explicitTimestamps?.last, timestamp < last {
             throw StorageError(.invalidArgument, "timestamps must not decrease within a batch: record \(count) has \(timestamp), the one before it \(last)")
         }
-        framed.appendVarint(UInt64(payload.count))
-        framed.appendVarint(UInt64(timestamp - first))
+        let (delta, overflow) = timestamp.subtractingReportingOverflow(first)
+        if overflow {
+            throw StorageError(.invalidArgument, "record \(count)'s timestamp \(timestamp) is too far from the batch's first (\(first))")
+        }
+        framed.appendVarint(UInt64(delta))
         framed.append(contentsOf: payload)
         explicitTimestamps = (first, timestamp)
         count += 1
@@ -108,26 +111,26 @@ struct PreparedBatch: Sendable {
 
     /// The header for this batch at `position`, chained from `previous`, with
     /// both checksums; `timestamp` stamps records that carry none.
-    func header(position: UInt64, timestamp: Int64, previous: ChainHash) -> (bytes: [UInt8], chain: ChainHash, header: BatchHeader) {
+    func header(position: UInt64, groupFirstPosition: UInt64, timestamp: Int64, previous: ChainHash) -> (bytes: [UInt8], chain: ChainHash, header: BatchHeader) {
         var header = BatchHeader(
             flags: flags, firstPosition: position, recordCount: recordCount, keyID: 0,
             minTimestamp: explicitTimestamps?.first ?? timestamp,
             maxTimestamp: explicitTimestamps?.last ?? timestamp,
             uncompressedLength: uncompressedLength, storedLength: UInt32(stored.count),
-            chainHash: previous, batchCRC: 0, headerCRC: 0)
+            groupFirstPosition: groupFirstPosition, chainHash: previous, batchCRC: 0, headerCRC: 0)
         var bytes = [UInt8](repeating: 0, count: Format.batchHeaderLength)
         bytes.withUnsafeMutableBytes { b in
             header.writePrefix(b)
             header.chainHash = stored.withUnsafeBytes { payload in
                 previous.next(headerPrefix: UnsafeRawBufferPointer(rebasing: b[0..<Format.batchChainedPrefix]), payload: payload)
             }
-            header.chainHash.bytes.withUnsafeBytes { b.baseAddress!.advanced(by: 48).copyMemory(from: $0.baseAddress!, byteCount: 32) }
-            var crc = CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: b[0..<80]))
-            crc = stored.withUnsafeBytes { CRC32C.extend(crc, $0) }
-            header.batchCRC = crc
-            b.storeLE(crc, at: 80)
-            header.headerCRC = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<84]))
-            b.storeLE(header.headerCRC, at: 84)
+            header.chainHash.bytes.withUnsafeBytes {
+                b.baseAddress!.advanced(by: Format.batchChainedPrefix).copyMemory(from: $0.baseAddress!, byteCount: 32)
+            }
+            header.batchCRC = stored.withUnsafeBytes { BatchHeader.batchCRC(header: UnsafeRawBufferPointer(b), payload: $0) }
+            b.storeLE(header.batchCRC, at: Format.batchCRCOffset)
+            header.headerCRC = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<Format.batchHeaderCRCOffset]))
+            b.storeLE(header.headerCRC, at: Format.batchHeaderCRCOffset)
         }
         return (bytes, header.chainHash, header)
     }

@@ -1,4 +1,4 @@
-/// The 88-byte header in front of every batch's payload (docs/FORMAT.md, "Batch").
+/// The 96-byte header in front of every batch's payload (docs/FORMAT.md, "Batch").
 struct BatchHeader: Equatable {
     var flags: UInt16
     var firstPosition: UInt64
@@ -8,16 +8,26 @@ struct BatchHeader: Equatable {
     var maxTimestamp: Int64
     var uncompressedLength: UInt32
     var storedLength: UInt32
+    /// The first position of the write this batch was part of: the writer
+    /// writes a group of batches with one write and one sync, so a batch whose
+    /// group started at or before a damaged batch belongs to the same
+    /// unacknowledged write (see FORMAT.md, "Recovery").
+    var groupFirstPosition: UInt64
     var chainHash: ChainHash
     var batchCRC: UInt32
     var headerCRC: UInt32
 
     /// One past the last position of the batch.
     var nextPosition: UInt64 { firstPosition + UInt64(recordCount) }
+    /// The timestamp of a record `delta` after the batch's first (delta <= max - min, checked with the framing).
+    func timestamp(_ delta: UInt64) -> Int64 {
+        Int64(bitPattern: UInt64(bitPattern: minTimestamp) &+ delta)
+    }
+
     /// Header and payload.
     var totalLength: Int { Format.batchHeaderLength + Int(storedLength) }
 
-    /// Writes the first 48 bytes (the part the chain hash covers) into `b`.
+    /// Writes the first 56 bytes (the part the chain hash covers) into `b`.
     func writePrefix(_ b: UnsafeMutableRawBufferPointer) {
         b.storeLE(Format.batchMagic, at: 0)
         b.storeLE(Format.version, at: 4)
@@ -29,6 +39,12 @@ struct BatchHeader: Equatable {
         b.storeLE(maxTimestamp, at: 32)
         b.storeLE(uncompressedLength, at: 40)
         b.storeLE(storedLength, at: 44)
+        b.storeLE(groupFirstPosition, at: 48)
+    }
+
+    /// The batch checksum: CRC32C of header bytes 0..<88, then the payload.
+    static func batchCRC(header: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> UInt32 {
+        CRC32C.extend(CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: header[0..<Format.batchCRCOffset])), payload)
     }
 
     /// Why a header is not usable, before its payload is looked at.
@@ -57,8 +73,8 @@ struct BatchHeader: Equatable {
         guard b.count >= Format.batchHeaderLength else { return .failure(.truncated(b.count)) }
         let magic: UInt32 = b.loadLE(at: 0)
         guard magic == Format.batchMagic else { return .failure(.badMagic(magic)) }
-        let storedHeaderCRC: UInt32 = b.loadLE(at: 84)
-        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<84]))
+        let storedHeaderCRC: UInt32 = b.loadLE(at: Format.batchHeaderCRCOffset)
+        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<Format.batchHeaderCRCOffset]))
         guard storedHeaderCRC == computed else { return .failure(.badHeaderCRC(stored: storedHeaderCRC, computed: computed)) }
         let version: UInt16 = b.loadLE(at: 4)
         guard version == Format.version else { return .failure(.unsupportedVersion(version)) }
@@ -73,10 +89,17 @@ struct BatchHeader: Equatable {
             maxTimestamp: b.loadLE(at: 32),
             uncompressedLength: b.loadLE(at: 40),
             storedLength: b.loadLE(at: 44),
-            chainHash: ChainHash(UnsafeRawBufferPointer(rebasing: b[48..<80])),
-            batchCRC: b.loadLE(at: 80),
+            groupFirstPosition: b.loadLE(at: 48),
+            chainHash: ChainHash(UnsafeRawBufferPointer(rebasing: b[Format.batchChainedPrefix..<Format.batchCRCOffset])),
+            batchCRC: b.loadLE(at: Format.batchCRCOffset),
             headerCRC: storedHeaderCRC)
         if header.recordCount == 0 { return .failure(.badLengths("batch has no records")) }
+        if header.firstPosition > UInt64.max - UInt64(header.recordCount) {
+            return .failure(.badLengths("batch positions \(header.firstPosition) + \(header.recordCount) overflow"))
+        }
+        if header.groupFirstPosition > header.firstPosition {
+            return .failure(.badLengths("batch's write group starts at \(header.groupFirstPosition), after the batch (\(header.firstPosition))"))
+        }
         if header.minTimestamp > header.maxTimestamp {
             return .failure(.badLengths("batch min timestamp \(header.minTimestamp) is after its max \(header.maxTimestamp)"))
         }

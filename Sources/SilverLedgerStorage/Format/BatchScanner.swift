@@ -144,8 +144,7 @@ struct BatchScanner {
         swap(&stored, &payload)
         try bytes(at: offset + Int64(Format.batchHeaderLength), count: Int(header.storedLength), into: &stored)
         swap(&stored, &payload)
-        var crc = headerBytes.withUnsafeBytes { CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: $0[0..<80])) }
-        crc = payload.withUnsafeBytes { CRC32C.extend(crc, $0) }
+        let crc = headerBytes.withUnsafeBytes { h in payload.withUnsafeBytes { BatchHeader.batchCRC(header: h, payload: $0) } }
         if crc != header.batchCRC { return problem(.badChecksum(stored: header.batchCRC, computed: crc)) }
         if header.firstPosition != expectedPosition { return problem(.badPosition(found: header.firstPosition)) }
         if header.minTimestamp < lastTimestamp { return problem(.badTimestamp(found: header.minTimestamp, previous: lastTimestamp)) }
@@ -225,7 +224,8 @@ enum PayloadDecoder {
         var offset = 0
         var count: UInt32 = 0
         var previousDelta: UInt64 = 0
-        let span = UInt64(header.maxTimestamp - header.minTimestamp)
+        // max >= min was checked with the header, so the wrapping difference is exact.
+        let span = UInt64(bitPattern: header.maxTimestamp &- header.minTimestamp)
         while offset < b.count {
             guard let length = readVarint(b, &offset), let delta = readVarint(b, &offset) else {
                 return "record \(count) has a malformed length or timestamp"

@@ -13,9 +13,13 @@ package enum Format {
 
     static let manifestLength = 64
     static let segmentHeaderLength = 64
-    static let batchHeaderLength = 88
+    static let batchHeaderLength = 96
     /// Bytes of the batch header covered by the chain hash (everything before the chain hash field).
-    static let batchChainedPrefix = 48
+    static let batchChainedPrefix = 56
+    /// Where the batch checksum (over header bytes before it, then the payload) is.
+    static let batchCRCOffset = 88
+    /// Where the header checksum (over header bytes before it) is.
+    static let batchHeaderCRCOffset = 92
     static let indexHeaderLength = 64
     static let indexEntryLength = 24
     static let indexTrailerLength = 80

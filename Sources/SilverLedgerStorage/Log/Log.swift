@@ -35,11 +35,14 @@ public final class Log: Sendable {
 
     /// Opens the store in `directory`, creating it if it does not exist (unless read-only).
     ///
-    /// Opening reads the indexes and scans only the part of the last segment
-    /// written since its last index checkpoint. An incomplete batch at the very
-    /// end (a write cut short by a crash) is cut off and copied to `recovered/`;
-    /// any other damage makes opening fail with ``StorageError/Code/corrupted``,
-    /// naming the file, offset and position: see ``Log/repair(at:options:)``.
+    /// Opening reads the index files and the last batch each names, and scans
+    /// only the part of the last segment written since its last index
+    /// checkpoint. A torn write at the very end (what a crash leaves of the
+    /// last write) is cut off and copied to `recovered/`; any other damage in
+    /// what open reads makes it fail with ``StorageError/Code/corrupted``,
+    /// naming the file, offset and position (see ``Log/repair(at:options:)``).
+    /// Damage elsewhere is found by cursors when they reach it, and by
+    /// ``Log/verify(at:from:options:)``, which reads everything.
     public static func open(at directory: String, options: LogOptions = LogOptions()) throws(StorageError) -> Log {
         Log(engine: try LogEngine.open(at: directory, options: options))
     }

@@ -39,9 +39,9 @@ public struct BatchView: Sendable {
             while offset < b.count {
                 // The framing was checked when the batch was read.
                 let length = Int(readVarint(b, &offset)!)
-                let delta = Int64(readVarint(b, &offset)!)
+                let delta = readVarint(b, &offset)!
                 if index >= skip {
-                    try body(header.firstPosition + UInt64(index), header.minTimestamp + delta,
+                    try body(header.firstPosition + UInt64(index), header.timestamp(delta),
                              UnsafeRawBufferPointer(rebasing: b[offset..<(offset + length)]))
                 }
                 offset += length
@@ -116,10 +116,10 @@ public final class LogCursor {
             if let batch = current, recordIndex < Int(batch.header.recordCount) {
                 let record = batch.framed.withUnsafeBytes { b -> LogRecord in
                     let length = Int(readVarint(b, &recordOffset)!)
-                    let delta = Int64(readVarint(b, &recordOffset)!)
+                    let delta = readVarint(b, &recordOffset)!
                     defer { recordOffset += length }
                     return LogRecord(
-                        position: batch.header.firstPosition + UInt64(recordIndex), timestamp: batch.header.minTimestamp + delta,
+                        position: batch.header.firstPosition + UInt64(recordIndex), timestamp: batch.header.timestamp(delta),
                         payload: Array(b[recordOffset..<(recordOffset + length)]))
                 }
                 recordIndex += 1

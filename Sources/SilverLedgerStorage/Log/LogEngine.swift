@@ -214,7 +214,7 @@ final class LogEngine: Sendable {
         if let open = s.segments[i].readFile {
             file = open
         } else {
-            file = try SegmentFile(fs: fs, path: s.segments[i].path)
+            file = try SegmentFile(fs: fs, path: s.segments[i].path, storeID: manifest.storeID, firstPosition: s.segments[i].firstPosition)
             s.segments[i].readFile = file
         }
         return ReadTarget(

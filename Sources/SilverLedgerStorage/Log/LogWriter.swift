@@ -170,7 +170,10 @@ final class LogWriter: @unchecked Sendable {
                 staged.removeAll()
                 tentative = committed
             }
-            let sealed = request.batch.header(position: tentative.nextPosition, timestamp: timestamp, previous: tentative.chainHead)
+            // Batches written by one write share the position their write starts at.
+            let groupFirst = staged.first?.header.firstPosition ?? tentative.nextPosition
+            let sealed = request.batch.header(
+                position: tentative.nextPosition, groupFirstPosition: groupFirst, timestamp: timestamp, previous: tentative.chainHead)
             staged.append(Staged(request: request, header: sealed.header, headerBytes: sealed.bytes, offset: tentative.endOffset))
             tentative = SegmentEnd(
                 endOffset: tentative.endOffset + Int64(request.batch.totalLength), nextPosition: sealed.header.nextPosition,
@@ -279,6 +282,7 @@ final class LogWriter: @unchecked Sendable {
             activeFirst = next.firstPosition
             committed = next.index.end
             engine.state.withLock { $0.segments.append(next) }
+            writeHead()
             options.logger.debug("rolled segment", metadata: ["segment": "\(next.path)"])
             return true
         } catch {

@@ -123,9 +123,7 @@ struct Recovery {
             header.chainHash == index.end.chainHead, header.nextPosition == index.end.nextPosition
         else { return false }
         let payload = try fs.read(file, count: Int(header.storedLength), at: index.end.lastBatchOffset + Int64(Format.batchHeaderLength))
-        var crc = headerBytes.withUnsafeBytes { CRC32C.extend(0, UnsafeRawBufferPointer(rebasing: $0[0..<80])) }
-        crc = payload.withUnsafeBytes { CRC32C.extend(crc, $0) }
-        return crc == header.batchCRC
+        return header.batchCRC == headerBytes.withUnsafeBytes { h in payload.withUnsafeBytes { BatchHeader.batchCRC(header: h, payload: $0) } }
     }
 
     /// A sealed segment: its index must cover the whole file; otherwise the
@@ -196,19 +194,12 @@ struct Recovery {
             }
             if problem != nil { break }
         }
-        guard let problem else { return index }
-        let reason: String
-        if problem.isAtTail {
-            reason = "incomplete write: " + problem.message
-        } else if case .badHeader = problem.kind, try !hasValidBatchHeader(file, after: problem.offset, size: size) {
-            reason = "torn header: " + problem.message
-        } else if case .badHeader = problem.kind {
-            throw StorageError.corrupted(problem.message + "; whole batches follow it", path: path, offset: problem.offset, position: problem.expectedPosition)
-        } else if try batchEndsFile(file, at: problem.offset, size: size) {
-            // Ambiguous (FORMAT.md, "Recovery"): a torn write or damage after acknowledgement. Kept aside, never dropped.
-            reason = "complete last batch failed its check (torn write or later damage): " + problem.message
-        } else {
-            throw StorageError.corrupted(problem.message, path: path, offset: problem.offset, position: problem.expectedPosition)
+        guard let problem else {
+            if writable && report.bytesScanned > 0 { try saveCheckpoint(index) }
+            return index
+        }
+        guard let reason = try Recovery.tornTailReason(problem, fs: fs, file: file, size: size) else {
+            throw StorageError.corrupted(problem.message + "; whole batches of later writes follow it", path: path, offset: problem.offset, position: problem.expectedPosition)
         }
         guard writable else {
             logger.info("reader stops before an uncommitted or torn tail", metadata: ["segment": "\(path)", "offset": "\(problem.offset)"])
@@ -220,37 +211,50 @@ struct Recovery {
         try setAside(file: file, path: path, from: problem.offset, size: size, reason: reason)
         try fs.truncate(file, to: problem.offset)
         try fs.sync(file)
+        try saveCheckpoint(index)
         return index
     }
 
-    private func batchEndsFile(_ file: FileHandle, at offset: Int64, size: Int64) throws(StorageError) -> Bool {
-        let bytes = try fs.read(file, count: Format.batchHeaderLength, at: offset)
-        guard case .success(let header) = bytes.withUnsafeBytes({ BatchHeader.decode($0) }) else { return false }
-        return offset + Int64(header.totalLength) == size
+    /// Saves the last segment's index as recovered, so the next open need not scan again.
+    private func saveCheckpoint(_ index: SegmentIndex) throws(StorageError) {
+        try fs.writeAtomically(index.encoded(storeID: manifest.storeID), to: paths.index(index.firstPosition), directory: paths.directory)
     }
 
-    /// Whether any whole, valid batch header starts after `offset`: if one does,
-    /// a bad header before it is damage, not a torn write.
-    private func hasValidBatchHeader(_ file: FileHandle, after offset: Int64, size: Int64) throws(StorageError) -> Bool {
+    /// Whether a scan problem in the last segment is a torn tail (and why), or
+    /// damage (nil). A torn tail is what a crash can leave of the last write:
+    /// an incomplete batch at the end of the file, or a batch that fails its
+    /// checks followed only by whole batches of the same write (their group
+    /// starts at or before the failing batch; a write's batches may reach the
+    /// disk out of order). Anything of a later write after it means the failing
+    /// batch was acknowledged before it went bad: damage.
+    static func tornTailReason(_ problem: ScanProblem, fs: any FileSystem, file: FileHandle, size: Int64) throws(StorageError) -> String? {
+        if problem.isAtTail { return "incomplete write: " + problem.message }
+        if case .badPayload = problem.kind { return nil }   // the checksums held: not a torn write
         let chunk = 1 << 20
-        var start = offset + 1
-        while start + Int64(Format.batchHeaderLength) <= size {
+        var start = problem.offset + 1
+        var laterWrite = false
+        var sameWrite = 0
+        while start + Int64(Format.batchHeaderLength) <= size && !laterWrite {
             let bytes = try fs.read(file, count: Int(min(Int64(chunk + Format.batchHeaderLength), size - start)), at: start)
-            let found = bytes.withUnsafeBytes { b -> Bool in
+            bytes.withUnsafeBytes { b in
                 var i = 0
-                while i + Format.batchHeaderLength <= b.count {
+                while i + Format.batchHeaderLength <= b.count && i < chunk {
                     if b.loadLE(UInt32.self, at: i) == Format.batchMagic,
-                        case .success = BatchHeader.decode(UnsafeRawBufferPointer(rebasing: b[i..<(i + Format.batchHeaderLength)])) {
-                        return true
+                        case .success(let header) = BatchHeader.decode(UnsafeRawBufferPointer(rebasing: b[i..<(i + Format.batchHeaderLength)])) {
+                        if header.groupFirstPosition > problem.expectedPosition {
+                            laterWrite = true
+                            return
+                        }
+                        sameWrite += 1
                     }
                     i += 1
                 }
-                return false
             }
-            if found { return true }
             start += Int64(chunk)
         }
-        return false
+        if laterWrite { return nil }
+        let what = sameWrite == 0 ? "last batch" : "batch followed only by \(sameWrite) batch(es) of the same write"
+        return "torn \(what) (a write cut short, or damage to the last write): " + problem.message
     }
 
     /// Copies bytes [from, size) of a segment to recovered/ before they are cut off.

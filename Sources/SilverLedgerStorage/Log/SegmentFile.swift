@@ -4,9 +4,20 @@ final class SegmentFile: Sendable {
     let fs: any FileSystem
     let handle: FileHandle
 
-    init(fs: any FileSystem, path: String) throws(StorageError) {
+    /// Opens the segment and checks its header: magic, checksum, version, store and first position.
+    init(fs: any FileSystem, path: String, storeID: StoreID, firstPosition: UInt64) throws(StorageError) {
         self.fs = fs
-        self.handle = try fs.open(path, .read)
+        let handle = try fs.open(path, .read)
+        self.handle = handle
+        let bytes = try fs.read(handle, count: Format.segmentHeaderLength, at: 0)
+        switch bytes.withUnsafeBytes({ SegmentHeader.decode($0) }) {
+        case .failure(let problem):
+            throw StorageError(.corrupted, problem.message, path: path, offset: 0, position: firstPosition)
+        case .success(let header):
+            if header.storeID != storeID || header.firstPosition != firstPosition {
+                throw StorageError(.corrupted, "segment header names store \(header.storeID) at position \(header.firstPosition), expected \(storeID) at \(firstPosition)", path: path, offset: 16, position: firstPosition)
+            }
+        }
     }
 
     deinit { fs.close(handle) }

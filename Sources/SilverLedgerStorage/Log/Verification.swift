@@ -4,7 +4,8 @@ public struct VerificationReport: Sendable, Hashable {
     public struct Problem: Sendable, Hashable, CustomStringConvertible {
         /// How serious a problem is.
         public enum Kind: String, Sendable, Hashable {
-            /// Damage or tampering before the end of the log: open fails until ``Log/repair(at:options:)``.
+            /// Damage or tampering before the end of the log. Readers that reach it
+            /// fail; open fails if it lies in what open reads; ``Log/repair(at:options:)`` cuts the log there.
             case corruption
             /// An incomplete or failing last batch: a write cut short, or damage to
             /// the last batch. Open cuts it off and keeps the bytes in `recovered/`.
@@ -168,10 +169,10 @@ struct StoreWalker {
             var scanner = BatchScanner(fs: fs, file: file, fileSize: size, offset: Int64(Format.segmentHeaderLength),
                                        position: first, chain: chain, lastTimestamp: lastTimestamp)
             while let result = try scanner.next(verifyChain: true, decodingInto: &decoded) {
-                var failure: (offset: Int64, position: UInt64, message: String, kind: ScanProblem.Kind?)?
+                var failure: ScanProblem?
                 switch result {
                 case .failure(let p):
-                    failure = (p.offset, p.expectedPosition, p.message, p.kind)
+                    failure = p
                 case .success(let batch):
                     do {
                         index.add(batch.header, at: batch.offset)
@@ -185,15 +186,15 @@ struct StoreWalker {
                     }
                 }
                 if let failure {
-                    let isTail = isLast && tailLike(failure.kind, file: file, offset: failure.offset, size: size)
+                    let isTail = isLast ? try Recovery.tornTailReason(failure, fs: fs, file: file, size: size) != nil : false
                     var message = failure.message
                     if isTail {
                         message += head.map { $0.segmentFirstPosition == first && failure.offset >= $0.endOffset } == true
                             ? "; beyond the writer's commit watermark: a write in progress or cut short (open sets it aside)"
                             : "; at the end of the log: a write cut short, or damage to the last batch (open sets it aside)"
                     }
-                    report.problems.append(.init(kind: isTail ? .tornTail : .corruption, message: message, path: path, offset: failure.offset, position: failure.position))
-                    return Damage(segmentFirst: first, offset: failure.offset, position: failure.position, message: failure.message, isTail: isTail)
+                    report.problems.append(.init(kind: isTail ? .tornTail : .corruption, message: message, path: path, offset: failure.offset, position: failure.expectedPosition))
+                    return Damage(segmentFirst: first, offset: failure.offset, position: failure.expectedPosition, message: failure.message, isTail: isTail)
                 }
             }
             chain = scanner.chain
@@ -201,32 +202,6 @@ struct StoreWalker {
             checkIndex(first, scanned: index, boundaries: boundaries, sealed: !isLast, report: &report)
         }
         return nil
-    }
-
-    /// Whether a scan problem is of the kinds recovery treats as a torn tail.
-    private func tailLike(_ kind: ScanProblem.Kind?, file: FileHandle, offset: Int64, size: Int64) -> Bool {
-        switch kind {
-        case .incompleteHeader?, .incompleteBatch?: return true
-        case .badHeader?:
-            // Torn unless a whole valid header follows.
-            let rest = (try? fs.read(file, count: Int(min(size - offset - 1, 64 << 20)), at: offset + 1)) ?? []
-            return rest.withUnsafeBytes { b in
-                var i = 0
-                while i + Format.batchHeaderLength <= b.count {
-                    if b.loadLE(UInt32.self, at: i) == Format.batchMagic,
-                        case .success = BatchHeader.decode(UnsafeRawBufferPointer(rebasing: b[i..<(i + Format.batchHeaderLength)])) {
-                        return false
-                    }
-                    i += 1
-                }
-                return true
-            }
-        default:
-            // A complete batch failing its checks is ambiguous only if it is the last thing in the file.
-            guard let bytes = try? fs.read(file, count: Format.batchHeaderLength, at: offset),
-                case .success(let header) = bytes.withUnsafeBytes({ BatchHeader.decode($0) }) else { return false }
-            return offset + Int64(header.totalLength) == size
-        }
     }
 
     /// The chain hash and last timestamp at the end of a segment, from its last batch's header.
