@@ -60,6 +60,7 @@ public struct LogBatch: Sendable {
         if overflow {
             throw StorageError(.invalidArgument, "record \(count)'s timestamp \(timestamp) is too far from the batch's first (\(first))")
         }
+        framed.appendVarint(UInt64(payload.count))
         framed.appendVarint(UInt64(delta))
         framed.append(contentsOf: payload)
         explicitTimestamps = (first, timestamp)

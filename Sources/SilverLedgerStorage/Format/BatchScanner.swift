@@ -28,8 +28,8 @@ struct ScanProblem: Error, Equatable {
     /// The file's size when scanned.
     var fileSize: Int64
 
-    /// Whether the problem is at the very end of the file: an incomplete
-    /// write, or a complete last batch whose checksum fails (see FORMAT.md, "Recovery").
+    /// Whether the file ends inside the batch: an incomplete write
+    /// (the other torn tails are told by ``Recovery/tornTailReason``).
     var isAtTail: Bool {
         switch kind {
         case .incompleteHeader, .incompleteBatch: return true

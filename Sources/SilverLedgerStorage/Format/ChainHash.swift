@@ -1,7 +1,7 @@
 import Crypto
 
 /// A SHA-256 link of the hash chain: each batch's chain hash is
-/// SHA-256(previous chain hash ‖ the batch's header bytes 0..<48 ‖ its stored payload).
+/// SHA-256(previous chain hash ‖ the batch's header bytes 0..<56 ‖ its stored payload).
 package struct ChainHash: Hashable, Sendable, CustomStringConvertible {
     /// The 32 bytes of the hash.
     package var bytes: [UInt8]

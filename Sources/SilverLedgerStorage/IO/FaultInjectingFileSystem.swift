@@ -143,6 +143,8 @@ package final class FaultInjectingFileSystem: FileSystem {
         return try base.tryLockExclusive(file)
     }
 
+    package func unlock(_ file: FileHandle) { base.unlock(file) }
+
     package func rename(_ from: String, to: String) throws(StorageError) {
         try fail(.rename, path: from)
         try base.rename(from, to: to)

@@ -45,6 +45,8 @@ package protocol FileSystem: Sendable {
     func size(_ file: FileHandle) throws(StorageError) -> Int64
     /// Takes an exclusive advisory lock without waiting; returns false if another open file description holds it.
     func tryLockExclusive(_ file: FileHandle) throws(StorageError) -> Bool
+    /// Releases the lock now, even if a child process started meanwhile still holds a copy of the descriptor.
+    func unlock(_ file: FileHandle)
     func rename(_ from: String, to: String) throws(StorageError)
     func remove(_ path: String) throws(StorageError)
     /// Makes the directory's entries (creations, renames, removals) durable.
@@ -185,6 +187,10 @@ package struct POSIXFileSystem: FileSystem {
         let e = Glibc.errno
         if e == EWOULDBLOCK || e == EAGAIN { return false }
         throw StorageError.io("flock", path: file.path, errno: e)
+    }
+
+    package func unlock(_ file: FileHandle) {
+        _ = retryingOnInterrupt { flock(file.fd, LOCK_UN) }
     }
 
     package func rename(_ from: String, to: String) throws(StorageError) {

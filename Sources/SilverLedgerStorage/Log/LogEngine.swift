@@ -41,9 +41,15 @@ final class LogEngine: Sendable {
         do throws(StorageError) {
             return try LogEngine(paths: paths, options: options, lockFile: lockFile)
         } catch {
-            if let lockFile { fs.close(lockFile) }
+            if let lockFile { releaseLock(lockFile, fs: fs) }
             throw error
         }
+    }
+
+    /// Releases and closes the lock file.
+    static func releaseLock(_ file: FileHandle, fs: any FileSystem) {
+        fs.unlock(file)
+        fs.close(file)
     }
 
     /// Takes the store's writer lock, writing our pid into the lock file.
@@ -61,7 +67,7 @@ final class LogEngine: Sendable {
             try pid.withBytes { (b) throws(StorageError) in try fs.writeFully(file, [b], at: 0) }
             return file
         } catch {
-            fs.close(file)
+            releaseLock(file, fs: fs)
             throw error
         }
     }
@@ -286,7 +292,7 @@ final class LogEngine: Sendable {
         state.withLock { s in
             for i in s.segments.indices { s.segments[i].readFile = nil }
         }
-        if let lockFile { fs.close(lockFile) }
+        if let lockFile { Self.releaseLock(lockFile, fs: fs) }
         if let firstError { throw firstError }
     }
 }

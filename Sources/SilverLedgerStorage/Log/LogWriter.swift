@@ -163,8 +163,14 @@ final class LogWriter: @unchecked Sendable {
             }
             if tentative.endOffset > Int64(Format.segmentHeaderLength),
                 tentative.endOffset + Int64(request.batch.totalLength) > Int64(options.segmentSize) {
-                guard flush(staged, engine), roll(engine) else {
-                    fail(work[i...], engine)
+                if let error = flush(staged, engine) {
+                    for request in work[i...] { request.completion(.failure(error)) }
+                    return
+                }
+                do throws(StorageError) {
+                    try roll(engine)
+                } catch {
+                    for request in work[i...] { request.completion(.failure(error)) }
                     return
                 }
                 staged.removeAll()
@@ -182,17 +188,12 @@ final class LogWriter: @unchecked Sendable {
         _ = flush(staged, engine)
     }
 
-    private func fail(_ requests: ArraySlice<AppendRequest>, _ engine: LogEngine) {
-        let failure = engine.state.withLock { $0.failure }
-            ?? StorageError(.failed, "the log at \(paths.directory) could not complete the write")
-        for request in requests { request.completion(.failure(failure)) }
-    }
-
     /// Writes and syncs the staged batches, then publishes and acknowledges them.
     /// On failure they are all failed, the file is cut back to the last commit,
     /// and (if that or a sync failed) the log refuses further appends.
-    private func flush(_ staged: [Staged], _ engine: LogEngine) -> Bool {
-        guard let first = staged.first else { return true }
+    /// Returns the error the batches failed with, or nil.
+    private func flush(_ staged: [Staged], _ engine: LogEngine) -> StorageError? {
+        guard let first = staged.first else { return nil }
         writeBuffer.removeAll(keepingCapacity: true)
         for s in staged {
             writeBuffer.append(contentsOf: s.headerBytes)
@@ -205,7 +206,7 @@ final class LogWriter: @unchecked Sendable {
             // Cut the file back to the last commit; if even that fails, stop writing.
             do throws(StorageError) { try fs.truncate(active, to: start) } catch { poison(error, engine) }
             for s in staged { s.request.completion(.failure(error)) }
-            return false
+            return error
         }
         if options.durability != .none {
             do throws(StorageError) {
@@ -216,7 +217,7 @@ final class LogWriter: @unchecked Sendable {
                 try? fs.truncate(active, to: start)
                 poison(error, engine)
                 for s in staged { s.request.completion(.failure(error)) }
-                return false
+                return error
             }
         }
         engine.state.withLock { state in
@@ -233,9 +234,13 @@ final class LogWriter: @unchecked Sendable {
                 firstTimestamp: s.header.minTimestamp, lastTimestamp: s.header.maxTimestamp)))
         }
         if bytesSinceCheckpoint >= options.checkpointInterval {
-            _ = checkpoint(engine)
+            do throws(StorageError) {
+                try checkpoint(engine)
+            } catch {
+                options.logger.warning("could not write the index checkpoint; recovery will scan further", metadata: ["error": "\(error)"])
+            }
         }
-        return true
+        return nil
     }
 
     private func poison(_ error: StorageError, _ engine: LogEngine) {
@@ -250,31 +255,24 @@ final class LogWriter: @unchecked Sendable {
     }
 
     /// Writes the active segment's index so that recovery scans only what came after.
-    private func checkpoint(_ engine: LogEngine) -> Bool {
+    /// A failed sync (under `none`) poisons the log; a failed index write does not.
+    private func checkpoint(_ engine: LogEngine) throws(StorageError) {
         do throws(StorageError) {
             if options.durability == .none { try fs.sync(active) }
         } catch {
             poison(error, engine)
-            return false
+            throw error
         }
         let index = engine.state.withLock { $0.segments[$0.segments.count - 1].index }
-        do throws(StorageError) {
-            try fs.writeAtomically(index.encoded(storeID: manifest.storeID), to: paths.index(index.firstPosition), directory: paths.directory)
-            bytesSinceCheckpoint = 0
-            return true
-        } catch {
-            options.logger.warning("could not write the index checkpoint; recovery will scan further", metadata: ["error": "\(error)"])
-            return false
-        }
+        try fs.writeAtomically(index.encoded(storeID: manifest.storeID), to: paths.index(index.firstPosition), directory: paths.directory)
+        bytesSinceCheckpoint = 0
     }
 
     /// Seals the active segment (its index written) and starts the next one.
-    private func roll(_ engine: LogEngine) -> Bool {
-        guard checkpoint(engine) else {
-            poison(StorageError(.io, "could not seal segment \(paths.segment(activeFirst))", path: paths.segment(activeFirst)), engine)
-            return false
-        }
+    /// On failure the log refuses further appends; the error is the system call's.
+    private func roll(_ engine: LogEngine) throws(StorageError) {
         do throws(StorageError) {
+            try checkpoint(engine)
             let next = try LogEngine.createSegment(first: committed.nextPosition, previous: committed, fs: fs, paths: paths, manifest: manifest, options: options)
             let file = try fs.open(next.path, .readWrite)
             fs.close(active)
@@ -284,10 +282,9 @@ final class LogWriter: @unchecked Sendable {
             engine.state.withLock { $0.segments.append(next) }
             writeHead()
             options.logger.debug("rolled segment", metadata: ["segment": "\(next.path)"])
-            return true
         } catch {
             poison(error, engine)
-            return false
+            throw error
         }
     }
 
@@ -309,9 +306,7 @@ final class LogWriter: @unchecked Sendable {
         }
         if engine.state.withLock({ $0.failure }) != nil { return nil }
         if bytesSinceCheckpoint > 0 || options.durability == .none {
-            if !checkpoint(engine) {
-                return engine.state.withLock { $0.failure } ?? StorageError(.io, "could not write the index at close", path: paths.index(activeFirst))
-            }
+            do throws(StorageError) { try checkpoint(engine) } catch { return error }
         }
         writeHead()
         return nil

@@ -12,7 +12,7 @@ public struct RecoveryReport: Sendable, Hashable {
         public var length: Int64
         /// Where they were copied.
         public var copy: String
-        /// Why: an incomplete write, or a complete last batch whose checksum failed.
+        /// Why: an incomplete write, or a failing batch followed only by batches of the same write.
         public var reason: String
     }
     /// Tails cut off at this open (at most one, the last segment's).

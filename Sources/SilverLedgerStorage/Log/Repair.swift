@@ -26,7 +26,7 @@ extension Log {
         let fs = options.fileSystem
         let paths = StorePaths(directory)
         let lock = try LogEngine.lockStore(paths, fs: fs)
-        defer { fs.close(lock) }
+        defer { LogEngine.releaseLock(lock, fs: fs) }
         var walker = try StoreWalker(directory: directory, options: options)
         var scan = VerificationReport()
         guard let damage = try walker.walk(from: 0, report: &scan, head: nil) else {

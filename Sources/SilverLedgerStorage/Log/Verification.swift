@@ -7,8 +7,9 @@ public struct VerificationReport: Sendable, Hashable {
             /// Damage or tampering before the end of the log. Readers that reach it
             /// fail; open fails if it lies in what open reads; ``Log/repair(at:options:)`` cuts the log there.
             case corruption
-            /// An incomplete or failing last batch: a write cut short, or damage to
-            /// the last batch. Open cuts it off and keeps the bytes in `recovered/`.
+            /// What a crash can leave of the last write: an incomplete batch at the
+            /// end, or a failing batch followed only by batches of the same write.
+            /// Open cuts it off and keeps the bytes in `recovered/`.
             case tornTail
             /// An index file that is missing, stale or damaged; open rebuilds it.
             case index
