@@ -10,6 +10,8 @@ struct Arguments {
     var quick = false
     var directory = FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-bench-\(getpid())").path
     var runs = 5
+    /// Run only one part: append, read or open.
+    var only: String?
 
     init() {
         var args = CommandLine.arguments.dropFirst()
@@ -18,8 +20,9 @@ struct Arguments {
             case "--quick": quick = true
             case "--dir": directory = args.popFirst() ?? directory
             case "--runs": runs = Int(args.popFirst() ?? "") ?? runs
+            case "--only": only = args.popFirst()
             default:
-                FileHandle.standardError.write(Data("usage: storage-throughput [--quick] [--runs N] [--dir DIR]\n".utf8))
+                FileHandle.standardError.write(Data("usage: storage-throughput [--quick] [--runs N] [--dir DIR] [--only append|read|open]\n".utf8))
                 exit(64)
             }
         }
@@ -102,7 +105,10 @@ try FileManager.default.createDirectory(atPath: arguments.directory, withInterme
 defer { try? FileManager.default.removeItem(atPath: arguments.directory) }
 print("storage-throughput: \(arguments.quick ? "quick" : "full") mode, \(arguments.runs) runs each, median; CRC32C hardware: \(StorageKernels.crc32cIsHardwareAccelerated)")
 
+func wanted(_ part: String) -> Bool { arguments.only == nil || arguments.only == part }
+
 // MARK: 1. Durable append, one fsync per batch
+if wanted("append") {
 
 let batches = makeBatches(appendBatches, seed: 1)
 var storedPerBatch = 0.0
@@ -156,7 +162,10 @@ for _ in 0..<arguments.runs {
 report("limit: pwrite+fdatasync of a batch's bytes", String(format: "%.0f batch/s", median(rawRates)),
        String(format: "= %.0f rec/s; %.0f bytes stored per batch", median(rawRates) * Double(perBatch), storedPerBatch))
 
+}
+
 // MARK: 2. Sequential read with every check
+if wanted("read") {
 
 let readDir = fresh("read")
 do {
@@ -228,7 +237,10 @@ do {
 }
 try? FileManager.default.removeItem(atPath: readDir)
 
+}
+
 // MARK: 3. Open of a large store
+if wanted("open") {
 
 let openDir = fresh("open")
 do {
@@ -264,3 +276,4 @@ for _ in 0..<3 {
 }
 report("open, active segment's index lost", String(format: "%.2f ms", median(scanTimes)), "scans \(scanned) bytes of the last segment")
 try? FileManager.default.removeItem(atPath: openDir)
+}

@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Why a scan of a segment stopped before its end.
 struct ScanProblem: Error, Equatable {
     enum Kind: Equatable {
@@ -71,9 +69,11 @@ struct BatchScanner {
     private(set) var chain: ChainHash
     private(set) var lastTimestamp: Int64
     /// The stored payload of the last batch returned (valid until the next call).
-    private(set) var payload: [UInt8] = []
+    private(set) var payload: ArraySlice<UInt8> = []
 
     private var buffer: [UInt8] = []
+    /// Hashes large batches on a second core while this one decompresses them; nil: one core.
+    var hasher: ChainHasher?
     private var bufferStart: Int64 = 0
     private static let readAhead = 1 << 20
 
@@ -87,12 +87,10 @@ struct BatchScanner {
         self.lastTimestamp = lastTimestamp
     }
 
-    /// Copies `count` bytes at `at` into `out`, refilling the read-ahead buffer as needed.
-    private mutating func bytes(at: Int64, count: Int, into out: inout [UInt8]) throws(StorageError) {
-        out.removeAll(keepingCapacity: true)
+    /// `count` bytes at `at`: a slice of the read-ahead buffer (no copy), refilled as needed.
+    private mutating func bytes(at: Int64, count: Int) throws(StorageError) -> ArraySlice<UInt8> {
         if count > Self.readAhead {
-            out = try fs.read(file, count: count, at: at)
-            return
+            return try fs.read(file, count: count, at: at)[...]
         }
         if at < bufferStart || at + Int64(count) > bufferStart + Int64(buffer.count) {
             let want = Int(min(Int64(Self.readAhead), fileSize - at))
@@ -100,8 +98,7 @@ struct BatchScanner {
             bufferStart = at
         }
         let start = Int(at - bufferStart)
-        let end = min(start + count, buffer.count)
-        if start < end { out.append(contentsOf: buffer[start..<end]) }
+        return buffer[start..<min(start + count, buffer.count)]
     }
 
     /// Lets the scan go on to `size` (the segment grew).
@@ -131,8 +128,7 @@ struct BatchScanner {
             .failure(ScanProblem(kind: kind, offset: offset, expectedPosition: expectedPosition, fileSize: fileSize))
         }
         if fileSize - offset < Int64(Format.batchHeaderLength) { return problem(.incompleteHeader) }
-        var headerBytes: [UInt8] = []
-        try bytes(at: offset, count: Format.batchHeaderLength, into: &headerBytes)
+        let headerBytes = try bytes(at: offset, count: Format.batchHeaderLength)
         let decoded = headerBytes.withUnsafeBytes { BatchHeader.decode($0) }
         let header: BatchHeader
         switch decoded {
@@ -140,40 +136,33 @@ struct BatchScanner {
         case .success(let h): header = h
         }
         if offset + Int64(header.totalLength) > fileSize { return problem(.incompleteBatch) }
-        var stored = [UInt8]()
-        swap(&stored, &payload)
-        try bytes(at: offset + Int64(Format.batchHeaderLength), count: Int(header.storedLength), into: &stored)
-        swap(&stored, &payload)
-        let crc = headerBytes.withUnsafeBytes { h in payload.withUnsafeBytes { BatchHeader.batchCRC(header: h, payload: $0) } }
-        if crc != header.batchCRC { return problem(.badChecksum(stored: header.batchCRC, computed: crc)) }
-        if header.firstPosition != expectedPosition { return problem(.badPosition(found: header.firstPosition)) }
-        if header.minTimestamp < lastTimestamp { return problem(.badTimestamp(found: header.minTimestamp, previous: lastTimestamp)) }
+        payload = try bytes(at: offset + Int64(Format.batchHeaderLength), count: Int(header.storedLength))
+        let parallel = verifyChain && decode && Int(header.uncompressedLength) >= Self.parallelThreshold && hasher != nil
+        var crc: UInt32 = 0
         var computedChain: ChainHash?
         var payloadProblem: String?
         let previous = chain
         headerBytes.withUnsafeBytes { h in
             payload.withUnsafeBytes { p in
                 let prefix = UnsafeRawBufferPointer(rebasing: h[0..<Format.batchChainedPrefix])
-                if verifyChain && decode && Int(header.uncompressedLength) >= Self.parallelThreshold {
-                    // SHA-256 on one core while LZ4 runs on the other.
-                    withUnsafeMutablePointer(to: &output) { out in
-                        let work = ParallelWork(prefix: prefix, payload: p, output: out)
-                        DispatchQueue.concurrentPerform(iterations: 2) { i in
-                            if i == 0 {
-                                work.chain = previous.next(headerPrefix: work.prefix, payload: work.payload)
-                            } else {
-                                work.problem = PayloadDecoder.decode(header, stored: work.payload, into: &work.output.pointee)
-                            }
-                        }
-                        computedChain = work.chain
-                        payloadProblem = work.problem
-                    }
+                if parallel, let hasher {
+                    // CRC32C and SHA-256 on one core while LZ4 runs on the other
+                    // (liblz4's safe decoder is safe on damaged input; the checksum is judged first below).
+                    hasher.start(previous: previous, header: h, payload: p)
+                    payloadProblem = PayloadDecoder.decode(header, stored: p, into: &output)
+                    (crc, computedChain) = hasher.finish()
                 } else {
-                    if verifyChain { computedChain = previous.next(headerPrefix: prefix, payload: p) }
-                    if decode { payloadProblem = PayloadDecoder.decode(header, stored: p, into: &output) }
+                    crc = BatchHeader.batchCRC(header: h, payload: p)
+                    if crc == header.batchCRC {
+                        if verifyChain { computedChain = previous.next(headerPrefix: prefix, payload: p) }
+                        if decode { payloadProblem = PayloadDecoder.decode(header, stored: p, into: &output) }
+                    }
                 }
             }
         }
+        if crc != header.batchCRC { return problem(.badChecksum(stored: header.batchCRC, computed: crc)) }
+        if header.firstPosition != expectedPosition { return problem(.badPosition(found: header.firstPosition)) }
+        if header.minTimestamp < lastTimestamp { return problem(.badTimestamp(found: header.minTimestamp, previous: lastTimestamp)) }
         if let computedChain, computedChain != header.chainHash { return problem(.badChain) }
         if let payloadProblem { return problem(.badPayload(payloadProblem)) }
         let scanned = ScannedBatch(header: header, offset: offset)
@@ -182,22 +171,6 @@ struct BatchScanner {
         chain = header.chainHash
         lastTimestamp = header.maxTimestamp
         return .success(scanned)
-    }
-}
-
-/// The two halves of checking a large batch, run on two threads at once.
-/// Each thread writes only its own field; `concurrentPerform` returns after both.
-private final class ParallelWork: @unchecked Sendable {
-    let prefix: UnsafeRawBufferPointer
-    let payload: UnsafeRawBufferPointer
-    let output: UnsafeMutablePointer<[UInt8]>
-    var chain: ChainHash?
-    var problem: String?
-
-    init(prefix: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, output: UnsafeMutablePointer<[UInt8]>) {
-        self.prefix = prefix
-        self.payload = payload
-        self.output = output
     }
 }
 

@@ -71,11 +71,16 @@ extension FileSystem {
 
     /// Reads `count` bytes at `offset` into a new array; fewer at end of file.
     package func read(_ file: FileHandle, count: Int, at offset: Int64) throws(StorageError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        let n = try bytes.withMutableBytes { (buffer) throws(StorageError) -> Int in
-            try readFully(file, into: buffer, at: offset)
+        var failure: StorageError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(StorageError) {
+                initialized = try readFully(file, into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+            } catch {
+                failure = error
+                initialized = 0
+            }
         }
-        if n < count { bytes.removeLast(count - n) }
+        if let failure { throw failure }
         return bytes
     }
 

@@ -72,6 +72,8 @@ public final class LogCursor {
     private var target: LogEngine.ReadTarget
     private var scanner: BatchScanner
     private let verifyingChain: Bool
+    /// Hashes on a second core while this one decompresses (chain-verifying cursors only).
+    private let hasher: ChainHasher?
     /// The position of the next record to return.
     public private(set) var position: UInt64
     private var decoded: [UInt8] = []
@@ -85,6 +87,7 @@ public final class LogCursor {
         self.verifyingChain = verifyingChain
         self.position = position
         let (target, start) = try engine.target(forPosition: position)
+        hasher = verifyingChain ? ChainHasher() : nil
         self.target = target
         let previous = target.previousEnd
         let genesis = ChainHash.genesis(storeID: engine.manifest.storeID)
@@ -97,6 +100,11 @@ public final class LogCursor {
                 fs: engine.fs, file: target.file.handle, fileSize: target.end.endOffset, offset: start.offset,
                 position: start.position, chain: genesis, lastTimestamp: .min)
         }
+        scanner.hasher = hasher
+    }
+
+    deinit {
+        hasher?.shutdown()
     }
 
     /// A cursor that starts scanning at a known batch (for seeks by time).
@@ -104,6 +112,7 @@ public final class LogCursor {
         self.engine = engine
         self.target = target
         self.verifyingChain = false
+        self.hasher = nil
         self.position = position
         scanner = BatchScanner(
             fs: engine.fs, file: target.file.handle, fileSize: target.end.endOffset, offset: offset,
@@ -188,6 +197,7 @@ public final class LogCursor {
                     scanner = BatchScanner(
                         fs: engine.fs, file: next.file.handle, fileSize: next.end.endOffset, offset: Int64(Format.segmentHeaderLength),
                         position: next.firstPosition, chain: scanner.chain, lastTimestamp: scanner.lastTimestamp)
+                    scanner.hasher = hasher
                     continue
                 }
             }

@@ -140,6 +140,8 @@ struct StoreWalker {
         report.nextPosition = report.firstPosition
         report.chainHead = chain.description
         var decoded: [UInt8] = []
+        let hasher = ChainHasher()
+        defer { hasher.shutdown() }
         for i in startIndex..<segmentFirsts.count {
             let first = segmentFirsts[i]
             let isLast = i == segmentFirsts.count - 1
@@ -169,6 +171,7 @@ struct StoreWalker {
             var boundaries: [Int64: BatchHeader] = [:]
             var scanner = BatchScanner(fs: fs, file: file, fileSize: size, offset: Int64(Format.segmentHeaderLength),
                                        position: first, chain: chain, lastTimestamp: lastTimestamp)
+            scanner.hasher = hasher
             while let result = try scanner.next(verifyChain: true, decodingInto: &decoded) {
                 var failure: ScanProblem?
                 switch result {
