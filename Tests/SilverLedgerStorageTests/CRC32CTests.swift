@@ -11,27 +11,6 @@ import Darwin
 
 import SilverLedgerStorage
 
-/// Deterministic pseudo-random bytes (SplitMix64), so failures reproduce.
-private struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next(below bound: Int) -> Int {
-        Int(next() % UInt64(bound))
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
-    }
-}
-
 /// Bit-at-a-time CRC32C: the slowest and plainest definition, as an oracle.
 private func referenceCRC32C(_ crc: UInt32, _ bytes: some Sequence<UInt8>) -> UInt32 {
     var c = ~crc
@@ -92,7 +71,7 @@ struct CRC32CTests {
 
     @Test("agrees with a bit-at-a-time reference")
     func matchesReference() {
-        var rng = SplitMix64(state: 1)
+        var rng = TestRNG(seed: 1)
         let data = rng.bytes(30_000)
         for length in Array(0...300) + [767, 768, 769, 1000, 4096, 24_576, 24_577, 25_000, 30_000] {
             let slice = data[..<length]
@@ -107,7 +86,7 @@ struct CRC32CTests {
 
     @Test("incremental equals one-shot for random splits")
     func incrementalEqualsOneShot() {
-        var rng = SplitMix64(state: 2)
+        var rng = TestRNG(seed: 2)
         let data = rng.bytes(200_000)
         let whole = CRC32C.checksum(data)
         #expect(whole == data.withUnsafeBytes { portableCRC32C(0, $0) })
@@ -119,7 +98,7 @@ struct CRC32CTests {
             var pieces = 0
             data.withUnsafeBytes { raw in
                 while start < raw.count {
-                    let end = min(raw.count, start + rng.next(below: maxPiece + 1))
+                    let end = min(raw.count, start + rng.int(in: 0...maxPiece))
                     crc = CRC32C.extend(crc, UnsafeRawBufferPointer(rebasing: raw[start..<end]))
                     start = end
                     pieces += 1
@@ -134,7 +113,7 @@ struct CRC32CTests {
 
     @Test("the selected path equals the portable path at every length and alignment")
     func selectedPathEqualsPortable() {
-        var rng = SplitMix64(state: 3)
+        var rng = TestRNG(seed: 3)
         let largeLengths = [
             4_095, 4_096, 8_191, 8_192, 24_575, 24_576, 24_577, 24_576 + 767, 24_576 + 768,
             49_152 + 769, 65_537, (1 << 20) + 3,

@@ -275,39 +275,14 @@ final class ChildProcess: @unchecked Sendable {
         try process.run()
         let out = stdoutPipe.fileHandleForReading
         let err = stderrPipe.fileHandleForReading
-        Thread.detachNewThread { [self] in
-            while true {
-                let data = out.availableData
-                condition.lock()
-                if data.isEmpty {
-                    stdoutClosed = true
-                    condition.broadcast()
-                    condition.unlock()
-                    return
-                }
-                partial += String(decoding: data, as: UTF8.self)
-                while let newline = partial.firstIndex(of: "\n") {
-                    lines.append(String(partial[..<newline]))
-                    partial = String(partial[partial.index(after: newline)...])
-                }
-                condition.broadcast()
-                condition.unlock()
+        drain(out, closed: { $0.stdoutClosed = true }) { child, text in
+            child.partial += text
+            while let newline = child.partial.firstIndex(of: "\n") {
+                child.lines.append(String(child.partial[..<newline]))
+                child.partial = String(child.partial[child.partial.index(after: newline)...])
             }
         }
-        Thread.detachNewThread { [self] in
-            while true {
-                let data = err.availableData
-                condition.lock()
-                if data.isEmpty {
-                    stderrClosed = true
-                    condition.broadcast()
-                    condition.unlock()
-                    return
-                }
-                stderrText += String(decoding: data, as: UTF8.self)
-                condition.unlock()
-            }
-        }
+        drain(err, closed: { $0.stderrClosed = true }) { child, text in child.stderrText += text }
     }
 
     var pid: Int32 { process.processIdentifier }
@@ -326,6 +301,26 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Waits for a stdout line starting with `prefix`; nil on timeout or if the child closes stdout first.
+    /// Reads `handle` on a thread of its own until end of file, handing each chunk to
+    /// `append` and then `closed` to the end, under the condition, waking waiters.
+    private func drain(_ handle: Foundation.FileHandle, closed: @escaping @Sendable (ChildProcess) -> Void,
+                       append: @escaping @Sendable (ChildProcess, String) -> Void) {
+        Thread.detachNewThread { [self] in
+            while true {
+                let data = handle.availableData
+                condition.lock()
+                if data.isEmpty {
+                    closed(self)
+                } else {
+                    append(self, String(decoding: data, as: UTF8.self))
+                }
+                condition.broadcast()
+                condition.unlock()
+                if data.isEmpty { return }
+            }
+        }
+    }
+
     func waitForLine(prefix: String, timeout: TimeInterval = 30) -> String? {
         let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
