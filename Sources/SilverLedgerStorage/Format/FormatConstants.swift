@@ -90,6 +90,13 @@ struct Manifest: Equatable {
         return bytes
     }
 
+    /// Reads and checks the manifest file (one byte more than its length is read, to notice a longer file).
+    static func read(fs: any FileSystem, path: String) throws(StorageError) -> Manifest {
+        let file = try fs.open(path, .read)
+        defer { fs.close(file) }
+        return try decode(fs.read(file, count: Format.manifestLength + 1, at: 0), path: path)
+    }
+
     static func decode(_ bytes: [UInt8], path: String) throws(StorageError) -> Manifest {
         guard bytes.count == Format.manifestLength else {
             throw StorageError(.corrupted, "store manifest is \(bytes.count) bytes, \(Format.manifestLength) expected", path: path, offset: 0)

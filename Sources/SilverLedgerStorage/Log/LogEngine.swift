@@ -83,9 +83,7 @@ final class LogEngine: Sendable {
         }
         let segmentFirsts = names.compactMap { Format.position(fromFileName: $0, suffix: Format.segmentSuffix) }.sorted()
         if names.contains(Format.manifestFileName) {
-            let file = try fs.open(paths.manifest, .read)
-            defer { fs.close(file) }
-            manifest = try Manifest.decode(fs.read(file, count: Format.manifestLength + 1, at: 0), path: paths.manifest)
+            manifest = try Manifest.read(fs: fs, path: paths.manifest)
         } else if !segmentFirsts.isEmpty || options.readOnly {
             throw StorageError(.notAStore, "\(paths.directory) has no store manifest (\(Format.manifestFileName))", path: paths.manifest)
         } else {

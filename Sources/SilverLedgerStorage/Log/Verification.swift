@@ -96,14 +96,7 @@ struct StoreWalker {
         guard names.contains(Format.manifestFileName) else {
             throw StorageError(.notAStore, "\(paths.directory) has no store manifest (\(Format.manifestFileName))", path: paths.manifest)
         }
-        let file = try fs.open(paths.manifest, .read)
-        let bytes: [UInt8]
-        do throws(StorageError) { bytes = try fs.read(file, count: Format.manifestLength + 1, at: 0) } catch {
-            fs.close(file)
-            throw error
-        }
-        fs.close(file)
-        manifest = try Manifest.decode(bytes, path: paths.manifest)
+        manifest = try Manifest.read(fs: fs, path: paths.manifest)
         segmentFirsts = names.compactMap { Format.position(fromFileName: $0, suffix: Format.segmentSuffix) }.sorted()
     }
 
