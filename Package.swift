@@ -5,6 +5,7 @@ let package = Package(
     name: "SilverLedger",
     products: [
         .library(name: "SilverLedgerStorage", targets: ["SilverLedgerStorage"]),
+        .library(name: "SilverLedger", targets: ["SilverLedger"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -29,6 +30,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Events, streams, codecs, projections, snapshots. Storage types stay behind it.
+        .target(
+            name: "SilverLedger",
+            dependencies: [
+                "SilverLedgerStorage",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "storage-demo",
             dependencies: ["SilverLedgerStorage"],
@@ -43,6 +52,10 @@ let package = Package(
         .testTarget(
             name: "SilverLedgerStorageTests",
             dependencies: ["SilverLedgerStorage"]
+        ),
+        .testTarget(
+            name: "SilverLedgerTests",
+            dependencies: ["SilverLedger"]
         ),
     ],
     swiftLanguageModes: [.v6]

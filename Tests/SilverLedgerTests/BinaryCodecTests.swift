@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+
+@testable import SilverLedger
+
+private enum Channel: String, Codable, Equatable { case inPerson, phone, video }
+private enum Level: Int, Codable, Equatable { case province = 1, city = 2, county = 3 }
+private enum Outcome: Codable, Equatable {
+    case resolved(on: String, by: String)
+    case referred(to: String)
+    case open
+}
+
+private struct Inner: Codable, Equatable {
+    var name: String
+    var score: Int8
+}
+
+private struct Everything: Codable, Equatable {
+    var string: String
+    var chinese: String
+    var empty: String
+    var int: Int
+    var int64: Int64
+    var int32: Int32
+    var int16: Int16
+    var int8: Int8
+    var uint: UInt
+    var uint64: UInt64
+    var uint32: UInt32
+    var uint16: UInt16
+    var uint8: UInt8
+    var bool: Bool
+    var double: Double
+    var float: Float
+    var bytes: [UInt8]
+    var optionalSome: String?
+    var optionalNone: Int?
+    var nested: Inner
+    var nestedOptional: Inner?
+    var array: [Inner]
+    var emptyArray: [String]
+    var arrayOfOptionals: [Int?]
+    var arrayOfArrays: [[String]]
+    var dictionary: [String: Int]
+    var intKeyed: [Int: [String]]
+    var channel: Channel
+    var level: Level
+    var outcomes: [Outcome]
+    var date: Date
+}
+
+private func sample() -> Everything {
+    Everything(
+        string: "cadre-000017", chinese: "光荣在党50年 走访慰问", empty: "",
+        int: -123_456_789, int64: .min, int32: .max, int16: -300, int8: -128,
+        uint: 42, uint64: .max, uint32: 4_000_000_000, uint16: 65535, uint8: 255,
+        bool: true, double: -0.1, float: 3.25, bytes: [0, 1, 2, 255],
+        optionalSome: "有", optionalNone: nil,
+        nested: Inner(name: "支部书记", score: 99), nestedOptional: nil,
+        array: [Inner(name: "a", score: 1), Inner(name: "b", score: -1)], emptyArray: [],
+        arrayOfOptionals: [1, nil, 3], arrayOfArrays: [["x"], [], ["y", "z"]],
+        dictionary: ["b": 2, "a": 1, "c": 3], intKeyed: [3: ["三"], -1: []],
+        channel: .video, level: .county,
+        outcomes: [.resolved(on: "2024-07-01", by: "staff-1"), .referred(to: "医院"), .open],
+        date: Date(timeIntervalSince1970: 1_719_792_000.5))
+}
+
+@Suite("Binary codec")
+struct BinaryCodecTests {
+    @Test func everyKindOfFieldRoundTrips() throws {
+        let value = sample()
+        let bytes = try BinaryEncoder().encode(value)
+        let decoded = try BinaryDecoder().decode(Everything.self, from: bytes)
+        #expect(decoded == value)
+    }
+
+    @Test func theFormIsCompact() throws {
+        // A small event: 3 short strings and 2 small integers take little more than their text.
+        struct Visit: Codable { var cadre: String; var kind: String; var channel: Channel; var visitors: Int; var day: Int }
+        let bytes = try BinaryEncoder().encode(Visit(cadre: "cadre-17", kind: "节日慰问", channel: .phone, visitors: 2, day: 19_900))
+        // 1+8, 1+12, 1+5, 1, 3 (zigzag 19900 = 39800 → 3 bytes)
+        #expect(bytes.count == 9 + 13 + 6 + 1 + 3)
+    }
+
+    @Test func integersUseZigzagVarints() throws {
+        #expect(try BinaryEncoder().encode(0) == [0])
+        #expect(try BinaryEncoder().encode(-1) == [1])
+        #expect(try BinaryEncoder().encode(1) == [2])
+        #expect(try BinaryEncoder().encode(-64) == [127])
+        #expect(try BinaryEncoder().encode(64) == [0x80, 0x01])
+        #expect(try BinaryEncoder().encode(UInt64(300)) == [0xAC, 0x02])
+        #expect(try BinaryEncoder().encode("é") == [2, 0xC3, 0xA9])
+        #expect(try BinaryEncoder().encode(Optional<Int>.none) == [0])
+        #expect(try BinaryEncoder().encode(Optional(5)) == [1, 10])
+        #expect(try BinaryEncoder().encode([1, 2]) == [0x82, 0x80, 0x80, 0x80, 0x00, 2, 4])
+    }
+
+    @Test func dictionariesEncodeTheSameWhateverTheirOrder() throws {
+        var a: [String: Int] = [:]
+        var b: [String: Int] = [:]
+        for i in 0..<50 { a["k\(i)"] = i }
+        for i in (0..<50).reversed() { b["k\(i)"] = i }
+        #expect(try BinaryEncoder().encode(a) == BinaryEncoder().encode(b))
+        #expect(try BinaryDecoder().decode([String: Int].self, from: BinaryEncoder().encode(a)) == a)
+    }
+
+    /// Cutting the bytes anywhere gives an error, never a crash or a wrong value.
+    @Test func truncatedInputIsAnErrorAtEveryLength() throws {
+        let bytes = try BinaryEncoder().encode(sample())
+        for length in 0..<bytes.count {
+            #expect(throws: DecodingError.self) { try BinaryDecoder().decode(Everything.self, from: Array(bytes.prefix(length))) }
+        }
+    }
+
+    @Test func leftOverBytesAreAnError() throws {
+        let bytes = try BinaryEncoder().encode(Inner(name: "x", score: 1)) + [0]
+        #expect(throws: DecodingError.self) { try BinaryDecoder().decode(Inner.self, from: bytes) }
+    }
+
+    @Test func malformedInputIsAnErrorNamingTheField() throws {
+        // Invalid UTF-8 in the name.
+        var error = #expect(throws: DecodingError.self) { try BinaryDecoder().decode(Inner.self, from: [2, 0xFF, 0xFE, 2]) }
+        guard case .dataCorrupted(let context)? = error else { Issue.record("wrong error \(String(describing: error))"); return }
+        #expect(context.codingPath.map(\.stringValue) == ["name"])
+        #expect(context.debugDescription.contains("UTF-8"))
+        // A score that does not fit Int8.
+        error = #expect(throws: DecodingError.self) { try BinaryDecoder().decode(Inner.self, from: [1, 0x61, 0x80, 0x04]) }
+        if case .dataCorrupted(let context)? = error {
+            #expect(context.codingPath.map(\.stringValue) == ["score"])
+            #expect(context.debugDescription.contains("does not fit Int8"))
+        }
+        // A presence byte that is neither 0 nor 1.
+        #expect(throws: DecodingError.self) { try BinaryDecoder().decode(Int?.self, from: [7, 2]) }
+        // A count larger than the bytes left.
+        #expect(throws: DecodingError.self) { try BinaryDecoder().decode([Int].self, from: [0xFF, 0xFF, 0x03, 1]) }
+        // A varint longer than ten bytes.
+        #expect(throws: DecodingError.self) { try BinaryDecoder().decode(UInt64.self, from: [UInt8](repeating: 0xFF, count: 11) + [1]) }
+        // A duplicated dictionary key.
+        #expect(throws: DecodingError.self) { try BinaryDecoder().decode([String: Int].self, from: [2, 1, 0x61, 2, 1, 0x61, 4]) }
+        // An enum case name that is not a case.
+        let wrongCase = try BinaryEncoder().encode(Outcome.referred(to: "x")).map { $0 == UInt8(ascii: "r") ? UInt8(ascii: "R") : $0 }
+        #expect(throws: DecodingError.self) { try BinaryDecoder().decode(Outcome.self, from: wrongCase) }
+    }
+
+    /// Random bytes never crash the decoder.
+    @Test func randomInputNeverCrashes() throws {
+        var state: UInt64 = 0x5EED
+        var decodedSome = 0
+        for _ in 0..<20_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let count = Int(state >> 58)
+            var bytes: [UInt8] = []
+            for _ in 0..<count {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                bytes.append(UInt8(truncatingIfNeeded: state >> 33))
+            }
+            if (try? BinaryDecoder().decode(Inner.self, from: bytes)) != nil { decodedSome += 1 }
+            _ = try? BinaryDecoder().decode(Everything.self, from: bytes)
+            _ = try? BinaryDecoder().decode([Outcome].self, from: bytes)
+        }
+        #expect(decodedSome > 0, "some random inputs are valid Inner values")
+    }
+}
