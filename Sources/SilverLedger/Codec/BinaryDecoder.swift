@@ -110,6 +110,7 @@ final class BinarySource {
     func decodeValue<T: Decodable>(_ type: T.Type, codingPath: [any CodingKey]) throws -> T {
         switch type {
         case is String.Type: return try string(codingPath) as! T
+        case is LedgerDate.Type: return LedgerDate(daysSinceEpoch: try integer(Int32.self, codingPath)) as! T
         case is Int.Type: return try integer(Int.self, codingPath) as! T
         case is Int64.Type: return try zigzag(codingPath) as! T
         case is Int32.Type: return try integer(Int32.self, codingPath) as! T

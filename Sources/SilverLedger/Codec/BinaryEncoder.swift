@@ -69,6 +69,7 @@ final class BinarySink {
         }
         switch value {
         case let v as String: string(v)
+        case let v as LedgerDate: zigzag(Int64(v.daysSinceEpoch))
         case let v as Int: zigzag(Int64(v))
         case let v as Int64: zigzag(v)
         case let v as Int32: zigzag(Int64(v))

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+@testable import SilverLedger
+
+private struct VisitLoggedV1: Codable, Sendable {
+    var cadre: String
+    var kind: String
+}
+
+private struct VisitLogged: Event {
+    static let eventType = "VisitLogged"
+    static let schemaVersion = 2
+    enum Channel: String, Codable, Sendable { case inPerson, phone, video }
+    var cadre: String
+    var kind: String
+    var channel: Channel
+    var visitedOn: LedgerDate
+}
+
+private struct MedalAwarded: Event {
+    static let eventType = "MedalAwarded"
+    var cadre: String
+}
+
+@Suite("Dates, event types and the envelope")
+struct EventModelTests {
+    @Test func ledgerDatesConvertBothWays() {
+        for (text, days) in [("1970-01-01", 0), ("1969-12-31", -1), ("2000-02-29", 11016), ("2024-07-01", 19905), ("1949-10-01", -7397)] {
+            let date = LedgerDate(text)
+            #expect(date?.daysSinceEpoch == Int32(days), "\(text)")
+            #expect(date?.description == text)
+        }
+        // Every day of four centuries round-trips through its components.
+        for days in stride(from: -80_000, through: 80_000, by: 1) {
+            let d = LedgerDate(daysSinceEpoch: Int32(days))
+            let (y, m, day) = d.components
+            #expect(LedgerDate(year: y, month: m, day: day) == d)
+        }
+        #expect(LedgerDate("2023-02-29") == nil)
+        #expect(LedgerDate("2024-13-01") == nil)
+        #expect(LedgerDate("2024-7-1") == nil)
+        #expect(LedgerDate("") == nil)
+    }
+
+    @Test func addingYearsTreats29FebruaryAs28InOtherYears() {
+        #expect(LedgerDate("1972-02-29")!.adding(years: 50).description == "2022-02-28")
+        #expect(LedgerDate("1972-02-29")!.adding(years: 52).description == "2024-02-29")
+        #expect(LedgerDate("1974-07-01")!.adding(years: 50).description == "2024-07-01")
+        #expect(LedgerDate("2024-07-01")!.days(to: LedgerDate("2024-09-29")!) == 90)
+    }
+
+    @Test func ledgerDatesAreCompactInTheBinaryCodecAndTextInJSON() throws {
+        let date = LedgerDate("2024-07-01")!
+        #expect(try BinaryEncoder().encode(date).count == 3)
+        #expect(try BinaryDecoder().decode(LedgerDate.self, from: BinaryEncoder().encode(date)) == date)
+        #expect(String(decoding: try JSONEncoder().encode([date]), as: UTF8.self) == #"["2024-07-01"]"#)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([LedgerDate].self, from: Data(#"["2024-02-30"]"#.utf8)) }
+    }
+
+    @Test func oldVersionsAreUpcastOnRead() throws {
+        var types = EventTypes()
+        types.register(VisitLogged.self)
+        types.register(VisitLoggedV1.self, as: "VisitLogged", version: 1) { old in
+            VisitLogged(cadre: old.cadre, kind: old.kind, channel: .inPerson, visitedOn: LedgerDate(daysSinceEpoch: 0))
+        }
+        #expect(types.knows("VisitLogged", version: 1))
+        #expect(types.knows("VisitLogged", version: 2))
+        #expect(!types.knows("VisitLogged", version: 3))
+        #expect(types.names == ["VisitLogged"])
+
+        let old = try BinaryEncoder().encode(VisitLoggedV1(cadre: "cadre-1", kind: "生日慰问"))
+        let recorded = RecordedEvent(position: 0, streamID: "cadre-1", streamVersion: 0, eventType: "VisitLogged", schemaVersion: 1,
+                                     recordedAt: 0, metadata: EventMetadata(businessDate: LedgerDate(daysSinceEpoch: 1), recordedBy: "op", commandID: "c1"),
+                                     payload: old)
+        let upcast = try #require(try recorded.decoded(as: VisitLogged.self, with: types))
+        #expect(upcast.kind == "生日慰问")
+        #expect(upcast.channel == .inPerson)
+        #expect(try recorded.decoded(as: MedalAwarded.self, with: types) == nil)
+    }
+
+    @Test func anUnknownTypeIsKeptRawNotDropped() throws {
+        let types = EventTypes()
+        let recorded = RecordedEvent(position: 3, streamID: "s", streamVersion: 0, eventType: "FromTheFuture", schemaVersion: 9,
+                                     recordedAt: 5, metadata: EventMetadata(businessDate: LedgerDate(daysSinceEpoch: 1), recordedBy: "op", commandID: "c"),
+                                     payload: [1, 2, 3])
+        #expect(try recorded.decoded(with: types) == nil)
+        #expect(recorded.payload == [1, 2, 3])
+    }
+
+    @Test func theEnvelopeRoundTripsEveryField() throws {
+        let payload = try BinaryEncoder().encode(MedalAwarded(cadre: "cadre-9"))
+        for (correlation, causation) in [(nil, nil), ("corr-1", nil), (nil, "cause-1"), ("corr-2", "cause-2")] as [(String?, String?)] {
+            let metadata = EventMetadata(businessDate: LedgerDate("2024-07-01")!, recordedBy: "干部处-张三", commandID: "cmd-42",
+                                         correlationID: correlation, causationID: causation)
+            var bytes: [UInt8] = []
+            EnvelopeCodec.encode(streamID: "cadre-9", streamVersion: 7, eventType: "MedalAwarded", schemaVersion: 1,
+                                 metadata: metadata, payload: payload, into: &bytes)
+            let event = try bytes.withUnsafeBytes { try EnvelopeCodec.decode($0, position: 123, recordedAt: 456) }
+            #expect(event.position == 123)
+            #expect(event.recordedAt == 456)
+            #expect(event.streamID == "cadre-9")
+            #expect(event.streamVersion == 7)
+            #expect(event.eventType == "MedalAwarded")
+            #expect(event.schemaVersion == 1)
+            #expect(event.metadata == metadata)
+            #expect(event.payload == payload)
+        }
+    }
+
+    @Test func aMalformedEnvelopeIsAnErrorNamingTheField() throws {
+        var bytes: [UInt8] = []
+        EnvelopeCodec.encode(streamID: "cadre-9", streamVersion: 7, eventType: "MedalAwarded", schemaVersion: 1,
+                             metadata: EventMetadata(businessDate: LedgerDate(daysSinceEpoch: 0), recordedBy: "op", commandID: "c"),
+                             payload: [], into: &bytes)
+        var wrongVersion = bytes
+        wrongVersion[0] = 2
+        let error = #expect(throws: DecodingError.self) { try wrongVersion.withUnsafeBytes { try EnvelopeCodec.decode($0, position: 0, recordedAt: 0) } }
+        if case .dataCorrupted(let context)? = error {
+            #expect(context.codingPath.map(\.stringValue) == ["envelopeVersion"])
+        }
+        // Every truncation before the payload fails.
+        for length in 0..<bytes.count {
+            #expect(throws: DecodingError.self) { try Array(bytes.prefix(length)).withUnsafeBytes { try EnvelopeCodec.decode($0, position: 0, recordedAt: 0) } }
+        }
+    }
+}
