@@ -98,12 +98,28 @@ func fresh(_ name: String) -> String {
 }
 
 func report(_ name: String, _ value: String, _ note: String = "") {
-    print(String(format: "%-44@ %16@  %@", name as NSString, value as NSString, note as NSString))
+    func padded(_ s: String, _ width: Int, left: Bool) -> String {
+        let pad = String(repeating: " ", count: max(0, width - s.count))
+        return left ? s + pad : pad + s
+    }
+    print(padded(name, 46, left: true) + padded(value, 18, left: false) + "  " + note)
 }
 
 try FileManager.default.createDirectory(atPath: arguments.directory, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: arguments.directory) }
 print("storage-throughput: \(arguments.quick ? "quick" : "full") mode, \(arguments.runs) runs each, median; CRC32C hardware: \(StorageKernels.crc32cIsHardwareAccelerated)")
+
+/// A fresh store of `records` records (200 distinct batches repeated), written without syncs.
+func buildStore(_ name: String, records: Int, seed: UInt64) throws -> String {
+    let dir = fresh(name)
+    var options = LogOptions(durability: .none)
+    options.segmentSize = 64 << 20
+    let log = try Log.open(at: dir, options: options)
+    let source = makeBatches(200, seed: seed)
+    for i in 0..<(records / perBatch) { try log.append(source[i % source.count]) }
+    try log.close()
+    return dir
+}
 
 func wanted(_ part: String) -> Bool { arguments.only == nil || arguments.only == part }
 
@@ -167,15 +183,7 @@ report("limit: pwrite+fdatasync of a batch's bytes", String(format: "%.0f batch/
 // MARK: 2. Sequential read with every check
 if wanted("read") {
 
-let readDir = fresh("read")
-do {
-    var options = LogOptions(durability: .none)
-    options.segmentSize = 64 << 20
-    let log = try Log.open(at: readDir, options: options)
-    let source = makeBatches(200, seed: 2)
-    for i in 0..<(readRecords / perBatch) { try log.append(source[i % source.count]) }
-    try log.close()
-}
+let readDir = try buildStore("read", records: readRecords, seed: 2)
 let payloadBytes = Double(readRecords * recordSize)
 var readRates: [Double] = []
 var storedBytesRead = 0
@@ -242,15 +250,7 @@ try? FileManager.default.removeItem(atPath: readDir)
 // MARK: 3. Open of a large store
 if wanted("open") {
 
-let openDir = fresh("open")
-do {
-    var options = LogOptions(durability: .none)
-    options.segmentSize = 64 << 20
-    let log = try Log.open(at: openDir, options: options)
-    let source = makeBatches(200, seed: 3)
-    for i in 0..<(openRecords / perBatch) { try log.append(source[i % source.count]) }
-    try log.close()
-}
+let openDir = try buildStore("open", records: openRecords, seed: 3)
 var openTimes: [Double] = []
 var segmentCount = 0
 for _ in 0..<max(arguments.runs, 9) {
