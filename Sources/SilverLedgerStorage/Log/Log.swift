@@ -109,6 +109,37 @@ public final class Log: Sendable {
         return try result.get()
     }
 
+    /// Queues a batch and returns at once; `completion` runs (on the writer
+    /// thread) when it is durable or has failed. Batches are written in the
+    /// order they are submitted, so a caller that serializes its submissions
+    /// knows the positions they will get. For the event store above this module.
+    package func submit(_ batch: LogBatch, completion: @escaping @Sendable (Result<AppendReceipt, StorageError>) -> Void) throws(StorageError) {
+        let writer = try writerOrThrow()
+        writer.submit(AppendRequest(try PreparedBatch(batch, maxBatchBytes: engine.options.maxBatchBytes), completion: completion))
+    }
+
+    /// The records at `positions` (each must be below ``nextPosition``), in the order asked for.
+    /// Positions in the same batch are served from one decompression.
+    package func records(at positions: [UInt64]) throws(StorageError) -> [LogRecord] {
+        var result: [LogRecord] = []
+        result.reserveCapacity(positions.count)
+        var batch: [LogRecord] = []
+        for position in positions {
+            if let first = batch.first, position >= first.position, position < first.position + UInt64(batch.count) {
+                result.append(batch[Int(position - first.position)])
+                continue
+            }
+            let cursor = try LogCursor(engine: engine, position: position, verifyingChain: false)
+            guard let view = try cursor.nextBatch() else {
+                throw StorageError(.positionOutOfRange, "position \(position) is past the end of the log (\(nextPosition))", position: position)
+            }
+            // The whole batch, so that later positions in it need no new read.
+            batch = BatchView(header: view.header, framed: view.framed, skip: 0).records
+            result.append(batch[Int(position - batch[0].position)])
+        }
+        return result
+    }
+
     private func writerOrThrow() throws(StorageError) -> LogWriter {
         guard let writer = engine.writer else {
             throw StorageError(.readOnly, "the log at \(directory) was opened read-only")

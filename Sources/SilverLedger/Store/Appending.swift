@@ -1,0 +1,45 @@
+/// What an append expects of a stream's current version; a mismatch is a
+/// ``EventStoreError/Code/wrongExpectedVersion`` and nothing is written.
+public enum ExpectedVersion: Sendable, Hashable, CustomStringConvertible {
+    /// No check.
+    case any
+    /// The stream must not exist yet.
+    case noStream
+    /// The stream's last event must have this version (versions start at 0).
+    case exact(UInt64)
+
+    public var description: String {
+        switch self {
+        case .any: "any"
+        case .noStream: "no stream"
+        case .exact(let v): "version \(v)"
+        }
+    }
+}
+
+/// Events for one stream, with what the append expects of it.
+public struct StreamWrite: Sendable {
+    /// The stream, e.g. `cadre-000017`.
+    public var stream: String
+    /// What the stream's current version must be.
+    public var expectedVersion: ExpectedVersion
+    /// The events, in order.
+    public var events: [any Event]
+
+    /// Events to append to `stream`.
+    public init(stream: String, expectedVersion: ExpectedVersion = .any, events: [any Event]) {
+        self.stream = stream
+        self.expectedVersion = expectedVersion
+        self.events = events
+    }
+}
+
+/// What an append wrote: the same value again when its command is sent again.
+public struct AppendResult: Sendable, Hashable {
+    /// The positions of the events written, in the whole log.
+    public var positions: Range<UInt64>
+    /// For each stream written, the version of its last event written.
+    public var streamVersions: [String: UInt64]
+    /// When the events were recorded (microseconds since 1970-01-01 UTC).
+    public var recordedAt: Int64
+}

@@ -1,0 +1,45 @@
+/// An error from the event store: a code to match on and a message naming the
+/// rule and the values.
+public struct EventStoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The kind of error.
+    public enum Code: Sendable, Hashable {
+        /// A stream's version was not the one the append expected; nothing was written.
+        case wrongExpectedVersion
+        /// An event's type is not registered in the store's ``EventTypes``; nothing was written.
+        case unregisteredEventType
+        /// The append held no events, or a command id was reused for different events.
+        case invalidAppend
+        /// A stored event could not be decoded.
+        case corruptedEvent
+        /// The storage engine failed (see ``EventStoreError/storage``).
+        case storage
+        /// An earlier append failed after being queued; the store must be reopened.
+        case failed
+        /// The store was closed.
+        case closed
+    }
+
+    /// The kind of error.
+    public var code: Code
+    /// What went wrong, with the values involved.
+    public var message: String
+    /// The stream concerned, if any.
+    public var stream: String?
+    /// For ``Code/wrongExpectedVersion``: what the append expected.
+    public var expected: ExpectedVersion?
+    /// For ``Code/wrongExpectedVersion``: the stream's actual last version (nil: no stream).
+    public var actual: UInt64?
+    /// The storage engine's error, for ``Code/storage``.
+    public var storage: String?
+
+    init(_ code: Code, _ message: String, stream: String? = nil, expected: ExpectedVersion? = nil, actual: UInt64? = nil, storage: String? = nil) {
+        self.code = code
+        self.message = message
+        self.stream = stream
+        self.expected = expected
+        self.actual = actual
+        self.storage = storage
+    }
+
+    public var description: String { message }
+}
