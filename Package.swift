@@ -35,6 +35,7 @@ let package = Package(
             name: "SilverLedger",
             dependencies: [
                 "SilverLedgerStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

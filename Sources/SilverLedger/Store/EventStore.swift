@@ -114,7 +114,7 @@ public final class EventStore: Sendable {
             state.commands[c.id] = .done(AppendResult(positions: c.first..<(c.last + 1), streamVersions: c.versions, recordedAt: c.recordedAt))
         }
         do {
-            try log.forEach(from: 0) { position, timestamp, bytes in
+            try log.forEach(from: 0, until: .max) { position, timestamp, bytes in
                 let event = try EnvelopeCodec.decode(bytes, position: position, recordedAt: timestamp)
                 let version = UInt64(state.streams[event.streamID]?.count ?? 0)
                 guard event.streamVersion == version else {
@@ -305,7 +305,7 @@ public final class EventStore: Sendable {
 
     /// Calls `body` with every committed event from `position` on, in log order, in bounded memory.
     public func forEachEvent(from position: UInt64 = 0, _ body: (RecordedEvent) throws -> Void) throws {
-        try log.forEach(from: position) { position, timestamp, bytes in
+        try log.forEach(from: position, until: .max) { position, timestamp, bytes in
             try body(try EnvelopeCodec.decode(bytes, position: position, recordedAt: timestamp))
         }
     }

@@ -11,8 +11,13 @@ protocol RecordLog: Sendable {
     var nextPosition: UInt64 { get }
     /// The records at these positions, with their timestamps.
     func records(at positions: [UInt64]) throws(EventStoreError) -> [(position: UInt64, timestamp: Int64, payload: [UInt8])]
-    /// Calls `body` with each record from `position` to the committed end.
-    func forEach(from position: UInt64, _ body: (UInt64, Int64, UnsafeRawBufferPointer) throws -> Void) throws
+    /// Calls `body` with each record from `position` up to `end` (exclusive) or the committed end.
+    func forEach(from position: UInt64, until end: UInt64, _ body: (UInt64, Int64, UnsafeRawBufferPointer) throws -> Void) throws
+    /// The first position whose timestamp is at or after `timestamp` (``nextPosition`` if none).
+    func position(atOrAfter timestamp: Int64) throws(EventStoreError) -> UInt64
+    /// Saves a snapshot file atomically / reads it back (nil if absent).
+    func writeSnapshot(_ name: String, _ bytes: [UInt8]) throws(EventStoreError)
+    func readSnapshot(_ name: String) throws(EventStoreError) -> [UInt8]?
     func close() throws(EventStoreError)
 }
 
@@ -46,9 +51,24 @@ struct DiskRecordLog: RecordLog {
         }
     }
 
-    func forEach(from position: UInt64, _ body: (UInt64, Int64, UnsafeRawBufferPointer) throws -> Void) throws {
+    func forEach(from position: UInt64, until end: UInt64, _ body: (UInt64, Int64, UnsafeRawBufferPointer) throws -> Void) throws {
+        guard position < end else { return }
         let cursor = try log.cursor(from: position)
-        while let batch = try cursor.nextBatch() { try batch.forEach(body) }
+        while let batch = try cursor.nextBatch(), batch.firstPosition < end {
+            try batch.forEach { p, t, bytes in if p < end { try body(p, t, bytes) } }
+        }
+    }
+
+    func position(atOrAfter timestamp: Int64) throws(EventStoreError) -> UInt64 {
+        do throws(StorageError) { return try log.position(atOrAfter: timestamp) } catch { throw EventStoreError(error) }
+    }
+
+    func writeSnapshot(_ name: String, _ bytes: [UInt8]) throws(EventStoreError) {
+        do throws(StorageError) { try log.writeSidecar(name, bytes) } catch { throw EventStoreError(error) }
+    }
+
+    func readSnapshot(_ name: String) throws(EventStoreError) -> [UInt8]? {
+        do throws(StorageError) { return try log.readSidecar(name) } catch { throw EventStoreError(error) }
     }
 
     func close() throws(EventStoreError) {
@@ -60,6 +80,7 @@ struct DiskRecordLog: RecordLog {
 final class MemoryRecordLog: RecordLog {
     private struct State {
         var records: [(timestamp: Int64, payload: [UInt8])] = []
+        var snapshots: [String: [UInt8]] = [:]
         var closed = false
     }
     private let state = Mutex(State())
@@ -89,11 +110,33 @@ final class MemoryRecordLog: RecordLog {
         }
     }
 
-    func forEach(from position: UInt64, _ body: (UInt64, Int64, UnsafeRawBufferPointer) throws -> Void) throws {
+    func forEach(from position: UInt64, until end: UInt64, _ body: (UInt64, Int64, UnsafeRawBufferPointer) throws -> Void) throws {
         let snapshot = state.withLock { $0.records }
-        for i in Int(position)..<snapshot.count {
+        let stop = Int(min(end, UInt64(snapshot.count)))
+        guard Int(position) < stop else { return }
+        for i in Int(position)..<stop {
             try snapshot[i].payload.withUnsafeBytes { try body(UInt64(i), snapshot[i].timestamp, $0) }
         }
+    }
+
+    func position(atOrAfter timestamp: Int64) throws(EventStoreError) -> UInt64 {
+        state.withLock { s in
+            // Timestamps never decrease: the first one at or after the time, by binary search.
+            var low = 0, high = s.records.count
+            while low < high {
+                let mid = (low + high) / 2
+                if s.records[mid].timestamp < timestamp { low = mid + 1 } else { high = mid }
+            }
+            return UInt64(low)
+        }
+    }
+
+    func writeSnapshot(_ name: String, _ bytes: [UInt8]) throws(EventStoreError) {
+        state.withLock { $0.snapshots[name] = bytes }
+    }
+
+    func readSnapshot(_ name: String) throws(EventStoreError) -> [UInt8]? {
+        state.withLock { $0.snapshots[name] }
     }
 
     func close() throws(EventStoreError) {

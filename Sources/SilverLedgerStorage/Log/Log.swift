@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A segmented, append-only log of opaque records on local disk: the storage
 /// engine of SilverLedger.
@@ -138,6 +141,37 @@ public final class Log: Sendable {
             result.append(batch[Int(position - batch[0].position)])
         }
         return result
+    }
+
+    /// Writes a file the layers above keep beside the log (projection
+    /// snapshots), atomically: a temporary file, sync, rename, directory sync.
+    /// `name` is a plain file name; the file goes in the store's `snapshots/`.
+    package func writeSidecar(_ name: String, _ bytes: [UInt8]) throws(StorageError) {
+        try checkSidecarName(name)
+        let fs = engine.fs
+        let directory = engine.paths.directory + "/snapshots"
+        if try fs.makeDirectory(directory) { try fs.syncDirectory(engine.paths.directory) }
+        try fs.writeAtomically(bytes, to: directory + "/" + name, directory: directory)
+    }
+
+    /// The bytes of a file written by ``writeSidecar(_:_:)``, or nil if there is none.
+    package func readSidecar(_ name: String) throws(StorageError) -> [UInt8]? {
+        try checkSidecarName(name)
+        let fs = engine.fs
+        let path = engine.paths.directory + "/snapshots/" + name
+        let file: FileHandle
+        do throws(StorageError) { file = try fs.open(path, .read) } catch {
+            if error.errno == ENOENT { return nil }
+            throw error
+        }
+        defer { fs.close(file) }
+        return try fs.read(file, count: Int(try fs.size(file)), at: 0)
+    }
+
+    private func checkSidecarName(_ name: String) throws(StorageError) {
+        guard !name.isEmpty, !name.contains("/"), !name.hasPrefix("."), !name.hasSuffix(".tmp") else {
+            throw StorageError(.invalidArgument, "\"\(name)\" is not a plain file name for a sidecar file")
+        }
     }
 
     private func writerOrThrow() throws(StorageError) -> LogWriter {

@@ -1,0 +1,59 @@
+/// Queryable state rebuilt from events: a value with an `apply` step.
+///
+/// ```swift
+/// struct CountByType: Projection, Codable {
+///     static let name = "count-by-type"
+///     static let schemaVersion = 1
+///     static let decodesPayloads = false
+///     var counts: [String: Int] = [:]
+///     mutating func apply(_ event: RecordedEvent, decoded: (any Event)?) { counts[event.eventType, default: 0] += 1 }
+/// }
+/// let counts = try store.project(CountByType.self, asOf: .position(1_000))
+/// ```
+///
+/// A projection that is also `Codable` can be snapshotted
+/// (``EventStore/saveSnapshot(_:)``); raise ``schemaVersion`` whenever its
+/// stored shape or its meaning changes, so that old snapshots are ignored.
+public protocol Projection: Sendable {
+    /// A stable name (used for its snapshot file).
+    static var name: String { get }
+    /// The version of its state's shape and meaning. Default 1.
+    static var schemaVersion: Int { get }
+    /// Whether ``apply(_:decoded:)`` needs payloads decoded. Default true; a
+    /// projection reading only envelopes (types, streams, dates) sets false and replays faster.
+    static var decodesPayloads: Bool { get }
+    /// The state before any event.
+    init()
+    /// Folds one event in. `decoded` is the payload as the current Swift type,
+    /// or nil if its type is not registered (or payloads are not decoded).
+    mutating func apply(_ event: RecordedEvent, decoded: (any Event)?)
+}
+
+extension Projection {
+    /// Version 1.
+    public static var schemaVersion: Int { 1 }
+    /// True.
+    public static var decodesPayloads: Bool { true }
+}
+
+/// Which past state to rebuild.
+public enum AsOf: Sendable, Hashable {
+    /// Everything committed.
+    case now
+    /// The events before this log position (the state right before it was written).
+    case position(UInt64)
+    /// The events recorded at or before this time (microseconds since 1970-01-01 UTC).
+    case recordedAt(Int64)
+}
+
+/// A projection's state and the position it has seen up to.
+public struct Projected<P: Projection>: Sendable {
+    /// The state.
+    public var projection: P
+    /// One past the last position applied.
+    public var position: UInt64
+    /// Events applied in this rebuild (the tail after a snapshot, or all of them).
+    public var eventsApplied: UInt64
+    /// Whether a snapshot was used.
+    public var usedSnapshot: Bool
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import SilverLedger
+
+struct CountByType: Projection, Codable, Equatable {
+    static let name = "count-by-type"
+    static let decodesPayloads = false
+    var counts: [String: Int] = [:]
+    mutating func apply(_ event: RecordedEvent, decoded: (any Event)?) { counts[event.eventType, default: 0] += 1 }
+}
+
+struct SumOfCounted: Projection, Codable, Equatable {
+    static let name = "sum"
+    var sum = 0
+    var notes: [String] = []
+    mutating func apply(_ event: RecordedEvent, decoded: (any Event)?) {
+        if let c = decoded as? Counted { sum += c.n }
+        if let n = decoded as? Noted { notes.append(n.text) }
+    }
+}
+
+/// The same name as `SumOfCounted` with another schema version: its snapshots must not be used for it.
+struct SumOfCountedV2: Projection, Codable, Equatable {
+    static let name = "sum"
+    static let schemaVersion = 2
+    var sum = 0
+    var notes: [String] = []
+    mutating func apply(_ event: RecordedEvent, decoded: (any Event)?) {
+        if let c = decoded as? Counted { sum += c.n }
+    }
+}
+
+/// A clock that ticks 1 second per reading, from 2024-01-01.
+final class TickingClock: Sendable {
+    let now = Mutex<Int64>(1_704_067_200_000_000)
+    func read() -> Int64 { now.withLock { $0 += 1_000_000; return $0 } }
+}
+
+private func fill(_ store: EventStore, from: Int, count: Int) async throws {
+    for i in from..<(from + count) {
+        if i % 3 == 0 {
+            try await store.append([Noted(text: "n\(i)")], to: "s-\(i % 5)", metadata: meta("c\(i)"))
+        } else {
+            try await store.append([Counted(n: i)], to: "s-\(i % 5)", metadata: meta("c\(i)"))
+        }
+    }
+}
+
+@Suite("Projections: rebuild, as of, snapshots")
+struct ProjectionTests {
+    @Test(arguments: Backend.allCases)
+    func aProjectionRebuildsFromTheLogAndAsOfAnyPosition(_ backend: Backend) async throws {
+        try await backend.withStore { store, _ in
+            try await fill(store, from: 0, count: 60)
+            let now = try store.project(CountByType.self)
+            #expect(now.projection.counts == ["Noted": 20, "Counted": 40])
+            #expect(now.position == 60)
+            let sum = try store.project(SumOfCounted.self).projection
+            #expect(sum.sum == (0..<60).filter { $0 % 3 != 0 }.reduce(0, +))
+            #expect(sum.notes.count == 20)
+            for cut in [0, 1, 7, 30, 59, 60, 100] as [UInt64] {
+                let past = try store.project(SumOfCounted.self, asOf: .position(cut)).projection
+                let expected = (0..<Int(min(cut, 60))).filter { $0 % 3 != 0 }.reduce(0, +)
+                #expect(past.sum == expected, "as of position \(cut)")
+                #expect(past.notes.count == (0..<Int(min(cut, 60))).filter { $0 % 3 == 0 }.count)
+            }
+        }
+    }
+
+    @Test func asOfATimeIncludesWhatWasRecordedByThen() async throws {
+        let clock = TickingClock()
+        var options = EventStoreOptions()
+        options.clock = { clock.read() }
+        let store = EventStore.inMemory(types: testTypes(), options: options)
+        try await fill(store, from: 0, count: 10)
+        let times = try store.readStream("s-0").map(\.recordedAt) + store.readStream("s-1").map(\.recordedAt)
+        #expect(Set(times).count == times.count, "each append got its own second")
+        var all: [RecordedEvent] = []
+        try store.forEachEvent { all.append($0) }
+        for event in all {
+            let upTo = try store.project(CountByType.self, asOf: .recordedAt(event.recordedAt))
+            #expect(upTo.position == event.position + 1)
+            let before = try store.project(CountByType.self, asOf: .recordedAt(event.recordedAt - 1))
+            #expect(before.position == event.position)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aSnapshotMeansOnlyTheTailIsReplayed(_ backend: Backend) async throws {
+        try await backend.withStore { store, dir in
+            try await fill(store, from: 0, count: 50)
+            try store.saveSnapshot(store.project(SumOfCounted.self, usingSnapshot: false))
+            try await fill(store, from: 50, count: 20)
+            let fast = try store.project(SumOfCounted.self)
+            let full = try store.project(SumOfCounted.self, usingSnapshot: false)
+            #expect(fast.usedSnapshot)
+            #expect(fast.eventsApplied == 20)
+            #expect(!full.usedSnapshot)
+            #expect(full.eventsApplied == 70)
+            #expect(fast.projection == full.projection)
+            #expect(fast.position == 70)
+            // As of a point before the snapshot: the snapshot is not used, the state is right.
+            let early = try store.project(SumOfCounted.self, asOf: .position(10))
+            #expect(!early.usedSnapshot)
+            #expect(early.projection == (try store.project(SumOfCounted.self, asOf: .position(10), usingSnapshot: false)).projection)
+
+            guard let dir else { return }
+            // The snapshot survives reopening.
+            try store.close()
+            let reopened = try EventStore.open(at: dir, types: testTypes())
+            let again = try reopened.project(SumOfCounted.self)
+            #expect(again.usedSnapshot && again.eventsApplied == 20 && again.projection == full.projection)
+            try reopened.close()
+        }
+    }
+
+    @Test func aDamagedOrMismatchedSnapshotIsIgnoredAndTheStateRebuilt() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-core-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try EventStore.open(at: dir, types: testTypes())
+        try await fill(store, from: 0, count: 30)
+        try store.saveSnapshot(store.project(SumOfCounted.self))
+        let truth = try store.project(SumOfCounted.self, usingSnapshot: false).projection
+        let path = dir + "/snapshots/sum.snap"
+        let pristine = try Data(contentsOf: URL(fileURLWithPath: path))
+
+        // Another schema version of the same projection does not take it.
+        let v2 = try store.project(SumOfCountedV2.self)
+        #expect(!v2.usedSnapshot)
+        #expect(v2.projection.sum == truth.sum)
+
+        // A flipped byte anywhere: ignored, rebuilt, right.
+        for offset in [0, 9, 41, 50, pristine.count / 2, pristine.count - 1] {
+            var damaged = pristine
+            damaged[offset] ^= 0x20
+            try damaged.write(to: URL(fileURLWithPath: path))
+            let rebuilt = try store.project(SumOfCounted.self)
+            #expect(!rebuilt.usedSnapshot, "damage at \(offset)")
+            #expect(rebuilt.projection == truth)
+        }
+        // Truncated.
+        try pristine.prefix(20).write(to: URL(fileURLWithPath: path))
+        #expect(try store.project(SumOfCounted.self).usedSnapshot == false)
+        try pristine.write(to: URL(fileURLWithPath: path))
+        #expect(try store.project(SumOfCounted.self).usedSnapshot)
+        try store.close()
+    }
+}
