@@ -18,7 +18,15 @@ protocol RecordLog: Sendable {
     /// Saves a snapshot file atomically / reads it back (nil if absent).
     func writeSnapshot(_ name: String, _ bytes: [UInt8]) throws(EventStoreError)
     func readSnapshot(_ name: String) throws(EventStoreError) -> [UInt8]?
+    /// The records from `position` on, then new ones as they commit.
+    func tail(from position: UInt64) -> RecordTail
     func close() throws(EventStoreError)
+}
+
+/// The records of a ``RecordLog`` from a position on, live.
+enum RecordTail: Sendable {
+    case disk(LogTail)
+    case memory(MemoryRecordLog, UInt64)
 }
 
 extension EventStoreError {
@@ -67,6 +75,8 @@ struct DiskRecordLog: RecordLog {
         do throws(StorageError) { try log.writeSidecar(name, bytes) } catch { throw EventStoreError(error) }
     }
 
+    func tail(from position: UInt64) -> RecordTail { .disk(log.tail(from: position)) }
+
     func readSnapshot(_ name: String) throws(EventStoreError) -> [UInt8]? {
         do throws(StorageError) { return try log.readSidecar(name) } catch { throw EventStoreError(error) }
     }
@@ -82,6 +92,7 @@ final class MemoryRecordLog: RecordLog {
         var records: [(timestamp: Int64, payload: [UInt8])] = []
         var snapshots: [String: [UInt8]] = [:]
         var closed = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
     }
     private let state = Mutex(State())
     private let clock: @Sendable () -> Int64
@@ -89,14 +100,16 @@ final class MemoryRecordLog: RecordLog {
     init(clock: @escaping @Sendable () -> Int64) { self.clock = clock }
 
     func submit(_ records: [[UInt8]], completion: @escaping @Sendable (Result<(first: UInt64, timestamp: Int64), EventStoreError>) -> Void) throws(EventStoreError) {
-        let result = try state.withLock { (s) throws(EventStoreError) -> (first: UInt64, timestamp: Int64) in
+        let (result, waiters) = try state.withLock { (s) throws(EventStoreError) -> ((first: UInt64, timestamp: Int64), [CheckedContinuation<Void, Never>]) in
             if s.closed { throw EventStoreError(.closed, "the in-memory store is closed") }
             let timestamp = max(clock(), s.records.last?.timestamp ?? .min)
             let first = UInt64(s.records.count)
             s.records.append(contentsOf: records.map { (timestamp, $0) })
-            return (first, timestamp)
+            defer { s.waiters.removeAll() }
+            return ((first, timestamp), s.waiters)
         }
         completion(.success(result))
+        for waiter in waiters { waiter.resume() }
     }
 
     var nextPosition: UInt64 { state.withLock { UInt64($0.records.count) } }
@@ -139,7 +152,40 @@ final class MemoryRecordLog: RecordLog {
         state.withLock { $0.snapshots[name] }
     }
 
+    func tail(from position: UInt64) -> RecordTail { .memory(self, position) }
+
+    /// The record at `position`, waiting for it to be appended; nil once the log is closed.
+    func next(at position: UInt64) async -> (timestamp: Int64, payload: [UInt8])? {
+        while true {
+            if Task.isCancelled { return nil }
+            var found: (timestamp: Int64, payload: [UInt8])?
+            var closed = false
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { s -> Bool in
+                    if position < UInt64(s.records.count) {
+                        found = s.records[Int(position)]
+                        return true
+                    }
+                    if s.closed {
+                        closed = true
+                        return true
+                    }
+                    s.waiters.append(continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+            if let found { return found }
+            if closed { return nil }
+        }
+    }
+
     func close() throws(EventStoreError) {
-        state.withLock { $0.closed = true }
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.closed = true
+            defer { s.waiters.removeAll() }
+            return s.waiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 }
