@@ -21,6 +21,12 @@ let package = Package(
             path: "Benchmarks/StorageBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The event-sourcing core's throughput: batched appends and replay into a projection.
+        .executableTarget(
+            name: "core-throughput",
+            dependencies: [.product(name: "SilverLedger", package: "SilverLedger")],
+            path: "Sources/core-throughput"
+        ),
         // The storage engine's throughput against its targets and the machine's limits.
         .executableTarget(
             name: "storage-throughput",
