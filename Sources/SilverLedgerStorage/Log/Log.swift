@@ -126,19 +126,17 @@ public final class Log: Sendable {
     package func records(at positions: [UInt64]) throws(StorageError) -> [LogRecord] {
         var result: [LogRecord] = []
         result.reserveCapacity(positions.count)
-        var batch: [LogRecord] = []
+        var batch: BatchView?
         for position in positions {
-            if let first = batch.first, position >= first.position, position < first.position + UInt64(batch.count) {
-                result.append(batch[Int(position - first.position)])
-                continue
+            if batch == nil || !batch!.contains(position) {
+                let cursor = try LogCursor(engine: engine, position: position, verifyingChain: false)
+                guard let view = try cursor.nextBatch() else {
+                    throw StorageError(.positionOutOfRange, "position \(position) is past the end of the log (\(nextPosition))", position: position)
+                }
+                // The whole batch, so that later positions in it need no new read.
+                batch = BatchView(header: view.header, framed: view.framed, skip: 0)
             }
-            let cursor = try LogCursor(engine: engine, position: position, verifyingChain: false)
-            guard let view = try cursor.nextBatch() else {
-                throw StorageError(.positionOutOfRange, "position \(position) is past the end of the log (\(nextPosition))", position: position)
-            }
-            // The whole batch, so that later positions in it need no new read.
-            batch = BatchView(header: view.header, framed: view.framed, skip: 0).records
-            result.append(batch[Int(position - batch[0].position)])
+            result.append(batch!.record(at: position)!)
         }
         return result
     }

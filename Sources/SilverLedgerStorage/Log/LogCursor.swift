@@ -50,6 +50,31 @@ public struct BatchView: Sendable {
         }
     }
 
+    /// Whether the view presents the record at `position`.
+    func contains(_ position: UInt64) -> Bool {
+        position >= firstPosition && position < header.nextPosition
+    }
+
+    /// The record at `position` (copied), walking the framing; nil if the view does not present it.
+    func record(at position: UInt64) -> LogRecord? {
+        guard contains(position) else { return nil }
+        let target = Int(position - header.firstPosition)
+        return framed.withUnsafeBytes { b -> LogRecord? in
+            var offset = 0
+            for index in 0...target {
+                // The framing was checked when the batch was read.
+                let length = Int(readVarint(b, &offset)!)
+                let delta = readVarint(b, &offset)!
+                if index == target {
+                    return LogRecord(position: position, timestamp: header.timestamp(delta),
+                                     payload: Array(b[offset..<(offset + length)]))
+                }
+                offset += length
+            }
+            return nil
+        }
+    }
+
     /// The records, copied.
     public var records: [LogRecord] {
         var out: [LogRecord] = []
