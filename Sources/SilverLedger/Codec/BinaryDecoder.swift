@@ -108,10 +108,12 @@ final class BinarySource {
     }
 
     func decodeValue<T: Decodable>(_ type: T.Type, codingPath: [any CodingKey]) throws -> T {
+        // Exact type tests by metatype identity first: cheaper than the casts below.
+        if T.self == String.self { return unsafeBitCast(try string(codingPath), to: T.self) }
+        if T.self == Int.self { return unsafeBitCast(try integer(Int.self, codingPath), to: T.self) }
+        if T.self == LedgerDate.self { return unsafeBitCast(LedgerDate(daysSinceEpoch: try integer(Int32.self, codingPath)), to: T.self) }
+        if T.self == Bool.self { return unsafeBitCast(try bool(codingPath), to: T.self) }
         switch type {
-        case is String.Type: return try string(codingPath) as! T
-        case is LedgerDate.Type: return LedgerDate(daysSinceEpoch: try integer(Int32.self, codingPath)) as! T
-        case is Int.Type: return try integer(Int.self, codingPath) as! T
         case is Int64.Type: return try zigzag(codingPath) as! T
         case is Int32.Type: return try integer(Int32.self, codingPath) as! T
         case is Int16.Type: return try integer(Int16.self, codingPath) as! T
@@ -121,7 +123,6 @@ final class BinarySource {
         case is UInt16.Type: return try unsigned(UInt16.self, codingPath) as! T
         case is UInt8.Type: return try byte(codingPath) as! T
         case is UInt.Type: return try unsigned(UInt.self, codingPath) as! T
-        case is Bool.Type: return try bool(codingPath) as! T
         case is Double.Type: return try double(codingPath) as! T
         case is Float.Type: return try float(codingPath) as! T
         case is [UInt8].Type:

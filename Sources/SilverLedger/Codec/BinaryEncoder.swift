@@ -57,7 +57,22 @@ final class BinarySink {
     /// Encodes any value, with fast paths for the common leaf types and the
     /// special forms of optionals, byte arrays and dictionaries.
     func encodeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
-        // Optionals first: `as` would unwrap an optional into its wrapped type's case.
+        // Exact type tests by metatype identity are far cheaper than dynamic casts
+        // (`as?` also unwraps optionals, which must keep their presence byte).
+        if T.self == String.self { return string(unsafeBitCast(value, to: String.self)) }
+        if T.self == Int.self { return zigzag(Int64(unsafeBitCast(value, to: Int.self))) }
+        if T.self == LedgerDate.self { return zigzag(Int64(unsafeBitCast(value, to: LedgerDate.self).daysSinceEpoch)) }
+        if T.self == Bool.self { return bytes.append(unsafeBitCast(value, to: Bool.self) ? 1 : 0) }
+        if T.self == Int64.self { return zigzag(unsafeBitCast(value, to: Int64.self)) }
+        if T.self == UInt64.self { return varint(unsafeBitCast(value, to: UInt64.self)) }
+        if T.self == Double.self {
+            return withUnsafeBytes(of: unsafeBitCast(value, to: Double.self).bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        if T.self == [UInt8].self {
+            let v = unsafeBitCast(value, to: [UInt8].self)
+            varint(UInt64(v.count))
+            return bytes.append(contentsOf: v)
+        }
         if let v = value as? any BinaryOptional {
             if let wrapped = v.wrappedEncodable {
                 bytes.append(1)
@@ -68,24 +83,14 @@ final class BinarySink {
             return
         }
         switch value {
-        case let v as String: string(v)
-        case let v as LedgerDate: zigzag(Int64(v.daysSinceEpoch))
-        case let v as Int: zigzag(Int64(v))
-        case let v as Int64: zigzag(v)
         case let v as Int32: zigzag(Int64(v))
         case let v as Int16: zigzag(Int64(v))
         case let v as Int8: zigzag(Int64(v))
-        case let v as UInt64: varint(v)
         case let v as UInt32: varint(UInt64(v))
         case let v as UInt16: varint(UInt64(v))
         case let v as UInt8: bytes.append(v)
         case let v as UInt: varint(UInt64(v))
-        case let v as Bool: bytes.append(v ? 1 : 0)
-        case let v as Double: withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
         case let v as Float: withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-        case let v as [UInt8]:
-            varint(UInt64(v.count))
-            bytes.append(contentsOf: v)
         case let v as any BinaryDictionary:
             try v.encodeEntries(into: self, codingPath: codingPath)
         default:
