@@ -136,6 +136,20 @@ class LZ4Error(Exception):
     pass
 
 
+
+def _lz4_length(src, i, length, what):
+    """A 4-bit length from a token, extended by 255-bytes while they last; returns (length, next index)."""
+    if length == 15:
+        while True:
+            if i >= len(src):
+                raise LZ4Error("LZ4 %s length runs past the end of the block" % what)
+            extra = src[i]
+            i += 1
+            length += extra
+            if extra != 255:
+                break
+    return length, i
+
 def lz4_block_decompress(src, size):
     """Decodes one LZ4 block that must decompress to exactly `size` bytes (FORMAT.md §6)."""
     n = len(src)
@@ -148,16 +162,7 @@ def lz4_block_decompress(src, size):
             raise LZ4Error("LZ4 block ends with a match (the last sequence must be literals only)")
         token = src[i]
         i += 1
-        literals = token >> 4
-        if literals == 15:
-            while True:
-                if i >= n:
-                    raise LZ4Error("LZ4 literal length runs past the end of the block")
-                extra = src[i]
-                i += 1
-                literals += extra
-                if extra != 255:
-                    break
+        literals, i = _lz4_length(src, i, token >> 4, "literal")
         if i + literals > n:
             raise LZ4Error("LZ4 literals run past the end of the block")
         out += src[i:i + literals]
@@ -174,16 +179,7 @@ def lz4_block_decompress(src, size):
             raise LZ4Error("LZ4 match offset 0")
         if offset > len(out):
             raise LZ4Error("LZ4 match offset %d reaches before the start of the output (%d bytes)" % (offset, len(out)))
-        length = token & 15
-        if length == 15:
-            while True:
-                if i >= n:
-                    raise LZ4Error("LZ4 match length runs past the end of the block")
-                extra = src[i]
-                i += 1
-                length += extra
-                if extra != 255:
-                    break
+        length, i = _lz4_length(src, i, token & 15, "match")
         length += 4
         start = len(out)
         if start > size - 12:

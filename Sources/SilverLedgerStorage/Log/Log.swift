@@ -87,13 +87,11 @@ public final class Log: Sendable {
     /// ``StorageError/Code/failed`` until reopened); ``StorageError/Code/closed``.
     @discardableResult
     public func append(_ batch: LogBatch) throws(StorageError) -> AppendReceipt {
-        let writer = try writerOrThrow()
-        let prepared = try PreparedBatch(batch, maxBatchBytes: engine.options.maxBatchBytes)
         let box = ResultBox()
-        writer.submit(AppendRequest(prepared) { result in
+        try submit(batch) { result in
             box.result = result
             box.semaphore.signal()
-        })
+        }
         box.semaphore.wait()
         return try box.result!.get()
     }

@@ -261,14 +261,7 @@ struct Recovery {
     private mutating func setAside(file: FileHandle, path: String, from: Int64, size: Int64, reason: String) throws(StorageError) {
         _ = try fs.makeDirectory(paths.recovered)
         let base = (path.split(separator: "/").last.map(String.init) ?? path) + ".\(from)"
-        let existing = Set(try fs.contentsOfDirectory(paths.recovered) ?? [])
-        var name = base + ".tail"
-        var n = 1
-        while existing.contains(name) {
-            name = base + ".\(n).tail"
-            n += 1
-        }
-        let copy = paths.recovered + "/" + name
+        let copy = try paths.unusedRecoveredPath(base, suffix: ".tail", fs: fs)
         let bytes = try fs.read(file, count: Int(size - from), at: from)
         try fs.writeAtomically(bytes, to: copy, directory: paths.recovered)
         try fs.syncDirectory(paths.directory)

@@ -33,16 +33,6 @@ extension Log {
             return RepairReport(repaired: false, nextPosition: scan.nextPosition)
         }
         _ = try fs.makeDirectory(paths.recovered)
-        let existing = Set(try fs.contentsOfDirectory(paths.recovered) ?? [])
-        func unique(_ name: String) -> String {
-            var candidate = name
-            var n = 1
-            while existing.contains(candidate) {
-                candidate = name + ".\(n)"
-                n += 1
-            }
-            return candidate
-        }
         var report = RepairReport(
             repaired: true, nextPosition: damage.position, truncatedSegment: paths.segment(damage.segmentFirst),
             truncatedAt: damage.offset, damage: damage.message)
@@ -51,7 +41,7 @@ extension Log {
         // 1. The damaged segment, copied whole.
         let file = try fs.open(segmentPath, .readWrite)
         defer { fs.close(file) }
-        let copy = paths.recovered + "/" + unique(segmentName + ".damaged")
+        let copy = try paths.unusedRecoveredPath(segmentName + ".damaged", fs: fs)
         try fs.writeAtomically(try fs.read(file, count: Int(try fs.size(file)), at: 0), to: copy, directory: paths.recovered)
         report.setAside.append(copy)
         // 2. Later segments (and their indexes) moved aside: they chain from what was lost.
@@ -59,7 +49,7 @@ extension Log {
             for suffix in [Format.segmentSuffix, Format.indexSuffix] {
                 let name = Format.fileStem(first) + suffix
                 guard walker.names.contains(name) else { continue }
-                let target = paths.recovered + "/" + unique(name)
+                let target = try paths.unusedRecoveredPath(name, fs: fs)
                 try fs.rename(paths.directory + "/" + name, to: target)
                 report.setAside.append(target)
             }

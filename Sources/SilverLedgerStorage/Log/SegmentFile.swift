@@ -42,6 +42,19 @@ struct StorePaths: Sendable {
     func segment(_ first: UInt64) -> String { directory + "/" + Format.fileStem(first) + Format.segmentSuffix }
     func index(_ first: UInt64) -> String { directory + "/" + Format.fileStem(first) + Format.indexSuffix }
 
+    /// A path in `recovered/` for `base + suffix` that no file there has yet:
+    /// `base + suffix`, else `base.1 + suffix`, `base.2 + suffix`, … (nothing set aside is overwritten).
+    func unusedRecoveredPath(_ base: String, suffix: String = "", fs: any FileSystem) throws(StorageError) -> String {
+        let existing = Set(try fs.contentsOfDirectory(recovered) ?? [])
+        var name = base + suffix
+        var n = 1
+        while existing.contains(name) {
+            name = base + ".\(n)" + suffix
+            n += 1
+        }
+        return recovered + "/" + name
+    }
+
     init(_ directory: String) {
         var d = directory
         while d.count > 1 && d.hasSuffix("/") { d.removeLast() }
