@@ -39,6 +39,18 @@ public struct LogBatch: Sendable {
         payloadBytes += payload.count
     }
 
+    /// Appends a record made of two parts (a header and a body), to be stamped
+    /// with the commit time; saves the caller from joining them first.
+    package mutating func append(_ head: UnsafeRawBufferPointer, _ tail: UnsafeRawBufferPointer) {
+        precondition(explicitTimestamps == nil, "a batch gives every record a timestamp or none")
+        framed.appendVarint(UInt64(head.count + tail.count))
+        framed.append(0)
+        framed.append(contentsOf: head)
+        framed.append(contentsOf: tail)
+        count += 1
+        payloadBytes += head.count + tail.count
+    }
+
     /// Appends a record to be stamped with the commit time.
     public mutating func append(_ payload: [UInt8]) {
         payload.withUnsafeBytes { append($0) }
@@ -72,6 +84,24 @@ public struct LogBatch: Sendable {
     public mutating func append(_ payload: [UInt8], timestamp: Int64) throws(StorageError) {
         try payload.withBytes { (b) throws(StorageError) in try append(b, timestamp: timestamp) }
     }
+
+    /// Calls `body` with each record's own timestamp (nil if the log stamps it) and bytes, in order.
+    package func forEachRecord(_ body: (Int64?, UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try framed.withUnsafeBytes { b in
+            var offset = 0
+            while offset < b.count {
+                // The batch framed these itself.
+                let length = Int(readVarint(b, &offset)!)
+                let delta = readVarint(b, &offset)!
+                let timestamp = explicitTimestamps.map { $0.first &+ Int64(bitPattern: delta) }
+                try body(timestamp, UnsafeRawBufferPointer(rebasing: b[offset..<(offset + length)]))
+                offset += length
+            }
+        }
+    }
+
+    /// The first and last timestamps the records carry, if they carry their own.
+    package var ownTimestamps: (first: Int64, last: Int64)? { explicitTimestamps }
 
     /// Removes every record, keeping the allocated capacity.
     public mutating func removeAll() {

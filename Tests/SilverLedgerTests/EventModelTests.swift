@@ -93,10 +93,11 @@ struct EventModelTests {
         for (correlation, causation) in [(nil, nil), ("corr-1", nil), (nil, "cause-1"), ("corr-2", "cause-2")] as [(String?, String?)] {
             let metadata = EventMetadata(businessDate: LedgerDate("2024-07-01")!, recordedBy: "干部处-张三", commandID: "cmd-42",
                                          correlationID: correlation, causationID: causation)
-            var bytes: [UInt8] = []
-            EnvelopeCodec.encode(streamID: "cadre-9", streamVersion: 7, eventType: "MedalAwarded", schemaVersion: 1,
-                                 metadata: metadata, payload: payload, into: &bytes)
-            let event = try bytes.withUnsafeBytes { try EnvelopeCodec.decode($0, position: 123, recordedAt: 456) }
+            let bytes = EnvelopeCodec.encode(streamID: "cadre-9", streamVersion: 7, eventType: "MedalAwarded", schemaVersion: 1,
+                                             metadata: metadata, payload: payload)
+            // Decoded from the middle of a larger buffer, as records of a batch are.
+            let buffer = [0xEE, 0xEE] + bytes + [0xEE]
+            let event = try EnvelopeCodec.decode(buffer[2..<(2 + bytes.count)], position: 123, recordedAt: 456)
             #expect(event.position == 123)
             #expect(event.recordedAt == 456)
             #expect(event.streamID == "cadre-9")
@@ -109,19 +110,25 @@ struct EventModelTests {
     }
 
     @Test func aMalformedEnvelopeIsAnErrorNamingTheField() throws {
-        var bytes: [UInt8] = []
-        EnvelopeCodec.encode(streamID: "cadre-9", streamVersion: 7, eventType: "MedalAwarded", schemaVersion: 1,
-                             metadata: EventMetadata(businessDate: LedgerDate(daysSinceEpoch: 0), recordedBy: "op", commandID: "c"),
-                             payload: [], into: &bytes)
+        let bytes = EnvelopeCodec.encode(streamID: "cadre-9", streamVersion: 7, eventType: "MedalAwarded", schemaVersion: 1,
+                                         metadata: EventMetadata(businessDate: LedgerDate(daysSinceEpoch: 0), recordedBy: "op", commandID: "c"),
+                                         payload: [])
         var wrongVersion = bytes
         wrongVersion[0] = 2
-        let error = #expect(throws: DecodingError.self) { try wrongVersion.withUnsafeBytes { try EnvelopeCodec.decode($0, position: 0, recordedAt: 0) } }
-        if case .dataCorrupted(let context)? = error {
-            #expect(context.codingPath.map(\.stringValue) == ["envelopeVersion"])
-        }
-        // Every truncation before the payload fails.
+        let error = #expect(throws: EnvelopeError.self) { try EnvelopeCodec.decode(wrongVersion[...], position: 0, recordedAt: 0) }
+        #expect(error?.field.description == "envelopeVersion")
+        #expect(error?.description == "envelope field envelopeVersion at byte 0: version 2, this build reads 1")
+        // Every truncation before the payload fails, naming the field it cut.
+        var fields: [String] = []
         for length in 0..<bytes.count {
-            #expect(throws: DecodingError.self) { try Array(bytes.prefix(length)).withUnsafeBytes { try EnvelopeCodec.decode($0, position: 0, recordedAt: 0) } }
+            let error = #expect(throws: EnvelopeError.self) { try EnvelopeCodec.decode(bytes.prefix(length), position: 0, recordedAt: 0) }
+            if let field = error?.field.description, fields.last != field { fields.append(field) }
         }
+        #expect(fields == ["envelopeVersion", "streamID", "streamVersion", "eventType", "schemaVersion", "businessDate", "recordedBy", "commandID", "flags"])
+        // Invalid UTF-8 in a string is named too.
+        var badUTF8 = bytes
+        badUTF8[2] = 0xFF   // the first byte of the stream id
+        let utf8Error = #expect(throws: EnvelopeError.self) { try EnvelopeCodec.decode(badUTF8[...], position: 0, recordedAt: 0) }
+        #expect(utf8Error?.description == "envelope field streamID at byte 2: not valid UTF-8")
     }
 }

@@ -18,56 +18,187 @@
 enum EnvelopeCodec {
     static let version: UInt8 = 1
 
-    static func encode(streamID: String, streamVersion: UInt64, eventType: String, schemaVersion: Int,
-                       metadata: EventMetadata, payload: [UInt8], into bytes: inout [UInt8]) {
-        let sink = BinarySink(bytes)
-        bytes = []
-        defer { bytes = sink.bytes }
-        sink.bytes.append(version)
-        sink.string(streamID)
-        sink.varint(streamVersion)
-        sink.string(eventType)
-        sink.varint(UInt64(schemaVersion))
-        sink.zigzag(Int64(metadata.businessDate.daysSinceEpoch))
-        sink.string(metadata.recordedBy)
-        sink.string(metadata.commandID)
-        sink.bytes.append((metadata.correlationID == nil ? 0 : 1) | (metadata.causationID == nil ? 0 : 2))
-        if let c = metadata.correlationID { sink.string(c) }
-        if let c = metadata.causationID { sink.string(c) }
-        sink.bytes.append(contentsOf: payload)
+    /// Writes the envelope's fields (everything before the payload) into `head`, replacing its contents.
+    static func encodeHead(streamID: String, streamVersion: UInt64, eventType: String, schemaVersion: Int,
+                           metadata: EventMetadata, into head: inout [UInt8]) {
+        head.removeAll(keepingCapacity: true)
+        head.append(version)
+        head.appendString(streamID)
+        head.appendVarint(streamVersion)
+        head.appendString(eventType)
+        head.appendVarint(UInt64(schemaVersion))
+        head.appendVarint(UInt64(bitPattern: (Int64(metadata.businessDate.daysSinceEpoch) << 1) ^ (Int64(metadata.businessDate.daysSinceEpoch) >> 63)))
+        head.appendString(metadata.recordedBy)
+        head.appendString(metadata.commandID)
+        head.append((metadata.correlationID == nil ? 0 : 1) | (metadata.causationID == nil ? 0 : 2))
+        if let c = metadata.correlationID { head.appendString(c) }
+        if let c = metadata.causationID { head.appendString(c) }
     }
 
-    /// Decodes a record's bytes; throws `DecodingError` naming the field if they are malformed.
-    static func decode(_ bytes: UnsafeRawBufferPointer, position: UInt64, recordedAt: Int64) throws -> RecordedEvent {
-        let source = BinarySource(bytes)
-        func field(_ name: String) -> [any CodingKey] { [EnvelopeKey(stringValue: name)] }
-        let v = try source.byte(field("envelopeVersion"))
-        guard v == version else { throw source.corrupted("envelope version \(v), this build reads \(version)", field("envelopeVersion")) }
-        let streamID = try source.string(field("streamID"))
-        let streamVersion = try source.varint(field("streamVersion"))
-        let eventType = try source.string(field("eventType"))
-        let schemaVersion = try source.unsigned(UInt32.self, field("schemaVersion"))
-        let day = try source.integer(Int32.self, field("businessDate"))
-        let recordedBy = try source.string(field("recordedBy"))
-        let commandID = try source.string(field("commandID"))
-        let flags = try source.byte(field("flags"))
-        guard flags & ~3 == 0 else { throw source.corrupted("unknown envelope flags \(flags)", field("flags")) }
-        let correlation = flags & 1 != 0 ? try source.string(field("correlationID")) : nil
-        let causation = flags & 2 != 0 ? try source.string(field("causationID")) : nil
-        let payload = Array(try source.raw(bytes.count - source.offset, field("payload")))
-        return RecordedEvent(
-            position: position, streamID: streamID, streamVersion: streamVersion, eventType: eventType,
-            schemaVersion: Int(schemaVersion), recordedAt: recordedAt,
-            metadata: EventMetadata(businessDate: LedgerDate(daysSinceEpoch: day), recordedBy: recordedBy,
-                                    commandID: commandID, correlationID: correlation, causationID: causation),
-            payload: payload)
+    /// The whole record: the envelope's fields and the payload.
+    static func encode(streamID: String, streamVersion: UInt64, eventType: String, schemaVersion: Int,
+                       metadata: EventMetadata, payload: [UInt8]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        encodeHead(streamID: streamID, streamVersion: streamVersion, eventType: eventType, schemaVersion: schemaVersion,
+                   metadata: metadata, into: &bytes)
+        bytes.append(contentsOf: payload)
+        return bytes
+    }
+
+    /// Decodes one record; throws ``EnvelopeError`` naming the field if the bytes are malformed.
+    static func decode(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws(EnvelopeError) -> RecordedEvent {
+        var decoder = EnvelopeDecoder()
+        return try decoder.decode(record, position: position, recordedAt: recordedAt)
     }
 }
 
-/// Names a field of the envelope in decoding errors.
-struct EnvelopeKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
+/// A malformed envelope: which field, and what is wrong with it.
+struct EnvelopeError: Error, CustomStringConvertible {
+    var field: StaticString
+    var problem: String
+    var offset: Int
+
+    var description: String { "envelope field \(field) at byte \(offset): \(problem)" }
+}
+
+/// Decodes envelopes one after another, reusing the strings that repeat
+/// (event types, operators) instead of building them again for every event.
+struct EnvelopeDecoder {
+    /// Recently decoded strings of the fields whose values repeat most.
+    private var types = StringCache()
+    private var operators = StringCache()
+
+    init() {}
+
+    /// Decodes one record; the payload is a slice of `record` (no copy).
+    mutating func decode(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws(EnvelopeError) -> RecordedEvent {
+        let base = record.startIndex
+        let fields = try record.withUnsafeBytes { b in Result { () throws(EnvelopeError) in try readFields(b) } }.get()
+        return RecordedEvent(position: position, streamID: fields.streamID, streamVersion: fields.streamVersion,
+                             eventType: fields.eventType, schemaVersion: fields.schemaVersion, recordedAt: recordedAt,
+                             metadata: fields.metadata, payloadSlice: record[(base + fields.payloadOffset)...])
+    }
+
+    private mutating func readFields(_ b: UnsafeRawBufferPointer) throws(EnvelopeError) -> Fields {
+        var r = EnvelopeReader(bytes: b)
+        let v = try r.byte("envelopeVersion")
+        guard v == EnvelopeCodec.version else {
+            throw EnvelopeError(field: "envelopeVersion", problem: "version \(v), this build reads \(EnvelopeCodec.version)", offset: 0)
+        }
+        let streamID = try r.string("streamID")
+        let streamVersion = try r.varint("streamVersion")
+        let eventType = try types.string(try r.bytes("eventType"), "eventType", at: r.offset)
+        let schemaVersion = try r.varint("schemaVersion")
+        guard schemaVersion <= UInt64(Int32.max) else {
+            throw EnvelopeError(field: "schemaVersion", problem: "\(schemaVersion) is out of range", offset: r.offset)
+        }
+        let zigzag = try r.varint("businessDate")
+        let day = Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
+        guard let days = Int32(exactly: day) else {
+            throw EnvelopeError(field: "businessDate", problem: "day \(day) is out of range", offset: r.offset)
+        }
+        let recordedBy = try operators.string(try r.bytes("recordedBy"), "recordedBy", at: r.offset)
+        let commandID = try r.string("commandID")
+        let flags = try r.byte("flags")
+        guard flags & ~3 == 0 else { throw EnvelopeError(field: "flags", problem: "unknown flags \(flags)", offset: r.offset - 1) }
+        let correlation = flags & 1 != 0 ? try r.string("correlationID") : nil
+        let causation = flags & 2 != 0 ? try r.string("causationID") : nil
+        return Fields(streamID: streamID, streamVersion: streamVersion, eventType: eventType, schemaVersion: Int(schemaVersion),
+                      metadata: EventMetadata(businessDate: LedgerDate(daysSinceEpoch: days), recordedBy: recordedBy,
+                                              commandID: commandID, correlationID: correlation, causationID: causation),
+                      payloadOffset: r.offset)
+    }
+
+    private struct Fields {
+        var streamID: String
+        var streamVersion: UInt64
+        var eventType: String
+        var schemaVersion: Int
+        var metadata: EventMetadata
+        var payloadOffset: Int
+    }
+}
+
+/// A few recently seen strings, matched by their bytes.
+private struct StringCache {
+    private var entries: [(bytes: [UInt8], string: String)] = []
+    private var next = 0
+
+    mutating func string(_ utf8: UnsafeRawBufferPointer, _ field: StaticString, at end: Int) throws(EnvelopeError) -> String {
+        for entry in entries where entry.bytes.count == utf8.count {
+            if entry.bytes.withUnsafeBytes({ $0.elementsEqual(utf8) }) { return entry.string }
+        }
+        let s = try EnvelopeReader.makeString(utf8, field, at: end - utf8.count)
+        if entries.count < 8 {
+            entries.append((Array(utf8), s))
+        } else {
+            entries[next] = (Array(utf8), s)
+            next = (next + 1) & 7
+        }
+        return s
+    }
+}
+
+/// Bounds-checked reads of envelope fields.
+private struct EnvelopeReader {
+    let bytes: UnsafeRawBufferPointer
+    var offset = 0
+
+    @inline(__always) mutating func byte(_ field: StaticString) throws(EnvelopeError) -> UInt8 {
+        guard offset < bytes.count else { throw EnvelopeError(field: field, problem: "the record ends early", offset: offset) }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    @inline(__always) mutating func varint(_ field: StaticString) throws(EnvelopeError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = try byte(field)
+            if shift == 63 && b > 1 { throw EnvelopeError(field: field, problem: "varint overflows 64 bits", offset: offset) }
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return result }
+            shift += 7
+        }
+    }
+
+    @inline(__always) mutating func bytes(_ field: StaticString) throws(EnvelopeError) -> UnsafeRawBufferPointer {
+        let n = try varint(field)
+        guard n <= UInt64(bytes.count - offset) else {
+            throw EnvelopeError(field: field, problem: "length \(n) runs past the end of the record (\(bytes.count - offset) bytes left)", offset: offset)
+        }
+        defer { offset += Int(n) }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + Int(n))])
+    }
+
+    @inline(__always) mutating func string(_ field: StaticString) throws(EnvelopeError) -> String {
+        let utf8 = try bytes(field)
+        return try Self.makeString(utf8, field, at: offset - utf8.count)
+    }
+
+    static func makeString(_ utf8: UnsafeRawBufferPointer, _ field: StaticString, at offset: Int) throws(EnvelopeError) -> String {
+        guard let s = String(validating: utf8.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
+            throw EnvelopeError(field: field, problem: "not valid UTF-8", offset: offset)
+        }
+        return s
+    }
+}
+
+extension Array where Element == UInt8 {
+    @inline(__always) mutating func appendVarint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        append(UInt8(v))
+    }
+
+    @inline(__always) mutating func appendString(_ value: String) {
+        var s = value
+        s.withUTF8 { utf8 in
+            appendVarint(UInt64(utf8.count))
+            append(contentsOf: utf8)
+        }
+    }
 }

@@ -40,8 +40,13 @@ public struct RecordedEvent: Hashable, Sendable {
     public var recordedAt: Int64
     /// Business date, operator, command and correlation ids.
     public var metadata: EventMetadata
-    /// The payload in the binary codec.
-    public var payload: [UInt8]
+    /// The payload in the binary codec (a copy; ``withPayloadBytes(_:)`` reads it in place).
+    public var payload: [UInt8] {
+        get { Array(payloadSlice) }
+        set { payloadSlice = newValue[...] }
+    }
+    /// The payload's bytes, usually a slice of the batch they were read with.
+    var payloadSlice: ArraySlice<UInt8>
 
     /// Creates a recorded event.
     public init(position: UInt64, streamID: String, streamVersion: UInt64, eventType: String, schemaVersion: Int,
@@ -53,13 +58,30 @@ public struct RecordedEvent: Hashable, Sendable {
         self.schemaVersion = schemaVersion
         self.recordedAt = recordedAt
         self.metadata = metadata
-        self.payload = payload
+        self.payloadSlice = payload[...]
+    }
+
+    init(position: UInt64, streamID: String, streamVersion: UInt64, eventType: String, schemaVersion: Int,
+         recordedAt: Int64, metadata: EventMetadata, payloadSlice: ArraySlice<UInt8>) {
+        self.position = position
+        self.streamID = streamID
+        self.streamVersion = streamVersion
+        self.eventType = eventType
+        self.schemaVersion = schemaVersion
+        self.recordedAt = recordedAt
+        self.metadata = metadata
+        self.payloadSlice = payloadSlice
+    }
+
+    /// Calls `body` with the payload's bytes, without copying them.
+    public func withPayloadBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try payloadSlice.withUnsafeBytes(body)
     }
 
     /// The payload as the current Swift value of its type, upcast if it is an
     /// old version; nil if `types` does not know its (name, version).
     public func decoded(with types: EventTypes) throws -> (any Event)? {
-        try payload.withUnsafeBytes { try types.decode(name: eventType, version: schemaVersion, payload: $0) }
+        try payloadSlice.withUnsafeBytes { try types.decode(name: eventType, version: schemaVersion, payload: $0) }
     }
 
     /// The payload as an `E`, upcast if need be; nil if the event is of another type.

@@ -26,8 +26,9 @@ extension EventStore {
     func apply<P: Projection>(_ projected: inout Projected<P>, until end: UInt64) throws {
         let decodes = P.decodesPayloads
         let types = self.types
+        var decoder = EnvelopeDecoder()
         try log.forEach(from: projected.position, until: end) { position, timestamp, bytes in
-            let event = try EnvelopeCodec.decode(bytes, position: position, recordedAt: timestamp)
+            let event = try decoder.decode(bytes, position: position, recordedAt: timestamp)
             let decoded = decodes ? try event.decoded(with: types) : nil
             projected.projection.apply(event, decoded: decoded)
             projected.position = position + 1

@@ -63,7 +63,8 @@ public final class EventStore: Sendable {
     }
 
     enum CommandEntry: Sendable {
-        case done(AppendResult)
+        /// Written: the command's events are at `first..<first + count` (read back to answer a repeat).
+        case done(first: UInt64, count: UInt32)
         case pending(PendingAppend)
     }
 
@@ -108,35 +109,41 @@ public final class EventStore: Sendable {
     /// Reads every envelope once to rebuild the stream and command indexes.
     private static func rebuild(from log: any RecordLog) throws(EventStoreError) -> State {
         var state = State()
-        var lastCommand: (id: String, first: UInt64, last: UInt64, versions: [String: UInt64], recordedAt: Int64)?
+        var decoder = EnvelopeDecoder()
+        var command: (id: String, first: UInt64, count: UInt32)?
         func finish() {
-            guard let c = lastCommand, state.commands[c.id] == nil else { return }
-            state.commands[c.id] = .done(AppendResult(positions: c.first..<(c.last + 1), streamVersions: c.versions, recordedAt: c.recordedAt))
+            guard let c = command, state.commands[c.id] == nil else { return }
+            state.commands[c.id] = .done(first: c.first, count: c.count)
         }
         do {
             try log.forEach(from: 0, until: .max) { position, timestamp, bytes in
-                let event = try EnvelopeCodec.decode(bytes, position: position, recordedAt: timestamp)
-                let version = UInt64(state.streams[event.streamID]?.count ?? 0)
+                let event: RecordedEvent
+                do throws(EnvelopeError) { event = try decoder.decode(bytes, position: position, recordedAt: timestamp) } catch {
+                    throw EventStoreError(.corruptedEvent, "the event at position \(position) could not be decoded: \(error)")
+                }
+                let version: UInt64
+                if let index = state.streams.index(forKey: event.streamID) {
+                    version = UInt64(state.streams.values[index].count)
+                    if event.streamVersion == version { state.streams.values[index].append(position) }
+                } else {
+                    version = 0
+                    if event.streamVersion == 0 { state.streams[event.streamID] = [position] }
+                }
                 guard event.streamVersion == version else {
                     throw EventStoreError(.corruptedEvent, "event at position \(position) has version \(event.streamVersion) in stream \(event.streamID), which is at \(version)", stream: event.streamID)
                 }
-                state.streams[event.streamID, default: []].append(position)
-                let id = event.metadata.commandID
-                if let c = lastCommand, c.id == id, c.last + 1 == position {
-                    lastCommand!.last = position
-                    lastCommand!.versions[event.streamID] = version
+                if let c = command, c.id == event.metadata.commandID, c.first + UInt64(c.count) == position {
+                    command!.count += 1
                 } else {
                     finish()
-                    lastCommand = (id, position, position, [event.streamID: version], timestamp)
+                    command = (event.metadata.commandID, position, 1)
                 }
                 state.nextPosition = position + 1
             }
         } catch let error as EventStoreError {
             throw error
-        } catch let error as StorageError {
-            throw EventStoreError(error)
         } catch {
-            throw EventStoreError(.corruptedEvent, "an event could not be decoded: \(error)")
+            throw EventStoreError(.storage, "the log could not be read: \(error)")
         }
         finish()
         return state
@@ -156,60 +163,111 @@ public final class EventStore: Sendable {
     /// must hold or nothing is written.
     @discardableResult
     public func append(_ writes: [StreamWrite], metadata: EventMetadata) async throws(EventStoreError) -> AppendResult {
-        let pending = try reserve(writes, metadata: metadata)
-        return try await pending.value()
+        switch try reserve(writes, metadata: metadata) {
+        case .written(let first, let count): return try result(ofCommandAt: first, count: count)
+        case .pending(let pending): return try await pending.value()
+        }
     }
 
-    /// Checks, encodes and queues an append under the lock; returns what to wait on.
-    private func reserve(_ writes: [StreamWrite], metadata: EventMetadata) throws(EventStoreError) -> PendingAppend {
-        // Encode outside the lock: it depends on the events only, not on versions.
-        var encoded: [(stream: String, type: String, version: Int, payload: [UInt8])] = []
+    private enum Reserved {
+        /// Sent before and written: the result is read back from the log.
+        case written(first: UInt64, count: UInt32)
+        case pending(PendingAppend)
+    }
+
+    /// The payloads of one append, encoded before any lock is taken (they depend on the events only).
+    private struct Encoded {
+        var bytes: [UInt8] = []
+        /// Where each event's payload ends in `bytes`, and its type's name and schema version.
+        var events: [(end: Int, type: String, version: Int)] = []
+    }
+
+    /// Checks and encodes an append, reserves its positions and versions, and
+    /// hands it to the log; returns what to wait on.
+    private func reserve(_ writes: [StreamWrite], metadata: EventMetadata) throws(EventStoreError) -> Reserved {
+        var encoded = Encoded()
         for write in writes {
-            for event in write.events { encoded.append(try encode(event, stream: write.stream)) }
+            for event in write.events { try encode(event, stream: write.stream, into: &encoded) }
         }
-        guard !encoded.isEmpty else { throw EventStoreError(.invalidAppend, "an append needs at least one event (command \(metadata.commandID))") }
-        var seen = Set<String>()
-        for write in writes where !seen.insert(write.stream).inserted {
-            throw EventStoreError(.invalidAppend, "stream \(write.stream) appears twice in one append (command \(metadata.commandID)); put its events in one write", stream: write.stream)
+        guard !encoded.events.isEmpty else { throw EventStoreError(.invalidAppend, "an append needs at least one event (command \(metadata.commandID))") }
+        if writes.count > 1 {
+            var seen = Set<String>(minimumCapacity: writes.count)
+            for write in writes where !seen.insert(write.stream).inserted {
+                throw EventStoreError(.invalidAppend, "stream \(write.stream) appears twice in one append (command \(metadata.commandID)); put its events in one write", stream: write.stream)
+            }
         }
-        return try submission.withLock { (_) throws(EventStoreError) -> PendingAppend in
-            let reserved = try reserveLocked(writes, encoded: encoded, metadata: metadata)
-            guard let records = reserved.records else { return reserved.pending }
+        return try submission.withLock { (_) throws(EventStoreError) -> Reserved in
+            let reservation: Reservation
+            switch try reserveLocked(writes, count: encoded.events.count, commandID: metadata.commandID) {
+            case .repeated(let reserved): return reserved
+            case .new(let r): reservation = r
+            }
+            // The versions are fixed now; build the batch outside the state lock.
+            var batch = LogBatch(byteCapacity: encoded.bytes.count + encoded.events.count * 64)
+            var head: [UInt8] = []
+            var versions: [String: UInt64] = [:]
+            versions.reserveCapacity(writes.count)
+            var event = 0
+            encoded.bytes.withUnsafeBytes { payloads in
+                for (write, base) in zip(writes, reservation.bases) where !write.events.isEmpty {
+                    for i in 0..<write.events.count {
+                        let e = encoded.events[event]
+                        let start = event == 0 ? 0 : encoded.events[event - 1].end
+                        EnvelopeCodec.encodeHead(streamID: write.stream, streamVersion: base + UInt64(i), eventType: e.type,
+                                                 schemaVersion: e.version, metadata: metadata, into: &head)
+                        head.withUnsafeBytes { batch.append($0, UnsafeRawBufferPointer(rebasing: payloads[start..<e.end])) }
+                        event += 1
+                    }
+                    versions[write.stream] = base + UInt64(write.events.count) - 1
+                }
+            }
+            let pending = reservation.pending
+            let first = reservation.first
+            let count = UInt32(encoded.events.count)
+            let streamVersions = versions
             do throws(EventStoreError) {
-                try log.submit(records) { [self] result in complete(result, reserved: reserved, commandID: metadata.commandID) }
+                try log.submit(batch) { [self] result in
+                    complete(result, first: first, count: count, versions: streamVersions, pending: pending, commandID: metadata.commandID)
+                }
             } catch {
                 // Nothing reached the log and nothing was reserved after it: undo the reservation.
                 state.withLock { s in
-                    for (stream, _) in reserved.positions { s.streams[stream]!.removeLast() }
-                    s.nextPosition = reserved.range.lowerBound
+                    for (write, base) in zip(writes, reservation.bases) where !write.events.isEmpty {
+                        if base == 0 { s.streams[write.stream] = nil } else { s.streams[write.stream]!.removeLast(write.events.count) }
+                    }
+                    s.nextPosition = first
                     s.commands[metadata.commandID] = nil
                 }
                 throw error
             }
-            return reserved.pending
+            return .pending(pending)
         }
     }
 
-    private struct Reservation: Sendable {
+    private struct Reservation {
         var pending: PendingAppend
-        /// nil: the command was seen before; nothing to write.
-        var records: [[UInt8]]?
-        var range: Range<UInt64> = 0..<0
-        var versions: [String: UInt64] = [:]
-        var positions: [(String, UInt64)] = []
+        var first: UInt64
+        /// For each write, the version its first event gets.
+        var bases: [UInt64]
+    }
+
+    private enum ReserveOutcome {
+        case repeated(Reserved)
+        case new(Reservation)
     }
 
     /// Checks the expectations and reserves positions and versions, under the state lock.
-    private func reserveLocked(_ writes: [StreamWrite], encoded: [(stream: String, type: String, version: Int, payload: [UInt8])],
-                               metadata: EventMetadata) throws(EventStoreError) -> Reservation {
-        try state.withLock { (s) throws(EventStoreError) -> Reservation in
+    private func reserveLocked(_ writes: [StreamWrite], count: Int, commandID: String) throws(EventStoreError) -> ReserveOutcome {
+        try state.withLock { (s) throws(EventStoreError) -> ReserveOutcome in
             if s.closed { throw EventStoreError(.closed, "the event store is closed") }
             if let failure = s.failure { throw failure }
-            switch s.commands[metadata.commandID] {
-            case .done(let result)?: return Reservation(pending: PendingAppend(result))
-            case .pending(let pending)?: return Reservation(pending: pending)
+            switch s.commands[commandID] {
+            case .done(let first, let count)?: return .repeated(.written(first: first, count: count))
+            case .pending(let pending)?: return .repeated(.pending(pending))
             case nil: break
             }
+            var bases: [UInt64] = []
+            bases.reserveCapacity(writes.count)
             for write in writes {
                 let count = UInt64(s.streams[write.stream]?.count ?? 0)
                 let actual: UInt64? = count == 0 ? nil : count - 1
@@ -221,47 +279,43 @@ public final class EventStore: Sendable {
                 if !ok {
                     throw EventStoreError(
                         .wrongExpectedVersion,
-                        "stream \(write.stream): expected \(write.expectedVersion), but it is at \(actual.map { "version \($0)" } ?? "no stream"); nothing was written (command \(metadata.commandID))",
+                        "stream \(write.stream): expected \(write.expectedVersion), but it is at \(actual.map { "version \($0)" } ?? "no stream"); nothing was written (command \(commandID))",
                         stream: write.stream, expected: write.expectedVersion, actual: actual)
                 }
+                bases.append(count)
             }
-            var records: [[UInt8]] = []
-            records.reserveCapacity(encoded.count)
-            var versions: [String: UInt64] = [:]
-            var positions: [(String, UInt64)] = []
             let first = s.nextPosition
-            for (i, e) in encoded.enumerated() {
-                let version = versions[e.stream].map { $0 + 1 } ?? UInt64(s.streams[e.stream]?.count ?? 0)
-                versions[e.stream] = version
-                positions.append((e.stream, first + UInt64(i)))
-                var bytes: [UInt8] = []
-                EnvelopeCodec.encode(streamID: e.stream, streamVersion: version, eventType: e.type, schemaVersion: e.version,
-                                     metadata: metadata, payload: e.payload, into: &bytes)
-                records.append(bytes)
+            var position = first
+            for write in writes where !write.events.isEmpty {
+                let positions = position..<(position + UInt64(write.events.count))
+                if let index = s.streams.index(forKey: write.stream) {
+                    s.streams.values[index].append(contentsOf: positions)
+                } else {
+                    s.streams[write.stream] = Array(positions)
+                }
+                position = positions.upperBound
             }
-            let range = first..<(first + UInt64(encoded.count))
-            for (stream, position) in positions { s.streams[stream, default: []].append(position) }
-            s.nextPosition = range.upperBound
+            s.nextPosition = first + UInt64(count)
             let pending = PendingAppend()
-            s.commands[metadata.commandID] = .pending(pending)
-            return Reservation(pending: pending, records: records, range: range, versions: versions, positions: positions)
+            s.commands[commandID] = .pending(pending)
+            return .new(Reservation(pending: pending, first: first, bases: bases))
         }
     }
 
     /// The log made a reserved append durable, or failed it.
-    private func complete(_ result: Result<(first: UInt64, timestamp: Int64), EventStoreError>, reserved: Reservation, commandID: String) {
+    private func complete(_ result: Result<(first: UInt64, timestamp: Int64), EventStoreError>, first: UInt64, count: UInt32,
+                          versions: [String: UInt64], pending: PendingAppend, commandID: String) {
         switch result {
         case .success(let (committedFirst, timestamp)):
-            guard committedFirst == reserved.range.lowerBound else {
+            guard committedFirst == first else {
                 // The log and the store disagree on positions: never go on from here.
-                let error = EventStoreError(.failed, "the log put command \(commandID) at \(committedFirst), the store expected \(reserved.range.lowerBound); reopen the store")
+                let error = EventStoreError(.failed, "the log put command \(commandID) at \(committedFirst), the store expected \(first); reopen the store")
                 state.withLock { $0.failure = error }
-                reserved.pending.resolve(.failure(error))
+                pending.resolve(.failure(error))
                 return
             }
-            let done = AppendResult(positions: reserved.range, streamVersions: reserved.versions, recordedAt: timestamp)
-            state.withLock { $0.commands[commandID] = .done(done) }
-            reserved.pending.resolve(.success(done))
+            state.withLock { $0.commands[commandID] = .done(first: first, count: count) }
+            pending.resolve(.success(AppendResult(positions: first..<(first + UInt64(count)), streamVersions: versions, recordedAt: timestamp)))
         case .failure(let error):
             // Later appends were reserved on top of this one: the store must be reopened.
             let failure = EventStoreError(.failed, "an append failed after it was accepted (\(error.message)); reopen the store", storage: error.storage)
@@ -269,19 +323,40 @@ public final class EventStore: Sendable {
                 if s.failure == nil { s.failure = failure }
                 s.commands[commandID] = nil
             }
-            reserved.pending.resolve(.failure(error))
+            pending.resolve(.failure(error))
         }
     }
 
-    private func encode<E: Event>(_ event: E, stream: String) throws(EventStoreError) -> (stream: String, type: String, version: Int, payload: [UInt8]) {
+    /// The result of a command already written, read back from its events.
+    private func result(ofCommandAt first: UInt64, count: UInt32) throws(EventStoreError) -> AppendResult {
+        var versions: [String: UInt64] = [:]
+        var recordedAt: Int64 = 0
+        let end = first + UInt64(count)
+        do {
+            var decoder = EnvelopeDecoder()
+            try log.forEach(from: first, until: end) { position, timestamp, bytes in
+                let event = try decoder.decode(bytes, position: position, recordedAt: timestamp)
+                if position == first { recordedAt = timestamp }
+                versions[event.streamID] = event.streamVersion
+            }
+        } catch let error as EventStoreError {
+            throw error
+        } catch {
+            throw EventStoreError(.corruptedEvent, "the events of a repeated command (positions \(first)..<\(end)) could not be read back: \(error)")
+        }
+        return AppendResult(positions: first..<end, streamVersions: versions, recordedAt: recordedAt)
+    }
+
+    private func encode<E: Event>(_ event: E, stream: String, into encoded: inout Encoded) throws(EventStoreError) {
         guard types.knows(E.eventType, version: E.schemaVersion) else {
             throw EventStoreError(.unregisteredEventType, "event type \(E.eventType) version \(E.schemaVersion) is not registered with this store; register it so it can be read back (stream \(stream))", stream: stream)
         }
         do {
-            return (stream, E.eventType, E.schemaVersion, try BinaryEncoder().encode(event))
+            try BinaryEncoder().encode(event, into: &encoded.bytes)
         } catch {
             throw EventStoreError(.invalidAppend, "event \(E.eventType) for stream \(stream) could not be encoded: \(error)", stream: stream)
         }
+        encoded.events.append((encoded.bytes.count, E.eventType, E.schemaVersion))
     }
 
     // MARK: Reading
@@ -298,15 +373,25 @@ public final class EventStore: Sendable {
             guard let all = s.streams[stream], version < UInt64(all.count) else { return [] }
             return Array(all[Int(version)...].prefix { $0 < committed })
         }
+        var decoder = EnvelopeDecoder()
         return try log.records(at: positions).map { (record) throws(EventStoreError) -> RecordedEvent in
-            try Self.decode(record.payload, position: record.position, timestamp: record.timestamp)
+            do throws(EnvelopeError) {
+                return try decoder.decode(record.payload[...], position: record.position, recordedAt: record.timestamp)
+            } catch {
+                throw EventStoreError(.corruptedEvent, "the event at position \(record.position) could not be decoded: \(error)")
+            }
         }
     }
 
     /// Calls `body` with every committed event from `position` on, in log order, in bounded memory.
+    ///
+    /// An event handed to `body` shares the buffer of the batch it was read
+    /// with; to keep events after the call, keep copies of what you need
+    /// (or the events of ``readStream(_:from:)``, which own their bytes).
     public func forEachEvent(from position: UInt64 = 0, _ body: (RecordedEvent) throws -> Void) throws {
+        var decoder = EnvelopeDecoder()
         try log.forEach(from: position, until: .max) { position, timestamp, bytes in
-            try body(try EnvelopeCodec.decode(bytes, position: position, recordedAt: timestamp))
+            try body(try decoder.decode(bytes, position: position, recordedAt: timestamp))
         }
     }
 
@@ -314,8 +399,8 @@ public final class EventStore: Sendable {
     public var nextPosition: UInt64 { log.nextPosition }
 
     static func decode(_ payload: [UInt8], position: UInt64, timestamp: Int64) throws(EventStoreError) -> RecordedEvent {
-        do {
-            return try payload.withUnsafeBytes { try EnvelopeCodec.decode($0, position: position, recordedAt: timestamp) }
+        do throws(EnvelopeError) {
+            return try EnvelopeCodec.decode(payload[...], position: position, recordedAt: timestamp)
         } catch {
             throw EventStoreError(.corruptedEvent, "the event at position \(position) could not be decoded: \(error)")
         }

@@ -6,13 +6,14 @@ import SilverLedgerStorage
 protocol RecordLog: Sendable {
     /// Queues records as one atomic batch; `completion` runs when they are durable or failed.
     /// Submissions are written in order.
-    func submit(_ records: [[UInt8]], completion: @escaping @Sendable (Result<(first: UInt64, timestamp: Int64), EventStoreError>) -> Void) throws(EventStoreError)
+    func submit(_ batch: LogBatch, completion: @escaping @Sendable (Result<(first: UInt64, timestamp: Int64), EventStoreError>) -> Void) throws(EventStoreError)
     /// One past the last committed position.
     var nextPosition: UInt64 { get }
     /// The records at these positions, with their timestamps.
     func records(at positions: [UInt64]) throws(EventStoreError) -> [(position: UInt64, timestamp: Int64, payload: [UInt8])]
-    /// Calls `body` with each record from `position` up to `end` (exclusive) or the committed end.
-    func forEach(from position: UInt64, until end: UInt64, _ body: (UInt64, Int64, UnsafeRawBufferPointer) throws -> Void) throws
+    /// Calls `body` with each record from `position` up to `end` (exclusive) or the committed end;
+    /// the bytes are a slice of a buffer the record may share with its batch.
+    func forEach(from position: UInt64, until end: UInt64, _ body: (UInt64, Int64, ArraySlice<UInt8>) throws -> Void) throws
     /// The first position whose timestamp is at or after `timestamp` (``nextPosition`` if none).
     func position(atOrAfter timestamp: Int64) throws(EventStoreError) -> UInt64
     /// Saves a snapshot file atomically / reads it back (nil if absent).
@@ -39,9 +40,9 @@ extension EventStoreError {
 struct DiskRecordLog: RecordLog {
     let log: Log
 
-    func submit(_ records: [[UInt8]], completion: @escaping @Sendable (Result<(first: UInt64, timestamp: Int64), EventStoreError>) -> Void) throws(EventStoreError) {
+    func submit(_ batch: LogBatch, completion: @escaping @Sendable (Result<(first: UInt64, timestamp: Int64), EventStoreError>) -> Void) throws(EventStoreError) {
         do throws(StorageError) {
-            try log.submit(LogBatch(records)) { result in
+            try log.submit(batch) { result in
                 completion(result.map { ($0.firstPosition, $0.firstTimestamp) }.mapError(EventStoreError.init))
             }
         } catch {
@@ -59,11 +60,11 @@ struct DiskRecordLog: RecordLog {
         }
     }
 
-    func forEach(from position: UInt64, until end: UInt64, _ body: (UInt64, Int64, UnsafeRawBufferPointer) throws -> Void) throws {
+    func forEach(from position: UInt64, until end: UInt64, _ body: (UInt64, Int64, ArraySlice<UInt8>) throws -> Void) throws {
         guard position < end else { return }
         let cursor = try log.cursor(from: position)
         while let batch = try cursor.nextBatch(), batch.firstPosition < end {
-            try batch.forEach { p, t, bytes in if p < end { try body(p, t, bytes) } }
+            try batch.forEachSlice { p, t, bytes in if p < end { try body(p, t, bytes) } }
         }
     }
 
@@ -92,21 +93,27 @@ final class MemoryRecordLog: RecordLog {
         var records: [(timestamp: Int64, payload: [UInt8])] = []
         var snapshots: [String: [UInt8]] = [:]
         var closed = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiterID: UInt64 = 0
     }
     private let state = Mutex(State())
     private let clock: @Sendable () -> Int64
 
     init(clock: @escaping @Sendable () -> Int64) { self.clock = clock }
 
-    func submit(_ records: [[UInt8]], completion: @escaping @Sendable (Result<(first: UInt64, timestamp: Int64), EventStoreError>) -> Void) throws(EventStoreError) {
+    func submit(_ batch: LogBatch, completion: @escaping @Sendable (Result<(first: UInt64, timestamp: Int64), EventStoreError>) -> Void) throws(EventStoreError) {
+        guard !batch.isEmpty else { throw EventStoreError(.invalidAppend, "a batch needs at least one record") }
         let (result, waiters) = try state.withLock { (s) throws(EventStoreError) -> ((first: UInt64, timestamp: Int64), [CheckedContinuation<Void, Never>]) in
             if s.closed { throw EventStoreError(.closed, "the in-memory store is closed") }
-            let timestamp = max(clock(), s.records.last?.timestamp ?? .min)
+            let last = s.records.last?.timestamp ?? .min
+            if let own = batch.ownTimestamps, own.first < last {
+                throw EventStoreError(.storage, "the batch's first timestamp \(own.first) is before the log's last (\(last))")
+            }
+            let stamp = max(clock(), last)
             let first = UInt64(s.records.count)
-            s.records.append(contentsOf: records.map { (timestamp, $0) })
+            batch.forEachRecord { timestamp, bytes in s.records.append((timestamp ?? stamp, Array(bytes))) }
             defer { s.waiters.removeAll() }
-            return ((first, timestamp), s.waiters)
+            return ((first, batch.ownTimestamps?.first ?? stamp), Array(s.waiters.values))
         }
         completion(.success(result))
         for waiter in waiters { waiter.resume() }
@@ -123,12 +130,12 @@ final class MemoryRecordLog: RecordLog {
         }
     }
 
-    func forEach(from position: UInt64, until end: UInt64, _ body: (UInt64, Int64, UnsafeRawBufferPointer) throws -> Void) throws {
+    func forEach(from position: UInt64, until end: UInt64, _ body: (UInt64, Int64, ArraySlice<UInt8>) throws -> Void) throws {
         let snapshot = state.withLock { $0.records }
         let stop = Int(min(end, UInt64(snapshot.count)))
         guard Int(position) < stop else { return }
         for i in Int(position)..<stop {
-            try snapshot[i].payload.withUnsafeBytes { try body(UInt64(i), snapshot[i].timestamp, $0) }
+            try body(UInt64(i), snapshot[i].timestamp, snapshot[i].payload[...])
         }
     }
 
@@ -154,26 +161,37 @@ final class MemoryRecordLog: RecordLog {
 
     func tail(from position: UInt64) -> RecordTail { .memory(self, position) }
 
-    /// The record at `position`, waiting for it to be appended; nil once the log is closed.
+    /// The record at `position`, waiting for it to be appended; nil once the log
+    /// is closed or the waiting task is cancelled.
     func next(at position: UInt64) async -> (timestamp: Int64, payload: [UInt8])? {
         while true {
             if Task.isCancelled { return nil }
             var found: (timestamp: Int64, payload: [UInt8])?
             var closed = false
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { s -> Bool in
-                    if position < UInt64(s.records.count) {
-                        found = s.records[Int(position)]
-                        return true
+            let id = state.withLock { s -> UInt64 in
+                s.nextWaiterID += 1
+                return s.nextWaiterID
+            }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = state.withLock { s -> Bool in
+                        if position < UInt64(s.records.count) {
+                            found = s.records[Int(position)]
+                            return true
+                        }
+                        if s.closed {
+                            closed = true
+                            return true
+                        }
+                        if Task.isCancelled { return true }
+                        s.waiters[id] = continuation
+                        return false
                     }
-                    if s.closed {
-                        closed = true
-                        return true
-                    }
-                    s.waiters.append(continuation)
-                    return false
+                    if resumeNow { continuation.resume() }
                 }
-                if resumeNow { continuation.resume() }
+            } onCancel: {
+                let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+                waiter?.resume()
             }
             if let found { return found }
             if closed { return nil }
@@ -184,7 +202,7 @@ final class MemoryRecordLog: RecordLog {
         let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.closed = true
             defer { s.waiters.removeAll() }
-            return s.waiters
+            return Array(s.waiters.values)
         }
         for waiter in waiters { waiter.resume() }
     }

@@ -50,6 +50,25 @@ public struct BatchView: Sendable {
         }
     }
 
+    /// Like ``forEach(_:)``, but each record's bytes as a slice of the batch's
+    /// buffer, which stays valid after the call (it keeps the buffer alive; the
+    /// cursor then decodes its next batch into a new one).
+    package func forEachSlice(_ body: (UInt64, Int64, ArraySlice<UInt8>) throws -> Void) rethrows {
+        var offset = 0
+        var index = 0
+        while offset < framed.count {
+            // The framing was checked when the batch was read.
+            let (length, delta) = framed.withUnsafeBytes { b in
+                (Int(readVarint(b, &offset)!), readVarint(b, &offset)!)
+            }
+            if index >= skip {
+                try body(header.firstPosition + UInt64(index), header.timestamp(delta), framed[offset..<(offset + length)])
+            }
+            offset += length
+            index += 1
+        }
+    }
+
     /// Whether the view presents the record at `position`.
     func contains(_ position: UInt64) -> Bool {
         position >= firstPosition && position < header.nextPosition
