@@ -74,4 +74,36 @@ struct DocumentationExampleTests {
         await #expect(throws: RuleBroken.self) { try await handle(AddMember(cadre: "cadre-1"), id: "c3") }
         #expect(store.version(of: "branch-12") == 1)
     }
+    @Test func theJSONFormExampleLinesReadAndWriteBackByteForByte() throws {
+        var types = EventTypes()
+        types.register(VisitLogged.self)
+        types.register(VisitLoggedV1.self, as: "VisitLogged", version: 1) { old in
+            VisitLogged(cadre: old.cadre, kind: old.kind, visitedOn: LedgerDate("1970-01-01")!)
+        }
+        let expected = [
+            #"{"position":0,"stream":"cadre-17","version":0,"type":"VisitLogged","schemaVersion":2,"recordedAt":"2024-02-09T08:00:00.000000Z","businessDate":"2024-02-09","recordedBy":"op-3","commandID":"cmd-7f3a","payload":{"cadre":"cadre-17","kind":"节日慰问","visitedOn":"2024-02-09"}}"#,
+            #"{"position":1,"stream":"cadre-17","version":1,"type":"VisitLogged","schemaVersion":1,"recordedAt":"2024-02-09T08:00:00.250000Z","businessDate":"2024-02-09","recordedBy":"op-3","commandID":"cmd-7f3b","correlationID":"round-3","causationID":"cmd-7f3a","payload":{"cadre":"cadre-17","kind":"生日慰问"}}"#,
+            #"{"position":2,"stream":"branch-12","version":0,"type":"BranchRenamed","schemaVersion":1,"recordedAt":"2024-02-10T01:30:00.000001Z","businessDate":"2024-02-10","recordedBy":"op-1","commandID":"cmd-80c1","payloadBase64":"DOesrOS4gOaUr+mDqA=="}"#,
+        ]
+        // The lines of the page's ```jsonl block are these.
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/EVENTS.md")
+        let page = try String(contentsOf: docs, encoding: .utf8)
+        let block = try #require(page.components(separatedBy: "```jsonl\n").dropFirst().first?.components(separatedBy: "```").first)
+        #expect(block.split(separator: "\n").map(String.init) == expected)
+
+        let events = try EventJSON.decodeLines(block, types: types)
+        #expect(events.count == 3)
+        #expect(try events.map { try EventJSON.encode($0, types: types) } == expected)
+        #expect(events.map(\.position) == [0, 1, 2])
+        #expect(events.map(\.recordedAt) == [1_707_465_600_000_000, 1_707_465_600_250_000, 1_707_528_600_000_001])
+        #expect(events[1].metadata.correlationID == "round-3")
+        #expect(events[1].metadata.causationID == "cmd-7f3a")
+        #expect(events[0].metadata.correlationID == nil)
+        #expect(try events[0].decoded(as: VisitLogged.self, with: types)?.kind == "节日慰问")
+        #expect(try events[1].payload == BinaryEncoder().encode(VisitLoggedV1(cadre: "cadre-17", kind: "生日慰问")))
+        #expect(try events[1].decoded(as: VisitLogged.self, with: types)?.visitedOn == LedgerDate("1970-01-01"))
+        #expect(try events[2].decoded(with: types) == nil)
+        #expect(try events[2].payload == BinaryEncoder().encode("第一支部"))
+    }
 }

@@ -12,6 +12,10 @@
 /// An event whose (name, version) is not registered is still read: it comes
 /// back as a ``RecordedEvent`` whose ``RecordedEvent/decoded`` is nil, with
 /// its raw payload, and is written back unchanged on export.
+///
+/// Each registration also gives the JSON form of its stored shape (see
+/// ``EventJSON``): the payload of a version is written in JSON as the type
+/// registered for that version, an old version in its old shape, never upcast.
 public struct EventTypes: Sendable {
     struct Key: Hashable, Sendable {
         var name: String
@@ -23,6 +27,17 @@ public struct EventTypes: Sendable {
         var decodeBinary: @Sendable (UnsafeRawBufferPointer) throws -> any Event
         /// The type the entry decodes to.
         var currentType: any Event.Type
+        /// The Swift type of the stored shape: the registered type of this version (the old type for an old version).
+        var storedType: any (Codable & Sendable).Type
+        /// The binary payload as the JSON of the stored shape (not upcast). Throws if the
+        /// bytes do not decode as the stored shape, if the value has no JSON form (a NaN,
+        /// an infinity), or if that JSON would not give back exactly these bytes.
+        var binaryToJSON: @Sendable ([UInt8]) throws -> [UInt8]
+        /// Reads the stored shape from a JSON decoder positioned at the payload and
+        /// returns it in the binary codec.
+        var jsonToBinary: @Sendable (any Decoder) throws -> [UInt8]
+        /// Checks that a binary payload decodes as the stored shape.
+        var checkBinary: @Sendable ([UInt8]) throws -> Void
     }
 
     var entries: [Key: Entry] = [:]
@@ -34,21 +49,22 @@ public struct EventTypes: Sendable {
 
     /// Registers the current shape of an event under its ``Event/eventType`` and ``Event/schemaVersion``.
     public mutating func register<E: Event>(_ type: E.Type) {
-        entries[Key(name: E.eventType, version: E.schemaVersion)] = Entry(
-            decodeBinary: { try BinaryDecoder().decode(E.self, from: $0) },
-            currentType: E.self)
+        entries[Key(name: E.eventType, version: E.schemaVersion)] = EventTypes.entry(
+            stored: E.self, current: E.self, decodeBinary: { try BinaryDecoder().decode(E.self, from: $0) })
         current[E.eventType] = E.self
     }
 
     /// Registers an old shape stored as (`name`, `version`) and how to turn it into the current event.
-    public mutating func register<Old: Decodable & Sendable, New: Event>(
+    ///
+    /// The old shape must be `Codable`: reading upcasts it, but the JSON form
+    /// (``EventJSON``) writes and reads an old version in its own shape.
+    public mutating func register<Old: Codable & Sendable, New: Event>(
         _ old: Old.Type, as name: String, version: Int, upcast: @escaping @Sendable (Old) throws -> New
     ) {
         precondition(name == New.eventType, "an upcaster turns \(name) into \(New.eventType): names must match")
         precondition(version != New.schemaVersion, "version \(version) of \(name) is the current one; register it with register(_:)")
-        entries[Key(name: name, version: version)] = Entry(
-            decodeBinary: { try upcast(BinaryDecoder().decode(Old.self, from: $0)) },
-            currentType: New.self)
+        entries[Key(name: name, version: version)] = EventTypes.entry(
+            stored: Old.self, current: New.self, decodeBinary: { try upcast(BinaryDecoder().decode(Old.self, from: $0)) })
     }
 
     /// Whether a stored (name, version) can be decoded.
@@ -63,5 +79,20 @@ public struct EventTypes: Sendable {
     func decode(name: String, version: Int, payload: UnsafeRawBufferPointer) throws -> (any Event)? {
         guard let entry = entries[Key(name: name, version: version)] else { return nil }
         return try entry.decodeBinary(payload)
+    }
+
+    /// The registration of a stored (name, version), if any.
+    func entry(name: String, version: Int) -> Entry? {
+        entries[Key(name: name, version: version)]
+    }
+
+    /// An entry whose stored shape is `Stored`.
+    private static func entry<Stored: Codable & Sendable>(
+        stored: Stored.Type, current: any Event.Type,
+        decodeBinary: @escaping @Sendable (UnsafeRawBufferPointer) throws -> any Event
+    ) -> Entry {
+        let json = EventJSON.payloadCoding(Stored.self)
+        return Entry(decodeBinary: decodeBinary, currentType: current, storedType: Stored.self,
+                     binaryToJSON: json.binaryToJSON, jsonToBinary: json.jsonToBinary, checkBinary: json.checkBinary)
     }
 }
