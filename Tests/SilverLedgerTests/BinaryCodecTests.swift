@@ -94,6 +94,26 @@ struct BinaryCodecTests {
         #expect(try BinaryEncoder().encode(Optional<Int>.none) == [0])
         #expect(try BinaryEncoder().encode(Optional(5)) == [1, 10])
         #expect(try BinaryEncoder().encode([1, 2]) == [0x82, 0x80, 0x80, 0x80, 0x00, 2, 4])
+        // The fast path for [String] writes what the unkeyed container writes.
+        #expect(try BinaryEncoder().encode(["a", "bc"]) == [0x82, 0x80, 0x80, 0x80, 0x00, 1, 0x61, 2, 0x62, 0x63])
+        #expect(try BinaryEncoder().encode(["a", "bc"]) == BinaryEncoder().encode(UnkeyedStrings(values: ["a", "bc"])))
+        #expect(try BinaryDecoder().decode([String].self, from: BinaryEncoder().encode(UnkeyedStrings(values: ["x", "一二"]))) == ["x", "一二"])
+    }
+
+    @Test func optionalsInGenericPositionsKeepTheirPresenceByte() throws {
+        // An optional dictionary, optional optionals and optional values in a
+        // dictionary: the optional's own byte first, whatever is inside it.
+        let dictionary: [String: Int]? = ["a": 1]
+        #expect(try BinaryEncoder().encode(dictionary) == [1, 1, 1, 0x61, 2])
+        #expect(try BinaryDecoder().decode([String: Int]?.self, from: [1, 1, 1, 0x61, 2]) == ["a": 1])
+        #expect(try BinaryDecoder().decode([String: Int]?.self, from: [0]) == nil)
+        let nested: Int?? = .some(nil)
+        #expect(try BinaryEncoder().encode(nested) == [1, 0])
+        #expect(try BinaryDecoder().decode(Int??.self, from: [1, 0]) == .some(nil))
+        let values: [String: Int?] = ["k": nil, "l": 3]
+        let bytes = try BinaryEncoder().encode(values)
+        #expect(bytes == [2, 1, 0x6B, 0, 1, 0x6C, 1, 6])
+        #expect(try BinaryDecoder().decode([String: Int?].self, from: bytes) == values)
     }
 
     @Test func dictionariesEncodeTheSameWhateverTheirOrder() throws {
@@ -160,5 +180,14 @@ struct BinaryCodecTests {
             _ = try? BinaryDecoder().decode([Outcome].self, from: bytes)
         }
         #expect(decodedSome > 0, "some random inputs are valid Inner values")
+    }
+}
+
+/// Strings written through a plain unkeyed container, the way `Array` encodes itself.
+private struct UnkeyedStrings: Encodable {
+    var values: [String]
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        for value in values { try container.encode(value) }
     }
 }

@@ -9,7 +9,7 @@
 // - cold open: `EventStore.open` and a projection rebuilt with its snapshot
 //   (taken --tail events before the end) against a full replay.
 //
-// `swift run -c release core-throughput [--quick] [--events N] [--stream-events N] [--runs N] [--only append|stream|open]`
+// `swift run -c release core-throughput [--quick] [--events N] [--stream-events N] [--runs N] [--only append|replay|stream|open]`
 import Foundation
 import SilverLedger
 
@@ -67,7 +67,7 @@ while let a = args.popFirst() {
         events = 300_000
         streamEvents = 1_000_000
     default:
-        FileHandle.standardError.write(Data("usage: core-throughput [--quick] [--events N] [--stream-events N] [--tail N] [--runs N] [--only append|stream|open]\n".utf8))
+        FileHandle.standardError.write(Data("usage: core-throughput [--quick] [--events N] [--stream-events N] [--tail N] [--runs N] [--only append|replay|stream|open]\n".utf8))
         exit(64)
     }
 }
@@ -171,6 +171,24 @@ if only == nil || only == "append" {
     print(String(format: "append, batches of 1000, fsync each, 2 callers: %9.0f events/s (target ≥ 500,000)", median(two)))
     print(String(format: "replay into count-by-type (envelopes only):     %9.0f events/s (target ≥ 3,000,000)", median(replay)))
     print(String(format: "replay into visits-per-cadre (payloads decoded): %8.0f events/s", median(replayDecoding)))
+}
+
+if only == "replay" {
+    // Replay alone, for profiling: one store, --runs replays of it.
+    let dir = freshDirectory("replay-only")
+    var options = EventStoreOptions()
+    options.durability = .none
+    let store = try EventStore.open(at: dir, types: Bench.types, options: options)
+    for (b, writes) in appendBatches(events).enumerated() {
+        try await store.append(writes, metadata: EventMetadata(businessDate: Bench.date, recordedBy: "bench", commandID: "cmd-\(b)"))
+    }
+    var rates: [Double] = []
+    for _ in 0..<runs {
+        rates.append(Double(events) / (try await seconds { _ = try store.project(CountByType.self, usingSnapshot: false) }))
+    }
+    try store.close()
+    try? FileManager.default.removeItem(atPath: dir)
+    print(String(format: "replay into count-by-type: %.0f events/s", median(rates)))
 }
 
 /// A store of `count` events in 100-event streams, each written as commands of

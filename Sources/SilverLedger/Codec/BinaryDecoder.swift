@@ -14,9 +14,9 @@ public struct BinaryDecoder: Sendable {
     /// Decodes a `T` from all of `bytes` (left-over bytes are an error).
     public func decode<T: Decodable>(_ type: T.Type, from bytes: UnsafeRawBufferPointer) throws -> T {
         let source = BinarySource(bytes)
-        let value = try source.decodeValue(type, codingPath: [])
+        let value = try source.decodeValue(type, codingPath: .root)
         if source.offset != bytes.count {
-            throw source.corrupted("\(bytes.count - source.offset) bytes left over after the value", [])
+            throw source.corrupted("\(bytes.count - source.offset) bytes left over after the value", .root)
         }
         return value
     }
@@ -29,17 +29,17 @@ final class BinarySource {
 
     init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
-    func corrupted(_ message: String, _ codingPath: [any CodingKey]) -> DecodingError {
-        .dataCorrupted(.init(codingPath: codingPath, debugDescription: "binary payload: \(message) (at byte \(offset))"))
+    func corrupted(_ message: String, _ codingPath: CodingPath) -> DecodingError {
+        .dataCorrupted(.init(codingPath: codingPath.keys, debugDescription: "binary payload: \(message) (at byte \(offset))"))
     }
 
-    @inline(__always) func byte(_ codingPath: [any CodingKey]) throws -> UInt8 {
+    @inline(__always) func byte(_ codingPath: CodingPath) throws -> UInt8 {
         guard offset < bytes.count else { throw corrupted("ends early", codingPath) }
         defer { offset += 1 }
         return bytes[offset]
     }
 
-    @inline(__always) func varint(_ codingPath: [any CodingKey]) throws -> UInt64 {
+    @inline(__always) func varint(_ codingPath: CodingPath) throws -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -52,25 +52,25 @@ final class BinarySource {
         }
     }
 
-    @inline(__always) func zigzag(_ codingPath: [any CodingKey]) throws -> Int64 {
+    @inline(__always) func zigzag(_ codingPath: CodingPath) throws -> Int64 {
         let v = try varint(codingPath)
         return Int64(bitPattern: (v >> 1) ^ (0 &- (v & 1)))
     }
 
     /// A count of elements that must each take at least one byte.
-    func count(_ codingPath: [any CodingKey]) throws -> Int {
+    func count(_ codingPath: CodingPath) throws -> Int {
         let n = try varint(codingPath)
         guard n <= UInt64(bytes.count - offset) else { throw corrupted("count \(n) exceeds the bytes left", codingPath) }
         return Int(n)
     }
 
-    func raw(_ n: Int, _ codingPath: [any CodingKey]) throws -> UnsafeRawBufferPointer {
+    func raw(_ n: Int, _ codingPath: CodingPath) throws -> UnsafeRawBufferPointer {
         guard n <= bytes.count - offset else { throw corrupted("ends early", codingPath) }
         defer { offset += n }
         return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)])
     }
 
-    func string(_ codingPath: [any CodingKey]) throws -> String {
+    func string(_ codingPath: CodingPath) throws -> String {
         let n = try count(codingPath)
         let utf8 = try raw(n, codingPath)
         guard let s = String(validating: utf8.bindMemory(to: UInt8.self), as: UTF8.self) else {
@@ -79,19 +79,19 @@ final class BinarySource {
         return s
     }
 
-    func integer<T: FixedWidthInteger & SignedInteger>(_: T.Type, _ codingPath: [any CodingKey]) throws -> T {
+    func integer<T: FixedWidthInteger & SignedInteger>(_: T.Type, _ codingPath: CodingPath) throws -> T {
         let v = try zigzag(codingPath)
         guard let t = T(exactly: v) else { throw corrupted("\(v) does not fit \(T.self)", codingPath) }
         return t
     }
 
-    func unsigned<T: FixedWidthInteger & UnsignedInteger>(_: T.Type, _ codingPath: [any CodingKey]) throws -> T {
+    func unsigned<T: FixedWidthInteger & UnsignedInteger>(_: T.Type, _ codingPath: CodingPath) throws -> T {
         let v = try varint(codingPath)
         guard let t = T(exactly: v) else { throw corrupted("\(v) does not fit \(T.self)", codingPath) }
         return t
     }
 
-    func bool(_ codingPath: [any CodingKey]) throws -> Bool {
+    func bool(_ codingPath: CodingPath) throws -> Bool {
         switch try byte(codingPath) {
         case 0: return false
         case 1: return true
@@ -99,48 +99,50 @@ final class BinarySource {
         }
     }
 
-    func double(_ codingPath: [any CodingKey]) throws -> Double {
+    func double(_ codingPath: CodingPath) throws -> Double {
         Double(bitPattern: UInt64(littleEndian: try raw(8, codingPath).loadUnaligned(as: UInt64.self)))
     }
 
-    func float(_ codingPath: [any CodingKey]) throws -> Float {
+    func float(_ codingPath: CodingPath) throws -> Float {
         Float(bitPattern: UInt32(littleEndian: try raw(4, codingPath).loadUnaligned(as: UInt32.self)))
     }
 
-    func decodeValue<T: Decodable>(_ type: T.Type, codingPath: [any CodingKey]) throws -> T {
+    func decodeValue<T: Decodable>(_ type: T.Type, codingPath: CodingPath) throws -> T {
         // Exact type tests by metatype identity first: cheaper than the casts below.
         if T.self == String.self { return unsafeBitCast(try string(codingPath), to: T.self) }
         if T.self == Int.self { return unsafeBitCast(try integer(Int.self, codingPath), to: T.self) }
         if T.self == LedgerDate.self { return unsafeBitCast(LedgerDate(daysSinceEpoch: try integer(Int32.self, codingPath)), to: T.self) }
         if T.self == Bool.self { return unsafeBitCast(try bool(codingPath), to: T.self) }
-        switch type {
-        case is Int64.Type: return try zigzag(codingPath) as! T
-        case is Int32.Type: return try integer(Int32.self, codingPath) as! T
-        case is Int16.Type: return try integer(Int16.self, codingPath) as! T
-        case is Int8.Type: return try integer(Int8.self, codingPath) as! T
-        case is UInt64.Type: return try varint(codingPath) as! T
-        case is UInt32.Type: return try unsigned(UInt32.self, codingPath) as! T
-        case is UInt16.Type: return try unsigned(UInt16.self, codingPath) as! T
-        case is UInt8.Type: return try byte(codingPath) as! T
-        case is UInt.Type: return try unsigned(UInt.self, codingPath) as! T
-        case is Double.Type: return try double(codingPath) as! T
-        case is Float.Type: return try float(codingPath) as! T
-        case is [UInt8].Type:
+        if T.self == Int64.self { return unsafeBitCast(try zigzag(codingPath), to: T.self) }
+        if T.self == UInt64.self { return unsafeBitCast(try varint(codingPath), to: T.self) }
+        if T.self == Double.self { return unsafeBitCast(try double(codingPath), to: T.self) }
+        if T.self == Int32.self { return unsafeBitCast(try integer(Int32.self, codingPath), to: T.self) }
+        if T.self == Int16.self { return unsafeBitCast(try integer(Int16.self, codingPath), to: T.self) }
+        if T.self == Int8.self { return unsafeBitCast(try integer(Int8.self, codingPath), to: T.self) }
+        if T.self == UInt32.self { return unsafeBitCast(try unsigned(UInt32.self, codingPath), to: T.self) }
+        if T.self == UInt16.self { return unsafeBitCast(try unsigned(UInt16.self, codingPath), to: T.self) }
+        if T.self == UInt8.self { return unsafeBitCast(try byte(codingPath), to: T.self) }
+        if T.self == UInt.self { return unsafeBitCast(try unsigned(UInt.self, codingPath), to: T.self) }
+        if T.self == Float.self { return unsafeBitCast(try float(codingPath), to: T.self) }
+        if T.self == [UInt8].self { return unsafeBitCast(Array(try raw(try count(codingPath), codingPath)), to: T.self) }
+        if T.self == [String].self {
             let n = try count(codingPath)
-            return Array(try raw(n, codingPath)) as! T
-        case let optional as any BinaryOptional.Type:
-            return try optional.decodeBinary(from: self, codingPath: codingPath) as! T
-        case let dictionary as any BinaryDictionary.Type:
-            return try dictionary.decodeBinary(from: self, codingPath: codingPath) as! T
-        default:
-            return try T(from: BinaryDecoding(source: self, codingPath: codingPath))
+            var strings: [String] = []
+            strings.reserveCapacity(n)
+            for _ in 0..<n { strings.append(try string(codingPath)) }
+            return unsafeBitCast(strings, to: T.self)
         }
+        if let special = T.self as? any BinarySpecial.Type {
+            return try special.decodeSpecial(from: self, codingPath: codingPath) as! T
+        }
+        return try T(from: BinaryDecoding(source: self, path: codingPath))
     }
 }
 
 struct BinaryDecoding: Decoder {
     let source: BinarySource
-    let codingPath: [any CodingKey]
+    let path: CodingPath
+    var codingPath: [any CodingKey] { path.keys }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
@@ -167,16 +169,16 @@ struct KeyedBinaryDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
     var allKeys: [Key] {
         let saved = source.offset
         defer { source.offset = saved }
-        guard let name = try? source.string(codingPath), let key = Key(stringValue: name) else { return [] }
+        guard let name = try? source.string(CodingPath(codingPath)), let key = Key(stringValue: name) else { return [] }
         return [key]
     }
     func contains(_ key: Key) -> Bool { true }
 
     /// Consumes the key name written in front of a nested container, checking it.
     private func expectKey(_ key: Key) throws {
-        let name = try source.string(codingPath + [key])
+        let name = try source.string(CodingPath(codingPath, key))
         guard name == key.stringValue else {
-            throw source.corrupted("expected the key \"\(key.stringValue)\", found \"\(name)\"", codingPath + [key])
+            throw source.corrupted("expected the key \"\(key.stringValue)\", found \"\(name)\"", CodingPath(codingPath, key))
         }
     }
 
@@ -189,7 +191,7 @@ struct KeyedBinaryDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        try source.decodeValue(type, codingPath: codingPath + [key])
+        try source.decodeValue(type, codingPath: CodingPath(codingPath, key))
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
@@ -213,19 +215,19 @@ struct KeyedBinaryDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? { try decodeIfPresent(type, forKey: key, generic: ()) }
 
     private func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key, generic: Void) throws -> T? {
-        switch try source.byte(codingPath + [key]) {
+        switch try source.byte(CodingPath(codingPath, key)) {
         case 0: return nil
-        case 1: return try source.decodeValue(type, codingPath: codingPath + [key])
-        case let b: throw source.corrupted("optional presence byte is \(b), not 0 or 1", codingPath + [key])
+        case 1: return try source.decodeValue(type, codingPath: CodingPath(codingPath, key))
+        case let b: throw source.corrupted("optional presence byte is \(b), not 0 or 1", CodingPath(codingPath, key))
         }
     }
 
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try source.string(codingPath + [key]) }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try source.integer(Int.self, codingPath + [key]) }
-    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try source.zigzag(codingPath + [key]) }
-    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try source.varint(codingPath + [key]) }
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try source.bool(codingPath + [key]) }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try source.double(codingPath + [key]) }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try source.string(CodingPath(codingPath, key)) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try source.integer(Int.self, CodingPath(codingPath, key)) }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try source.zigzag(CodingPath(codingPath, key)) }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try source.varint(CodingPath(codingPath, key)) }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try source.bool(CodingPath(codingPath, key)) }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try source.double(CodingPath(codingPath, key)) }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
         try expectKey(key)
@@ -235,10 +237,10 @@ struct KeyedBinaryDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
         try expectKey(key)
         return try UnkeyedBinaryDecoding(source: source, codingPath: codingPath + [key])
     }
-    func superDecoder() throws -> any Decoder { BinaryDecoding(source: source, codingPath: codingPath) }
+    func superDecoder() throws -> any Decoder { BinaryDecoding(source: source, path: CodingPath(codingPath)) }
     func superDecoder(forKey key: Key) throws -> any Decoder {
         try expectKey(key)
-        return BinaryDecoding(source: source, codingPath: codingPath + [key])
+        return BinaryDecoding(source: source, path: CodingPath(codingPath, key))
     }
 }
 
@@ -252,11 +254,11 @@ final class UnkeyedBinaryDecoding: UnkeyedDecodingContainer {
     init(source: BinarySource, codingPath: [any CodingKey]) throws {
         self.source = source
         self.codingPath = codingPath
-        count = try source.count(codingPath)
+        count = try source.count(CodingPath(codingPath))
     }
 
     private func next() throws {
-        guard !isAtEnd else { throw source.corrupted("array has only \(count!) elements", codingPath) }
+        guard !isAtEnd else { throw source.corrupted("array has only \(count!) elements", CodingPath(codingPath)) }
         currentIndex += 1
     }
 
@@ -271,7 +273,7 @@ final class UnkeyedBinaryDecoding: UnkeyedDecodingContainer {
     }
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try next()
-        return try source.decodeValue(type, codingPath: codingPath)
+        return try source.decodeValue(type, codingPath: CodingPath(codingPath))
     }
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
         try next()
@@ -283,7 +285,7 @@ final class UnkeyedBinaryDecoding: UnkeyedDecodingContainer {
     }
     func superDecoder() throws -> any Decoder {
         try next()
-        return BinaryDecoding(source: source, codingPath: codingPath)
+        return BinaryDecoding(source: source, path: CodingPath(codingPath))
     }
 }
 
@@ -298,8 +300,28 @@ struct SingleBinaryDecoding: SingleValueDecodingContainer {
         }
         return false
     }
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try source.decodeValue(type, codingPath: codingPath) }
-    func decode(_ type: String.Type) throws -> String { try source.string(codingPath) }
-    func decode(_ type: Int.Type) throws -> Int { try source.integer(Int.self, codingPath) }
-    func decode(_ type: Bool.Type) throws -> Bool { try source.bool(codingPath) }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try source.decodeValue(type, codingPath: CodingPath(codingPath)) }
+    func decode(_ type: String.Type) throws -> String { try source.string(CodingPath(codingPath)) }
+    func decode(_ type: Int.Type) throws -> Int { try source.integer(Int.self, CodingPath(codingPath)) }
+    func decode(_ type: Bool.Type) throws -> Bool { try source.bool(CodingPath(codingPath)) }
+}
+
+/// Where a value is in the structure being decoded or encoded; built into an
+/// array of keys only when an error needs it, so that reading a field costs
+/// no allocation.
+struct CodingPath {
+    let parent: [any CodingKey]
+    let key: (any CodingKey)?
+
+    init(_ parent: [any CodingKey], _ key: (any CodingKey)? = nil) {
+        self.parent = parent
+        self.key = key
+    }
+
+    static var root: CodingPath { CodingPath([]) }
+
+    var keys: [any CodingKey] {
+        guard let key else { return parent }
+        return parent + [key]
+    }
 }

@@ -23,7 +23,7 @@ public struct BinaryEncoder: Sendable {
         let sink = BinarySink(bytes)
         bytes = []
         defer { bytes = sink.bytes }
-        try sink.encodeValue(value, codingPath: [])
+        try sink.encodeValue(value, codingPath: .root)
     }
 }
 
@@ -56,7 +56,7 @@ final class BinarySink {
 
     /// Encodes any value, with fast paths for the common leaf types and the
     /// special forms of optionals, byte arrays and dictionaries.
-    func encodeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
+    func encodeValue<T: Encodable>(_ value: T, codingPath: CodingPath) throws {
         // Exact type tests by metatype identity are far cheaper than dynamic casts
         // (`as?` also unwraps optionals, which must keep their presence byte).
         if T.self == String.self { return string(unsafeBitCast(value, to: String.self)) }
@@ -73,42 +73,64 @@ final class BinarySink {
             varint(UInt64(v.count))
             return bytes.append(contentsOf: v)
         }
-        if let v = value as? any BinaryOptional {
-            if let wrapped = v.wrappedEncodable {
-                bytes.append(1)
-                try encodeValue(wrapped, codingPath: codingPath)
-            } else {
-                bytes.append(0)
-            }
+        if T.self == Int32.self { return zigzag(Int64(unsafeBitCast(value, to: Int32.self))) }
+        if T.self == Int16.self { return zigzag(Int64(unsafeBitCast(value, to: Int16.self))) }
+        if T.self == Int8.self { return zigzag(Int64(unsafeBitCast(value, to: Int8.self))) }
+        if T.self == UInt32.self { return varint(UInt64(unsafeBitCast(value, to: UInt32.self))) }
+        if T.self == UInt16.self { return varint(UInt64(unsafeBitCast(value, to: UInt16.self))) }
+        if T.self == UInt8.self { return bytes.append(unsafeBitCast(value, to: UInt8.self)) }
+        if T.self == UInt.self { return varint(UInt64(unsafeBitCast(value, to: UInt.self))) }
+        if T.self == Float.self {
+            return withUnsafeBytes(of: unsafeBitCast(value, to: Float.self).bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        if T.self == [String].self {
+            // The bytes an unkeyed container writes: a 5-byte count, then the elements.
+            let v = unsafeBitCast(value, to: [String].self)
+            paddedCount(v.count)
+            for element in v { string(element) }
             return
         }
-        switch value {
-        case let v as Int32: zigzag(Int64(v))
-        case let v as Int16: zigzag(Int64(v))
-        case let v as Int8: zigzag(Int64(v))
-        case let v as UInt32: varint(UInt64(v))
-        case let v as UInt16: varint(UInt64(v))
-        case let v as UInt8: bytes.append(v)
-        case let v as UInt: varint(UInt64(v))
-        case let v as Float: withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-        case let v as any BinaryDictionary:
-            try v.encodeEntries(into: self, codingPath: codingPath)
-        default:
-            try value.encode(to: BinaryEncoding(sink: self, codingPath: codingPath))
+        // One conformance test for the forms with their own layout (optionals,
+        // dictionaries), on the metatype: a value cast would look inside an optional.
+        if let special = T.self as? any BinarySpecial.Type {
+            func encode<S: BinarySpecial>(_: S.Type) throws {
+                // S is T: the test above matched T's own metatype.
+                try unsafeBitCast(value, to: S.self).encodeSpecial(into: self, codingPath: codingPath)
+            }
+            return try encode(special)
+        }
+        try value.encode(to: BinaryEncoding(sink: self, path: codingPath))
+    }
+
+    /// A count as a varint padded to 5 bytes, as an unkeyed container writes it.
+    func paddedCount(_ count: Int) {
+        var v = UInt64(count)
+        for i in 0..<5 {
+            bytes.append(UInt8(truncatingIfNeeded: v & 0x7F) | (i < 4 ? 0x80 : 0))
+            v >>= 7
         }
     }
 }
 
-/// Optionals are written as a presence byte and the value.
-protocol BinaryOptional {
-    var wrappedEncodable: (any Encodable)? { get }
-    static func decodeBinary(from source: BinarySource, codingPath: [any CodingKey]) throws -> Self
+/// Values with a layout of their own rather than their `Codable` one:
+/// optionals (a presence byte and the value) and dictionaries (sorted entries).
+protocol BinarySpecial {
+    func encodeSpecial(into sink: BinarySink, codingPath: CodingPath) throws
+    static func decodeSpecial(from source: BinarySource, codingPath: CodingPath) throws -> Self
 }
 
-extension Optional: BinaryOptional where Wrapped: Codable {
-    var wrappedEncodable: (any Encodable)? { self.map { $0 as any Encodable } }
+/// Optionals are written as a presence byte and the value.
+extension Optional: BinarySpecial where Wrapped: Codable {
+    func encodeSpecial(into sink: BinarySink, codingPath: CodingPath) throws {
+        if let wrapped = self {
+            sink.bytes.append(1)
+            try sink.encodeValue(wrapped, codingPath: codingPath)
+        } else {
+            sink.bytes.append(0)
+        }
+    }
 
-    static func decodeBinary(from source: BinarySource, codingPath: [any CodingKey]) throws -> Self {
+    static func decodeSpecial(from source: BinarySource, codingPath: CodingPath) throws -> Self {
         switch try source.byte(codingPath) {
         case 0: return .none
         case 1: return .some(try source.decodeValue(Wrapped.self, codingPath: codingPath))
@@ -119,13 +141,8 @@ extension Optional: BinaryOptional where Wrapped: Codable {
 
 /// Dictionaries are written as a count and the key/value pairs, sorted by the
 /// key's encoding so that the same dictionary always gives the same bytes.
-protocol BinaryDictionary {
-    func encodeEntries(into sink: BinarySink, codingPath: [any CodingKey]) throws
-    static func decodeBinary(from source: BinarySource, codingPath: [any CodingKey]) throws -> Self
-}
-
-extension Dictionary: BinaryDictionary where Key: Codable, Value: Codable {
-    func encodeEntries(into sink: BinarySink, codingPath: [any CodingKey]) throws {
+extension Dictionary: BinarySpecial where Key: Codable, Value: Codable {
+    func encodeSpecial(into sink: BinarySink, codingPath: CodingPath) throws {
         var entries: [(key: [UInt8], value: Value)] = []
         entries.reserveCapacity(count)
         for (key, value) in self {
@@ -141,7 +158,7 @@ extension Dictionary: BinaryDictionary where Key: Codable, Value: Codable {
         }
     }
 
-    static func decodeBinary(from source: BinarySource, codingPath: [any CodingKey]) throws -> Self {
+    static func decodeSpecial(from source: BinarySource, codingPath: CodingPath) throws -> Self {
         let count = try source.count(codingPath)
         var result: Self = [:]
         result.reserveCapacity(count)
@@ -159,7 +176,8 @@ extension Dictionary: BinaryDictionary where Key: Codable, Value: Codable {
 /// The `Encoder` handed to types that encode themselves.
 struct BinaryEncoding: Encoder {
     let sink: BinarySink
-    let codingPath: [any CodingKey]
+    let path: CodingPath
+    var codingPath: [any CodingKey] { path.keys }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
@@ -181,7 +199,7 @@ struct KeyedBinaryEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     mutating func encodeNil(forKey key: Key) throws { sink.bytes.append(0) }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        try sink.encodeValue(value, codingPath: codingPath + [key])
+        try sink.encodeValue(value, codingPath: CodingPath(codingPath, key))
     }
     mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
         try encodeIfPresent(value, forKey: key, generic: ())
@@ -205,7 +223,7 @@ struct KeyedBinaryEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
     private mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key, generic: Void) throws {
         if let value {
             sink.bytes.append(1)
-            try sink.encodeValue(value, codingPath: codingPath + [key])
+            try sink.encodeValue(value, codingPath: CodingPath(codingPath, key))
         } else {
             sink.bytes.append(0)
         }
@@ -230,10 +248,10 @@ struct KeyedBinaryEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
         sink.string(key.stringValue)
         return UnkeyedBinaryEncoding(sink: sink, codingPath: codingPath + [key])
     }
-    mutating func superEncoder() -> any Encoder { BinaryEncoding(sink: sink, codingPath: codingPath) }
+    mutating func superEncoder() -> any Encoder { BinaryEncoding(sink: sink, path: CodingPath(codingPath)) }
     mutating func superEncoder(forKey key: Key) -> any Encoder {
         sink.string(key.stringValue)
-        return BinaryEncoding(sink: sink, codingPath: codingPath + [key])
+        return BinaryEncoding(sink: sink, path: CodingPath(codingPath, key))
     }
 }
 
@@ -267,7 +285,7 @@ final class UnkeyedBinaryEncoding: UnkeyedEncodingContainer {
         added()
     }
     func encode<T: Encodable>(_ value: T) throws {
-        try sink.encodeValue(value, codingPath: codingPath)
+        try sink.encodeValue(value, codingPath: CodingPath(codingPath))
         added()
     }
     func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
@@ -280,7 +298,7 @@ final class UnkeyedBinaryEncoding: UnkeyedEncodingContainer {
     }
     func superEncoder() -> any Encoder {
         added()
-        return BinaryEncoding(sink: sink, codingPath: codingPath)
+        return BinaryEncoding(sink: sink, path: CodingPath(codingPath))
     }
 }
 
@@ -289,7 +307,7 @@ struct SingleBinaryEncoding: SingleValueEncodingContainer {
     let codingPath: [any CodingKey]
 
     mutating func encodeNil() throws { sink.bytes.append(0) }
-    mutating func encode<T: Encodable>(_ value: T) throws { try sink.encodeValue(value, codingPath: codingPath) }
+    mutating func encode<T: Encodable>(_ value: T) throws { try sink.encodeValue(value, codingPath: CodingPath(codingPath)) }
     mutating func encode(_ value: String) throws { sink.string(value) }
     mutating func encode(_ value: Int) throws { sink.zigzag(Int64(value)) }
     mutating func encode(_ value: Bool) throws { sink.bytes.append(value ? 1 : 0) }

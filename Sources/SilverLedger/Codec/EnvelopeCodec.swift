@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The bytes of one event in a log record (docs/EVENTS.md, "Binary envelope"):
 ///
 /// ```
@@ -67,19 +73,29 @@ struct EnvelopeDecoder {
     /// Recently decoded strings of the fields whose values repeat most.
     private var types = StringCache()
     private var operators = StringCache()
+    /// The command id of the previous event: the events of one command come together.
+    private var lastCommand = ""
 
     init() {}
 
     /// Decodes one record; the payload is a slice of `record` (no copy).
     mutating func decode(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws(EnvelopeError) -> RecordedEvent {
-        let base = record.startIndex
-        let fields = try record.withUnsafeBytes { b in Result { () throws(EnvelopeError) in try readFields(b) } }.get()
-        return RecordedEvent(position: position, streamID: fields.streamID, streamVersion: fields.streamVersion,
-                             eventType: fields.eventType, schemaVersion: fields.schemaVersion, recordedAt: recordedAt,
-                             metadata: fields.metadata, payloadSlice: record[(base + fields.payloadOffset)...])
+        var payloadOffset = 0
+        var event: RecordedEvent
+        do {
+            event = try record.withUnsafeBytes { try readFields($0, position: position, recordedAt: recordedAt, payloadOffset: &payloadOffset) }
+        } catch let error as EnvelopeError {
+            throw error
+        } catch {
+            preconditionFailure("readFields throws only EnvelopeError")
+        }
+        event.payloadSlice = record[(record.startIndex + payloadOffset)...]
+        return event
     }
 
-    private mutating func readFields(_ b: UnsafeRawBufferPointer) throws(EnvelopeError) -> Fields {
+    /// The envelope's fields, with an empty payload; `payloadOffset` is where the payload starts.
+    private mutating func readFields(_ b: UnsafeRawBufferPointer, position: UInt64, recordedAt: Int64,
+                                     payloadOffset: inout Int) throws(EnvelopeError) -> RecordedEvent {
         var r = EnvelopeReader(bytes: b)
         let v = try r.byte("envelopeVersion")
         guard v == EnvelopeCodec.version else {
@@ -98,44 +114,54 @@ struct EnvelopeDecoder {
             throw EnvelopeError(field: "businessDate", problem: "day \(day) is out of range", offset: r.offset)
         }
         let recordedBy = try operators.string(try r.bytes("recordedBy"), "recordedBy", at: r.offset)
-        let commandID = try r.string("commandID")
+        let commandUTF8 = try r.bytes("commandID")
+        if !StringCache.matches(lastCommand, commandUTF8) {
+            lastCommand = try EnvelopeReader.makeString(commandUTF8, "commandID", at: r.offset - commandUTF8.count)
+        }
+        let commandID = lastCommand
         let flags = try r.byte("flags")
         guard flags & ~3 == 0 else { throw EnvelopeError(field: "flags", problem: "unknown flags \(flags)", offset: r.offset - 1) }
         let correlation = flags & 1 != 0 ? try r.string("correlationID") : nil
         let causation = flags & 2 != 0 ? try r.string("causationID") : nil
-        return Fields(streamID: streamID, streamVersion: streamVersion, eventType: eventType, schemaVersion: Int(schemaVersion),
-                      metadata: EventMetadata(businessDate: LedgerDate(daysSinceEpoch: days), recordedBy: recordedBy,
-                                              commandID: commandID, correlationID: correlation, causationID: causation),
-                      payloadOffset: r.offset)
-    }
-
-    private struct Fields {
-        var streamID: String
-        var streamVersion: UInt64
-        var eventType: String
-        var schemaVersion: Int
-        var metadata: EventMetadata
-        var payloadOffset: Int
+        payloadOffset = r.offset
+        return RecordedEvent(position: position, streamID: streamID, streamVersion: streamVersion, eventType: eventType,
+                             schemaVersion: Int(schemaVersion), recordedAt: recordedAt,
+                             metadata: EventMetadata(businessDate: LedgerDate(daysSinceEpoch: days), recordedBy: recordedBy,
+                                                     commandID: commandID, correlationID: correlation, causationID: causation),
+                             payloadSlice: [])
     }
 }
 
 /// A few recently seen strings, matched by their bytes.
 private struct StringCache {
-    private var entries: [(bytes: [UInt8], string: String)] = []
+    private var entries: [String] = []
     private var next = 0
+    private var last = 0
 
     mutating func string(_ utf8: UnsafeRawBufferPointer, _ field: StaticString, at end: Int) throws(EnvelopeError) -> String {
-        for entry in entries where entry.bytes.count == utf8.count {
-            if entry.bytes.withUnsafeBytes({ $0.elementsEqual(utf8) }) { return entry.string }
+        if last < entries.count, Self.matches(entries[last], utf8) { return entries[last] }
+        for (i, entry) in entries.enumerated() where Self.matches(entry, utf8) {
+            last = i
+            return entry
         }
         let s = try EnvelopeReader.makeString(utf8, field, at: end - utf8.count)
         if entries.count < 8 {
-            entries.append((Array(utf8), s))
+            last = entries.count
+            entries.append(s)
         } else {
-            entries[next] = (Array(utf8), s)
+            last = next
+            entries[next] = s
             next = (next + 1) & 7
         }
         return s
+    }
+
+    /// Whether `string`'s UTF-8 is exactly `utf8`.
+    @inline(__always) static func matches(_ string: String, _ utf8: UnsafeRawBufferPointer) -> Bool {
+        guard string.utf8.count == utf8.count else { return false }
+        return string.utf8.withContiguousStorageIfAvailable { stored in
+            utf8.count == 0 || memcmp(stored.baseAddress!, utf8.baseAddress!, utf8.count) == 0
+        } ?? false
     }
 }
 
@@ -177,6 +203,10 @@ private struct EnvelopeReader {
     }
 
     static func makeString(_ utf8: UnsafeRawBufferPointer, _ field: StaticString, at offset: Int) throws(EnvelopeError) -> String {
+        // ASCII needs no validation (and `String(validating:)` is unspecialized: slow for short strings).
+        var high: UInt8 = 0
+        for byte in utf8 { high |= byte }
+        if high < 0x80 { return String(decoding: utf8, as: UTF8.self) }
         guard let s = String(validating: utf8.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
             throw EnvelopeError(field: field, problem: "not valid UTF-8", offset: offset)
         }

@@ -24,17 +24,27 @@ extension EventStore {
 
     /// Applies the events from `projected.position` up to `end` (exclusive).
     func apply<P: Projection>(_ projected: inout Projected<P>, until end: UInt64) throws {
+        // The loop works on plain locals: in this unspecialized generic code every
+        // use of `Projected<P>` would look its type metadata up again.
         let decodes = P.decodesPayloads
         let types = self.types
         var decoder = EnvelopeDecoder()
-        try log.forEach(from: projected.position, until: end) { position, timestamp, bytes in
-            let event = try decoder.decode(bytes, position: position, recordedAt: timestamp)
-            let decoded = decodes ? try event.decoded(with: types) : nil
-            projected.projection.apply(event, decoded: decoded)
-            projected.position = position + 1
-            projected.eventsApplied += 1
+        var projection = projected.projection
+        var position = projected.position
+        var applied: UInt64 = 0
+        defer {
+            // Also after a failure: the state then reflects exactly the events applied.
+            projected.projection = projection
+            projected.position = position
+            projected.eventsApplied += applied
         }
-        projected.position = max(projected.position, min(end, log.nextPosition))
+        try log.forEach(from: position, until: end) { p, timestamp, bytes in
+            let event = try decoder.decode(bytes, position: p, recordedAt: timestamp)
+            projection.apply(event, decoded: decodes ? try event.decoded(with: types) : nil)
+            position = p + 1
+            applied += 1
+        }
+        position = max(position, min(end, log.nextPosition))
     }
 
     /// The log position (exclusive) that `asOf` stands for.

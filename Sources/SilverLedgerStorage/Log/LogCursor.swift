@@ -54,18 +54,20 @@ public struct BatchView: Sendable {
     /// buffer, which stays valid after the call (it keeps the buffer alive; the
     /// cursor then decodes its next batch into a new one).
     package func forEachSlice(_ body: (UInt64, Int64, ArraySlice<UInt8>) throws -> Void) rethrows {
-        var offset = 0
-        var index = 0
-        while offset < framed.count {
-            // The framing was checked when the batch was read.
-            let (length, delta) = framed.withUnsafeBytes { b in
-                (Int(readVarint(b, &offset)!), readVarint(b, &offset)!)
+        let framed = self.framed
+        try framed.withUnsafeBytes { b in
+            var offset = 0
+            var index = 0
+            while offset < b.count {
+                // The framing was checked when the batch was read.
+                let length = Int(readVarint(b, &offset)!)
+                let delta = readVarint(b, &offset)!
+                if index >= skip {
+                    try body(header.firstPosition + UInt64(index), header.timestamp(delta), framed[offset..<(offset + length)])
+                }
+                offset += length
+                index += 1
             }
-            if index >= skip {
-                try body(header.firstPosition + UInt64(index), header.timestamp(delta), framed[offset..<(offset + length)])
-            }
-            offset += length
-            index += 1
         }
     }
 
