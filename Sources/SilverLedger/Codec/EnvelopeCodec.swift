@@ -165,10 +165,22 @@ private struct StringCache {
     }
 }
 
-/// Bounds-checked reads of envelope fields.
-private struct EnvelopeReader {
+/// Bounds-checked reads of envelope fields (and of the other files the core writes).
+struct EnvelopeReader {
     let bytes: UnsafeRawBufferPointer
     var offset = 0
+
+    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    mutating func raw(_ n: Int, _ field: StaticString) throws(EnvelopeError) -> UnsafeRawBufferPointer {
+        guard n <= bytes.count - offset else { throw EnvelopeError(field: field, problem: "the data ends early", offset: offset) }
+        defer { offset += n }
+        return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)])
+    }
+
+    mutating func u64(_ field: StaticString) throws(EnvelopeError) -> UInt64 {
+        UInt64(littleEndian: try raw(8, field).loadUnaligned(as: UInt64.self))
+    }
 
     @inline(__always) mutating func byte(_ field: StaticString) throws(EnvelopeError) -> UInt8 {
         guard offset < bytes.count else { throw EnvelopeError(field: field, problem: "the record ends early", offset: offset) }

@@ -57,12 +57,17 @@ extension EventStore {
     }
 
     /// Saves a projection's state and position as its snapshot, atomically
-    /// (temporary file, sync, rename, directory sync).
+    /// (temporary file, sync, rename, directory sync), with the log's chain
+    /// hash at that position so that it is only ever used with the same log.
     public func saveSnapshot<P: Projection & Codable>(_ projected: Projected<P>) throws {
+        guard let chain = try log.chainHash(through: projected.position) else {
+            throw EventStoreError(.invalidAppend, "projection \(P.name) is at position \(projected.position), past the end of the log (\(log.nextPosition)); nothing was saved")
+        }
         var bytes = [UInt8]()
-        bytes.append(contentsOf: Array("SLSNAP01".utf8))
+        bytes.append(contentsOf: SnapshotFormat.magic)
         bytes.append(contentsOf: SnapshotFormat.schemaHash(P.self))
         withUnsafeBytes(of: projected.position.littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: chain)
         let state = try BinaryEncoder().encode(projected.projection)
         withUnsafeBytes(of: UInt64(state.count).littleEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: state)
@@ -86,22 +91,29 @@ extension EventStore {
             options.logger.warning("ignoring snapshot: \(why); rebuilding from the log", metadata: ["projection": "\(P.name)", "file": "\(name)"])
             return nil
         }
-        let header = 8 + 32 + 8 + 8
+        let header = SnapshotFormat.headerLength
         guard bytes.count >= header + 4 else { return reject("it is truncated (\(bytes.count) bytes)") }
         let crc = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<(bytes.count - 4)])) }
         let stored = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: bytes.count - 4, as: UInt32.self)) }
         guard crc == stored else { return reject("its checksum does not match (damaged)") }
-        guard Array(bytes[0..<8]) == Array("SLSNAP01".utf8) else { return reject("it has the wrong magic") }
+        guard Array(bytes[0..<8]) == SnapshotFormat.magic else { return reject("it has the wrong magic") }
         guard Array(bytes[8..<40]) == SnapshotFormat.schemaHash(P.self) else {
             return reject("it was saved by code with another schema (name, version or type of \(P.self))")
         }
         let (position, length) = bytes.withUnsafeBytes {
             (UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 40, as: UInt64.self)),
-             UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 48, as: UInt64.self)))
+             UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 80, as: UInt64.self)))
         }
         guard length == UInt64(bytes.count - header - 4) else { return reject("its length field does not match") }
         guard position <= log.nextPosition else { return reject("it is at position \(position), past the end of the log (\(log.nextPosition))") }
         guard position <= end else { return nil }   // taken after the point asked for: not usable here
+        do {
+            guard try log.chainHash(through: position) == Array(bytes[48..<80]) else {
+                return reject("the log's chain hash at position \(position) is not the snapshot's (the log was repaired or replaced since)")
+            }
+        } catch {
+            return reject("the log's chain hash at position \(position) cannot be read (\(error))")
+        }
         do {
             let value = try BinaryDecoder().decode(P.self, from: Array(bytes[header..<(bytes.count - 4)]))
             return (value, position)
@@ -112,6 +124,10 @@ extension EventStore {
 }
 
 enum SnapshotFormat {
+    static let magic: [UInt8] = Array("SLSNAP02".utf8)
+    /// Magic, schema hash, position, chain hash, state length.
+    static let headerLength = 8 + 32 + 8 + 32 + 8
+
     static func fileName<P: Projection>(_: P.Type) -> String {
         let safe = P.name.unicodeScalars.map { isSafe($0) ? String($0) : "_" }.joined()
         return safe + ".snap"

@@ -53,13 +53,16 @@ public struct EventStoreOptions: Sendable {
 /// it returns, and idempotent by command id, also across reopening.
 public final class EventStore: Sendable {
     struct State: Sendable {
-        /// The positions of each stream's events; an event's version is its index.
-        var streams: [String: [UInt64]] = [:]
+        /// The positions of each stream's events (committed and in flight).
+        var streams = StreamIndex()
         var commands: [String: CommandEntry] = [:]
         /// The position the next accepted event gets (committed and in flight).
         var nextPosition: UInt64 = 0
         var failure: EventStoreError?
         var closed = false
+        /// How the indexes were built at open: up to where the saved ones covered
+        /// (nil if none were used), and how many events were read after that.
+        var openedWith: (savedUpTo: UInt64?, eventsRead: UInt64) = (nil, 0)
     }
 
     enum CommandEntry: Sendable {
@@ -82,7 +85,7 @@ public final class EventStore: Sendable {
         self.log = log
         self.types = types
         self.options = options
-        self.state = Mutex(try Self.rebuild(from: log))
+        self.state = Mutex(try Self.rebuild(from: log, logger: options.logger))
     }
 
     /// Opens (or creates) the store in `directory`.
@@ -106,9 +109,16 @@ public final class EventStore: Sendable {
         try! EventStore(log: MemoryRecordLog(clock: options.clock), types: types, options: options)
     }
 
-    /// Reads every envelope once to rebuild the stream and command indexes.
-    private static func rebuild(from log: any RecordLog) throws(EventStoreError) -> State {
+    /// Loads the indexes saved at the last close, if they are valid for this
+    /// log, and reads the envelopes after them (all of them if there are none).
+    private static func rebuild(from log: any RecordLog, logger: Logger) throws(EventStoreError) -> State {
         var state = State()
+        if let saved = loadIndexes(from: log, logger: logger) {
+            state.streams = saved.streams
+            state.commands = saved.commands
+            state.nextPosition = saved.end
+            state.openedWith.savedUpTo = saved.end
+        }
         var decoder = EnvelopeDecoder()
         var command: (id: String, first: UInt64, count: UInt32)?
         func finish() {
@@ -116,22 +126,16 @@ public final class EventStore: Sendable {
             state.commands[c.id] = .done(first: c.first, count: c.count)
         }
         do {
-            try log.forEach(from: 0, until: .max) { position, timestamp, bytes in
+            try log.forEach(from: state.nextPosition, until: .max) { position, timestamp, bytes in
                 let event: RecordedEvent
                 do throws(EnvelopeError) { event = try decoder.decode(bytes, position: position, recordedAt: timestamp) } catch {
                     throw EventStoreError(.corruptedEvent, "the event at position \(position) could not be decoded: \(error)")
                 }
-                let version: UInt64
-                if let index = state.streams.index(forKey: event.streamID) {
-                    version = UInt64(state.streams.values[index].count)
-                    if event.streamVersion == version { state.streams.values[index].append(position) }
-                } else {
-                    version = 0
-                    if event.streamVersion == 0 { state.streams[event.streamID] = [position] }
-                }
-                guard event.streamVersion == version else {
+                let version = state.streams.find(event.streamID).count
+                guard event.streamVersion == version, position == state.streams.end else {
                     throw EventStoreError(.corruptedEvent, "event at position \(position) has version \(event.streamVersion) in stream \(event.streamID), which is at \(version)", stream: event.streamID)
                 }
+                _ = state.streams.append(event.streamID)
                 if let c = command, c.id == event.metadata.commandID, c.first + UInt64(c.count) == position {
                     command!.count += 1
                 } else {
@@ -139,6 +143,7 @@ public final class EventStore: Sendable {
                     command = (event.metadata.commandID, position, 1)
                 }
                 state.nextPosition = position + 1
+                state.openedWith.eventsRead += 1
             }
         } catch let error as EventStoreError {
             throw error
@@ -147,6 +152,38 @@ public final class EventStore: Sendable {
         }
         finish()
         return state
+    }
+
+    /// The indexes saved by the last close, if there are any and they belong to this log.
+    private static func loadIndexes(from log: any RecordLog, logger: Logger) -> IndexCheckpoint.Contents? {
+        func reject(_ why: String) -> IndexCheckpoint.Contents? {
+            logger.warning("ignoring the saved stream and command indexes: \(why); reading the whole log instead",
+                           metadata: ["file": "snapshots/\(IndexCheckpoint.fileName)"])
+            return nil
+        }
+        let bytes: [UInt8]
+        do throws(EventStoreError) {
+            guard let read = try log.readSnapshot(IndexCheckpoint.fileName) else { return nil }
+            bytes = read
+        } catch {
+            return reject("it cannot be read (\(error))")
+        }
+        switch IndexCheckpoint.decode(bytes) {
+        case .failure(let error):
+            return reject(error.description)
+        case .success(let contents):
+            guard contents.end <= log.nextPosition else {
+                return reject("they cover \(contents.end) events, the log has \(log.nextPosition)")
+            }
+            do throws(EventStoreError) {
+                guard try log.chainHash(through: contents.end) == contents.chain else {
+                    return reject("the log's chain hash at position \(contents.end) is not theirs (the log was repaired or replaced)")
+                }
+            } catch {
+                return reject("the log's chain hash at position \(contents.end) cannot be read (\(error))")
+            }
+            return contents
+        }
     }
 
     // MARK: Appending
@@ -232,9 +269,8 @@ public final class EventStore: Sendable {
             } catch {
                 // Nothing reached the log and nothing was reserved after it: undo the reservation.
                 state.withLock { s in
-                    for (write, base) in zip(writes, reservation.bases) where !write.events.isEmpty {
-                        if base == 0 { s.streams[write.stream] = nil } else { s.streams[write.stream]!.removeLast(write.events.count) }
-                    }
+                    for write in writes { s.streams.unlink(write.stream, count: UInt64(write.events.count)) }
+                    s.streams.truncate(to: first)
                     s.nextPosition = first
                     s.commands[metadata.commandID] = nil
                 }
@@ -268,8 +304,11 @@ public final class EventStore: Sendable {
             }
             var bases: [UInt64] = []
             bases.reserveCapacity(writes.count)
+            // Where each existing stream is in the map: found once, used again to link.
+            var found: [StreamIndex.Slot?] = []
+            found.reserveCapacity(writes.count)
             for write in writes {
-                let count = UInt64(s.streams[write.stream]?.count ?? 0)
+                let (slot, count) = s.streams.find(write.stream)
                 let actual: UInt64? = count == 0 ? nil : count - 1
                 let ok: Bool = switch write.expectedVersion {
                 case .any: true
@@ -283,16 +322,22 @@ public final class EventStore: Sendable {
                         stream: write.stream, expected: write.expectedVersion, actual: actual)
                 }
                 bases.append(count)
+                found.append(slot)
             }
             let first = s.nextPosition
+            s.streams.extend(to: first + UInt64(count))
+            // Existing streams first, while the slots found above are still valid;
+            // then the new streams (inserting may move the others).
             var position = first
-            for write in writes where !write.events.isEmpty {
+            for (write, slot) in zip(writes, found) {
                 let positions = position..<(position + UInt64(write.events.count))
-                if let index = s.streams.index(forKey: write.stream) {
-                    s.streams.values[index].append(contentsOf: positions)
-                } else {
-                    s.streams[write.stream] = Array(positions)
-                }
+                if slot != nil { s.streams.link(write.stream, slot: slot, positions: positions) }
+                position = positions.upperBound
+            }
+            position = first
+            for (write, slot) in zip(writes, found) {
+                let positions = position..<(position + UInt64(write.events.count))
+                if slot == nil { s.streams.link(write.stream, slot: nil, positions: positions) }
                 position = positions.upperBound
             }
             s.nextPosition = first + UInt64(count)
@@ -363,16 +408,13 @@ public final class EventStore: Sendable {
 
     /// The version of the stream's last event, or nil if the stream does not exist.
     public func version(of stream: String) -> UInt64? {
-        state.withLock { s in s.streams[stream].map { UInt64($0.count) - 1 } }
+        state.withLock { $0.streams.version(of: stream) }
     }
 
     /// The events of one stream from `version` on, in order; reads only that stream's batches.
     public func readStream(_ stream: String, from version: UInt64 = 0) throws(EventStoreError) -> [RecordedEvent] {
         let committed = log.nextPosition
-        let positions = state.withLock { s -> [UInt64] in
-            guard let all = s.streams[stream], version < UInt64(all.count) else { return [] }
-            return Array(all[Int(version)...].prefix { $0 < committed })
-        }
+        let positions = state.withLock { $0.streams.positions(of: stream, from: version, below: committed) }
         var decoder = EnvelopeDecoder()
         return try log.records(at: positions).map { (record) throws(EventStoreError) -> RecordedEvent in
             do throws(EnvelopeError) {
@@ -407,9 +449,33 @@ public final class EventStore: Sendable {
     }
 
     /// Waits for nothing more and closes the log. Appends and reads fail with ``EventStoreError/Code/closed`` after it.
+    ///
+    /// On disk, the stream and command indexes are saved beside the log
+    /// (`snapshots/store.index`) so that the next open reads them instead of every event.
     public func close() throws(EventStoreError) {
-        state.withLock { $0.closed = true }
-        try log.close()
+        let alreadyClosed = state.withLock { s -> Bool in
+            defer { s.closed = true }
+            return s.closed
+        }
+        // No append is between its reservation and the log after this.
+        submission.withLock { _ in }
+        try log.close { [self] in
+            guard !alreadyClosed else { return }
+            saveIndexes()
+        }
+    }
+
+    /// Writes the indexes as of the log's end; called with every append written and none to come.
+    private func saveIndexes() {
+        let (streams, commands, end, failed) = state.withLock { s in (s.streams, s.commands, s.nextPosition, s.failure != nil) }
+        guard !failed, end == log.nextPosition, streams.end == end else { return }
+        do throws(EventStoreError) {
+            guard let chain = try log.chainHash(through: end) else { return }
+            try log.writeSnapshot(IndexCheckpoint.fileName, IndexCheckpoint.encode(end: end, chain: chain, streams: streams, commands: commands))
+        } catch {
+            // Only the next open is slower: it reads the whole log.
+            options.logger.warning("could not save the stream and command indexes", metadata: ["error": "\(error)"])
+        }
     }
 }
 

@@ -21,7 +21,10 @@ protocol RecordLog: Sendable {
     func readSnapshot(_ name: String) throws(EventStoreError) -> [UInt8]?
     /// The records from `position` on, then new ones as they commit.
     func tail(from position: UInt64) -> RecordTail
-    func close() throws(EventStoreError)
+    /// The chain hash of the log up to `position` (see `Log.chainHash(through:)`); nil past the end.
+    func chainHash(through position: UInt64) throws(EventStoreError) -> [UInt8]?
+    /// Closes; `beforeUnlocking` runs once everything queued is written, before another process may open the log.
+    func close(beforeUnlocking: () -> Void) throws(EventStoreError)
 }
 
 /// The records of a ``RecordLog`` from a position on, live.
@@ -82,8 +85,12 @@ struct DiskRecordLog: RecordLog {
         do throws(StorageError) { return try log.readSidecar(name) } catch { throw EventStoreError(error) }
     }
 
-    func close() throws(EventStoreError) {
-        do throws(StorageError) { try log.close() } catch { throw EventStoreError(error) }
+    func chainHash(through position: UInt64) throws(EventStoreError) -> [UInt8]? {
+        do throws(StorageError) { return try log.chainHash(through: position) } catch { throw EventStoreError(error) }
+    }
+
+    func close(beforeUnlocking: () -> Void) throws(EventStoreError) {
+        do throws(StorageError) { try log.close(beforeUnlocking: beforeUnlocking) } catch { throw EventStoreError(error) }
     }
 }
 
@@ -198,7 +205,18 @@ final class MemoryRecordLog: RecordLog {
         }
     }
 
-    func close() throws(EventStoreError) {
+    /// Memory has no chain, and records are never rewritten: its "hash" is the position, in 32 bytes.
+    func chainHash(through position: UInt64) throws(EventStoreError) -> [UInt8]? {
+        guard position <= nextPosition else { return nil }
+        return withUnsafeBytes(of: position.littleEndian) { Array($0) } + [UInt8](repeating: 0, count: 24)
+    }
+
+    func close(beforeUnlocking: () -> Void) throws(EventStoreError) {
+        close()
+        beforeUnlocking()
+    }
+
+    func close() {
         let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.closed = true
             defer { s.waiters.removeAll() }

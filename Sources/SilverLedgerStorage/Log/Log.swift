@@ -228,6 +228,27 @@ public final class Log: Sendable {
     public func close() throws(StorageError) {
         try engine.close()
     }
+
+    /// Closes the log like ``close()``, and once everything queued is written
+    /// (and only if that succeeded) calls `beforeUnlocking` while the lock is
+    /// still held: the layers above save their sidecar files there.
+    package func close(beforeUnlocking: () -> Void) throws(StorageError) {
+        try engine.close(beforeUnlocking: beforeUnlocking)
+    }
+
+    /// The chain hash of the batch holding the record just before `position`
+    /// (the genesis value for 0), or nil past the end. It identifies the log
+    /// up to there: layers above keep it with state derived from the records
+    /// before `position`, to recognise that log again (and not a repaired or
+    /// rewritten one).
+    package func chainHash(through position: UInt64) throws(StorageError) -> [UInt8]? {
+        if position == 0 { return ChainHash.genesis(storeID: engine.manifest.storeID).bytes }
+        let end = engine.end
+        if position == end.nextPosition { return end.chainHead.bytes }
+        guard position < end.nextPosition else { return nil }
+        let cursor = try LogCursor(engine: engine, position: position - 1, verifyingChain: false)
+        return try cursor.nextBatch()?.header.chainHash.bytes
+    }
 }
 
 private final class ResultBox: @unchecked Sendable {

@@ -278,7 +278,7 @@ final class LogEngine: Sendable {
 
     // MARK: Close
 
-    func close() throws(StorageError) {
+    func close(beforeUnlocking: () -> Void = {}) throws(StorageError) {
         let wasClosed = state.withLock { s -> Bool in
             defer { s.closed = true }
             return s.closed
@@ -290,6 +290,7 @@ final class LogEngine: Sendable {
         state.withLock { s in
             for i in s.segments.indices { s.segments[i].readFile = nil }
         }
+        if firstError == nil { beforeUnlocking() }
         if let lockFile { Self.releaseLock(lockFile, fs: fs) }
         if let firstError { throw firstError }
     }

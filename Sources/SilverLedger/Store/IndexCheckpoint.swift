@@ -1,0 +1,125 @@
+import SilverLedgerStorage
+
+/// The stream and command indexes saved beside the log when the store closes
+/// (`snapshots/store.index`), so that opening reads them and only the events
+/// after them instead of the whole log. docs/FORMAT.md, "`snapshots/`", gives
+/// the bytes:
+///
+/// ```
+/// bytes[8]  magic "SLIDX001"
+/// u64 LE    end: the indexes cover the positions below it
+/// bytes[32] the chain hash of the batch holding position `end - 1` (genesis if `end` is 0)
+/// u64 LE    stream count S, then S × (string name, varint event count, varint last position)
+/// varint×end  for each position p: p - (the previous position of p's stream), 0 if none
+/// u64 LE    command count C, then C × (string id, varint first position, varint event count)
+/// u32 LE    CRC32C of everything before it
+/// ```
+///
+/// Strings are a varint length and UTF-8. A file that is damaged, or whose
+/// chain hash is not the log's at `end` (the log was repaired or replaced), is
+/// ignored and the indexes are rebuilt from the whole log.
+enum IndexCheckpoint {
+    static let fileName = "store.index"
+    static let magic: [UInt8] = Array("SLIDX001".utf8)
+
+    struct Contents {
+        var end: UInt64
+        var chain: [UInt8]
+        var streams: StreamIndex
+        var commands: [String: EventStore.CommandEntry]
+    }
+
+    static func encode(end: UInt64, chain: [UInt8], streams: StreamIndex, commands: [String: EventStore.CommandEntry]) -> [UInt8] {
+        precondition(chain.count == 32 && streams.end == end)
+        var bytes = magic
+        bytes.reserveCapacity(Int(end) * 3 + streams.streams.count * 24 + commands.count * 24 + 64)
+        withUnsafeBytes(of: end.littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: chain)
+        withUnsafeBytes(of: UInt64(streams.streams.count).littleEndian) { bytes.append(contentsOf: $0) }
+        for (name, entry) in streams.streams {
+            bytes.appendString(name)
+            bytes.appendVarint(entry.count)
+            bytes.appendVarint(entry.last)
+        }
+        for (p, previous) in streams.previous.enumerated() {
+            bytes.appendVarint(previous == StreamIndex.none ? 0 : UInt64(p) - previous)
+        }
+        let done = commands.compactMap { id, entry -> (String, UInt64, UInt32)? in
+            if case .done(let first, let count) = entry { (id, first, count) } else { nil }
+        }
+        withUnsafeBytes(of: UInt64(done.count).littleEndian) { bytes.append(contentsOf: $0) }
+        for (id, first, count) in done {
+            bytes.appendString(id)
+            bytes.appendVarint(first)
+            bytes.appendVarint(UInt64(count))
+        }
+        let crc = bytes.withUnsafeBytes { CRC32C.checksum($0) }
+        withUnsafeBytes(of: crc.littleEndian) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    /// The contents, or why the file cannot be used.
+    static func decode(_ bytes: [UInt8]) -> Result<Contents, IndexCheckpointError> {
+        bytes.withUnsafeBytes { b -> Result<Contents, IndexCheckpointError> in
+            guard b.count >= 8 + 8 + 32 + 8 + 8 + 4 else { return .failure(.init("it is truncated (\(b.count) bytes)")) }
+            let body = UnsafeRawBufferPointer(rebasing: b[0..<(b.count - 4)])
+            let stored = UInt32(littleEndian: b.loadUnaligned(fromByteOffset: b.count - 4, as: UInt32.self))
+            guard CRC32C.checksum(body) == stored else { return .failure(.init("its checksum does not match (damaged)")) }
+            guard body.prefix(8).elementsEqual(magic) else { return .failure(.init("it has the wrong magic")) }
+            do throws(EnvelopeError) {
+                var r = EnvelopeReader(bytes: body)
+                r.offset = 8
+                let end = try r.u64("end")
+                let chain = Array(try r.raw(32, "chain"))
+                let streamCount = try r.u64("streamCount")
+                guard streamCount <= UInt64(body.count) else { return .failure(.init("stream count \(streamCount) exceeds the file")) }
+                guard end <= UInt64(body.count) else { return .failure(.init("end \(end) exceeds the file")) }
+                var streams: [String: StreamIndex.Entry] = [:]
+                streams.reserveCapacity(Int(streamCount))
+                for _ in 0..<streamCount {
+                    let name = try r.string("streamName")
+                    let count = try r.varint("streamCount")
+                    let last = try r.varint("streamLast")
+                    guard count > 0, last < end, streams.updateValue(.init(count: count, last: last), forKey: name) == nil else {
+                        return .failure(.init("stream \(name) has an impossible entry (count \(count), last \(last), end \(end)) or appears twice"))
+                    }
+                }
+                var previous: [UInt64] = []
+                previous.reserveCapacity(Int(end))
+                for p in 0..<end {
+                    let delta = try r.varint("previous")
+                    guard delta <= p else { return .failure(.init("position \(p) links to one before the log's start")) }
+                    previous.append(delta == 0 ? StreamIndex.none : p - delta)
+                }
+                let commandCount = try r.u64("commandCount")
+                guard commandCount <= UInt64(body.count) else { return .failure(.init("command count \(commandCount) exceeds the file")) }
+                var commands: [String: EventStore.CommandEntry] = [:]
+                commands.reserveCapacity(Int(commandCount))
+                for _ in 0..<commandCount {
+                    let id = try r.string("commandID")
+                    let first = try r.varint("commandFirst")
+                    let count = try r.varint("commandCount")
+                    guard count > 0, count <= UInt64(UInt32.max), first + count <= end,
+                          commands.updateValue(.done(first: first, count: UInt32(count)), forKey: id) == nil else {
+                        return .failure(.init("command \(id) has an impossible entry (first \(first), count \(count), end \(end)) or appears twice"))
+                    }
+                }
+                guard r.offset == body.count else { return .failure(.init("\(body.count - r.offset) bytes are left over")) }
+                do throws(IndexCheckpointError) {
+                    let index = try StreamIndex(streams: streams, previous: previous)
+                    return .success(Contents(end: end, chain: chain, streams: index, commands: commands))
+                } catch {
+                    return .failure(error)
+                }
+            } catch {
+                return .failure(.init("it is malformed: \(error)"))
+            }
+        }
+    }
+}
+
+/// Why a saved index cannot be used.
+struct IndexCheckpointError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

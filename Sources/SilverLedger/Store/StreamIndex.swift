@@ -1,0 +1,127 @@
+/// Where each stream's events are in the log, in 8 bytes per event and one
+/// map entry per stream (no allocation per stream): each stream's entry holds
+/// its event count and last position, and `previous[p]` links the event at
+/// position `p` to the one before it in its stream.
+struct StreamIndex: Sendable {
+    struct Entry: Sendable {
+        /// How many events the stream has (its next version).
+        var count: UInt64
+        /// The position of its last event.
+        var last: UInt64
+    }
+
+    typealias Slot = Dictionary<String, Entry>.Index
+
+    /// No event before this one in its stream.
+    static let none = UInt64.max
+
+    private(set) var streams: [String: Entry] = [:]
+    /// For each position, the position of the previous event of the same stream (or ``none``).
+    private(set) var previous: [UInt64] = []
+
+    init() {}
+
+    /// An index read back from a file; checks that every stream's links
+    /// reach its first event in exactly its count and that they cover every position once.
+    init(streams: [String: Entry], previous: [UInt64]) throws(IndexCheckpointError) {
+        var covered: UInt64 = 0
+        for (name, entry) in streams {
+            var p = entry.last
+            for step in 0..<entry.count {
+                guard p < UInt64(previous.count) else {
+                    throw IndexCheckpointError("stream \(name) links to position \(p) after \(step) of its \(entry.count) events, outside the index")
+                }
+                p = previous[Int(p)]
+            }
+            guard p == Self.none else { throw IndexCheckpointError("stream \(name) has more events than its count \(entry.count)") }
+            covered += entry.count
+        }
+        guard covered == UInt64(previous.count) else {
+            throw IndexCheckpointError("the streams hold \(covered) events, the index covers \(previous.count) positions")
+        }
+        self.streams = streams
+        self.previous = previous
+    }
+
+    /// An index taken as given (tests build inconsistent ones with it).
+    init(unchecked streams: [String: Entry], previous: [UInt64]) {
+        self.streams = streams
+        self.previous = previous
+    }
+
+    /// The number of positions indexed (the next position).
+    var end: UInt64 { UInt64(previous.count) }
+
+    /// Where `stream` is in the map and how many events it has (0 and nil if it has none).
+    func find(_ stream: String) -> (slot: Slot?, count: UInt64) {
+        guard let slot = streams.index(forKey: stream) else { return (nil, 0) }
+        return (slot, streams.values[slot].count)
+    }
+
+    /// Makes room for the positions up to `end` (exclusive); ``link(_:slot:positions:)`` fills them.
+    mutating func extend(to end: UInt64) {
+        previous.append(contentsOf: repeatElement(Self.none, count: Int(end - self.end)))
+    }
+
+    /// Records `positions` (already made room for) as the next events of
+    /// `stream`, found at `slot` by ``find(_:)`` with no insertion since.
+    mutating func link(_ stream: String, slot: Slot?, positions: Range<UInt64>) {
+        guard !positions.isEmpty else { return }
+        var last = slot.map { streams.values[$0].last } ?? Self.none
+        for p in positions {
+            previous[Int(p)] = last
+            last = p
+        }
+        if let slot {
+            streams.values[slot].count += UInt64(positions.count)
+            streams.values[slot].last = last
+        } else {
+            streams[stream] = Entry(count: UInt64(positions.count), last: last)
+        }
+    }
+
+    /// Appends one event at the end (rebuilding from the log); returns the version it gets.
+    mutating func append(_ stream: String) -> UInt64 {
+        let position = end
+        if let slot = streams.index(forKey: stream) {
+            previous.append(streams.values[slot].last)
+            streams.values[slot].last = position
+            streams.values[slot].count += 1
+            return streams.values[slot].count - 1
+        }
+        previous.append(Self.none)
+        streams[stream] = Entry(count: 1, last: position)
+        return 0
+    }
+
+    /// Takes back the last `count` events of `stream` (an append that never reached the log).
+    mutating func unlink(_ stream: String, count: UInt64) {
+        guard count > 0, var entry = streams[stream] else { return }
+        for _ in 0..<count { entry.last = previous[Int(entry.last)] }
+        entry.count -= count
+        streams[stream] = entry.count == 0 ? nil : entry
+    }
+
+    /// Drops the positions from `end` on (after ``unlink(_:count:)`` of their streams).
+    mutating func truncate(to end: UInt64) {
+        previous.removeLast(Int(self.end - end))
+    }
+
+    /// The version of the stream's last event, or nil if it has none.
+    func version(of stream: String) -> UInt64? {
+        streams[stream].map { $0.count - 1 }
+    }
+
+    /// The positions of the stream's events from `version` on that are below `limit`, in order.
+    func positions(of stream: String, from version: UInt64, below limit: UInt64) -> [UInt64] {
+        guard let entry = streams[stream], version < entry.count else { return [] }
+        var result: [UInt64] = []
+        result.reserveCapacity(Int(entry.count - version))
+        var p = entry.last
+        for _ in version..<entry.count {
+            if p < limit { result.append(p) }
+            p = previous[Int(p)]
+        }
+        return result.reversed()
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import SilverLedger
+
+/// Log lines kept for tests to look at.
+final class RecordedLog: Sendable {
+    let lines = Mutex<[String]>([])
+
+    var logger: Logger {
+        Logger(label: "test") { _ in Handler(log: self) }
+    }
+
+    func contains(_ text: String) -> Bool { lines.withLock { $0.contains { $0.contains(text) } } }
+
+    struct Handler: LogHandler {
+        let log: RecordedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+            let all = self.metadata.merging(metadata ?? [:]) { $1 }
+            log.lines.withLock { $0.append("\(level) \(message) \(all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))") }
+        }
+    }
+}
+
+@Suite("Saved indexes: open reads only the events after them")
+struct IndexCheckpointTests {
+    private func directory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-index-\(UUID().uuidString)").path
+    }
+
+    private func open(_ dir: String, log: RecordedLog = RecordedLog()) throws -> EventStore {
+        var options = EventStoreOptions()
+        options.durability = .none
+        options.logger = log.logger
+        return try EventStore.open(at: dir, types: testTypes(), options: options)
+    }
+
+    /// 40 events over 3 streams, by 20 commands (some of 2 events in two streams).
+    private func fill(_ store: EventStore, commands: Range<Int>) async throws {
+        for i in commands {
+            if i % 2 == 0 {
+                try await store.append([Counted(n: i)], to: "s-\(i % 3)", metadata: meta("c\(i)"))
+            } else {
+                try await store.append([StreamWrite(stream: "s-\(i % 3)", events: [Counted(n: i)]),
+                                        StreamWrite(stream: "t-\(i % 2)", events: [Noted(text: "n\(i)")])], metadata: meta("c\(i)"))
+            }
+        }
+    }
+
+    /// What the indexes answer, to compare stores by.
+    private func answers(_ store: EventStore) throws -> [String] {
+        try ["s-0", "s-1", "s-2", "t-0", "t-1", "none"].map { stream in
+            "\(stream) v\(store.version(of: stream).map(String.init) ?? "-") " + (try store.readStream(stream).map { "\($0.position)" }.joined(separator: ","))
+        }
+    }
+
+    @Test func aCleanCloseSavesTheIndexesAndOpenReadsNoEvent() async throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var store = try open(dir)
+        try await fill(store, commands: 0..<20)
+        let before = try answers(store)
+        let first = try await store.append([Counted(n: 99)], to: "s-0", metadata: meta("c0"))   // a repeat: nothing written
+        try store.close()
+        #expect(FileManager.default.fileExists(atPath: dir + "/snapshots/store.index"))
+
+        store = try open(dir)
+        #expect(store.state.withLock { $0.openedWith.savedUpTo } == 30)
+        #expect(store.state.withLock { $0.openedWith.eventsRead } == 0)
+        #expect(try answers(store) == before)
+        // Idempotency survives: the same command writes nothing and gives the first result.
+        let again = try await store.append([Counted(n: 12345)], to: "s-0", metadata: meta("c0"))
+        #expect(again == first)
+        let repeated = try await store.append([Counted(n: 1)], to: "s-1", metadata: meta("c7"))
+        #expect(repeated.positions.count == 2)
+        #expect(repeated.streamVersions.keys.sorted() == ["s-1", "t-1"])
+        #expect(store.nextPosition == 30)
+        // Expectations are checked against the loaded versions.
+        let error = await eventStoreError { try await store.append([Counted(n: 1)], to: "s-0", expectedVersion: .exact(0), metadata: meta("new-1")) }
+        #expect(error?.code == .wrongExpectedVersion)
+        #expect(error?.actual == store.version(of: "s-0"))
+        try store.close()
+    }
+
+    @Test func afterACrashOpenReadsOnlyTheEventsAfterTheSavedIndexes() async throws {
+        let dir = directory(), crashed = directory()
+        defer {
+            try? FileManager.default.removeItem(atPath: dir)
+            try? FileManager.default.removeItem(atPath: crashed)
+        }
+        var store = try open(dir)
+        try await fill(store, commands: 0..<10)
+        try store.close()
+        store = try open(dir)
+        try await fill(store, commands: 10..<20)
+        // The files as a crash would leave them: the indexes cover 15 events, the log has 30.
+        try FileManager.default.copyItem(atPath: dir, toPath: crashed)
+        let expected = try answers(store)
+        try store.close()
+
+        let recovered = try open(crashed)
+        #expect(recovered.state.withLock { $0.openedWith.savedUpTo } == 15)
+        #expect(recovered.state.withLock { $0.openedWith.eventsRead } == 15)
+        #expect(try answers(recovered) == expected)
+        let repeated = try await recovered.append([Counted(n: 1)], to: "s-0", metadata: meta("c18"))
+        #expect(repeated.positions == 27..<28)
+        try recovered.close()
+    }
+
+    @Test func damagedIndexesAreIgnoredWithALogLineAndRebuiltFromTheLog() async throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var store = try open(dir)
+        try await fill(store, commands: 0..<20)
+        let expected = try answers(store)
+        try store.close()
+        let path = dir + "/snapshots/store.index"
+        let pristine = try Data(contentsOf: URL(fileURLWithPath: path))
+        for offset in [0, 9, 20, 60, pristine.count / 2, pristine.count - 1] {
+            var damaged = pristine
+            damaged[offset] ^= 0x40
+            try damaged.write(to: URL(fileURLWithPath: path))
+            let log = RecordedLog()
+            store = try open(dir, log: log)
+            #expect(store.state.withLock { $0.openedWith.savedUpTo } == nil, "damage at \(offset)")
+            #expect(store.state.withLock { $0.openedWith.eventsRead } == 30)
+            #expect(try answers(store) == expected)
+            #expect(log.contains("ignoring the saved stream and command indexes: its checksum does not match (damaged)"))
+            // Closing saves good indexes again.
+            try store.close()
+            guard case .success(let saved) = IndexCheckpoint.decode(Array(try Data(contentsOf: URL(fileURLWithPath: path)))) else {
+                Issue.record("closing did not save readable indexes")
+                continue
+            }
+            #expect(saved.end == 30)
+        }
+    }
+
+    @Test func indexesOfAnotherLogAreNotUsed() async throws {
+        let a = directory(), b = directory()
+        defer {
+            try? FileManager.default.removeItem(atPath: a)
+            try? FileManager.default.removeItem(atPath: b)
+        }
+        // Two logs with the same number of events, and the same streams, but different contents.
+        let storeA = try open(a)
+        try await fill(storeA, commands: 0..<20)
+        try storeA.close()
+        let storeB = try open(b)
+        for i in 0..<30 { try await storeB.append([Counted(n: i)], to: "s-0", metadata: meta("b\(i)")) }
+        let expected = try answers(storeB)
+        try storeB.close()
+        try FileManager.default.removeItem(atPath: b + "/snapshots/store.index")
+        try FileManager.default.copyItem(atPath: a + "/snapshots/store.index", toPath: b + "/snapshots/store.index")
+
+        let log = RecordedLog()
+        let reopened = try open(b, log: log)
+        #expect(reopened.state.withLock { $0.openedWith.savedUpTo } == nil)
+        #expect(try answers(reopened) == expected)
+        #expect(log.contains("the log's chain hash at position 30 is not theirs (the log was repaired or replaced)"))
+        try reopened.close()
+    }
+
+    @Test func aSnapshotOfAnotherLogIsNotUsed() async throws {
+        let a = directory(), b = directory()
+        defer {
+            try? FileManager.default.removeItem(atPath: a)
+            try? FileManager.default.removeItem(atPath: b)
+        }
+        let storeA = try open(a)
+        for i in 0..<10 { try await storeA.append([Counted(n: i)], to: "s", metadata: meta("a\(i)")) }
+        try storeA.saveSnapshot(storeA.project(SumOfCounted.self))
+        try storeA.close()
+        let log = RecordedLog()
+        let storeB = try open(b, log: log)
+        for i in 0..<10 { try await storeB.append([Counted(n: 100 + i)], to: "s", metadata: meta("b\(i)")) }
+        try FileManager.default.createDirectory(atPath: b + "/snapshots", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: a + "/snapshots/sum.snap", toPath: b + "/snapshots/sum.snap")
+        let projected = try storeB.project(SumOfCounted.self)
+        #expect(!projected.usedSnapshot)
+        #expect(projected.projection.sum == (100..<110).reduce(0, +))
+        #expect(log.contains("the log's chain hash at position 10 is not the snapshot's"))
+        try storeB.close()
+    }
+
+    @Test func theFileRoundTripsAndRejectsImpossibleContents() throws {
+        var streams = StreamIndex()
+        for stream in ["a", "b", "a", "甲", "a"] { _ = streams.append(stream) }
+        let commands: [String: EventStore.CommandEntry] = ["c1": .done(first: 0, count: 2), "c2": .done(first: 2, count: 3)]
+        let chain = [UInt8](repeating: 7, count: 32)
+        let bytes = IndexCheckpoint.encode(end: 5, chain: chain, streams: streams, commands: commands)
+        guard case .success(let contents) = IndexCheckpoint.decode(bytes) else {
+            Issue.record("the file does not read back")
+            return
+        }
+        #expect(contents.end == 5)
+        #expect(contents.chain == chain)
+        #expect(contents.streams.positions(of: "a", from: 0, below: .max) == [0, 2, 4])
+        #expect(contents.streams.positions(of: "甲", from: 0, below: .max) == [3])
+        #expect(contents.commands.count == 2)
+        // A stream whose count says more than its links hold: refused even with a good checksum.
+        var bad = StreamIndex()
+        _ = bad.append("a")
+        let forged = try StreamIndexForgery.withCount(bad, "a", 2)
+        guard case .failure(let error) = IndexCheckpoint.decode(IndexCheckpoint.encode(end: 1, chain: chain, streams: forged, commands: [:])) else {
+            Issue.record("a forged count was accepted")
+            return
+        }
+        #expect(error.description.contains("stream a links to position"))
+    }
+}
+
+/// Builds an inconsistent index, as a damaged-but-checksummed file would hold.
+enum StreamIndexForgery {
+    static func withCount(_ index: StreamIndex, _ stream: String, _ count: UInt64) throws -> StreamIndex {
+        var streams = index.streams
+        streams[stream]!.count = count
+        return StreamIndex(unchecked: streams, previous: index.previous)
+    }
+}
