@@ -79,7 +79,7 @@ public final class EventStore: Sendable {
     /// Held while an append is reserved and handed to the log, so that the log
     /// receives appends in the order their versions were reserved. The log's
     /// completions take only `state`, never this.
-    private let submission = Mutex(())
+    let submission = Mutex(())
 
     private init(log: any RecordLog, types: EventTypes, options: EventStoreOptions) throws(EventStoreError) {
         self.log = log
@@ -348,7 +348,7 @@ public final class EventStore: Sendable {
     }
 
     /// The log made a reserved append durable, or failed it.
-    private func complete(_ result: Result<(first: UInt64, timestamp: Int64), EventStoreError>, first: UInt64, count: UInt32,
+    func complete(_ result: Result<(first: UInt64, timestamp: Int64), EventStoreError>, first: UInt64, count: UInt32,
                           versions: [String: UInt64], pending: PendingAppend, commandID: String) {
         switch result {
         case .success(let (committedFirst, timestamp)):

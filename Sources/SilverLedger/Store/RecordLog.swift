@@ -9,6 +9,8 @@ protocol RecordLog: Sendable {
     func submit(_ batch: LogBatch, completion: @escaping @Sendable (Result<(first: UInt64, timestamp: Int64), EventStoreError>) -> Void) throws(EventStoreError)
     /// One past the last committed position.
     var nextPosition: UInt64 { get }
+    /// The timestamp of the last committed record, if there is one.
+    var lastTimestamp: Int64? { get }
     /// The records at these positions, with their timestamps.
     func records(at positions: [UInt64]) throws(EventStoreError) -> [(position: UInt64, timestamp: Int64, payload: [UInt8])]
     /// Calls `body` with each record from `position` up to `end` (exclusive) or the committed end;
@@ -54,6 +56,8 @@ struct DiskRecordLog: RecordLog {
     }
 
     var nextPosition: UInt64 { log.nextPosition }
+
+    var lastTimestamp: Int64? { log.lastTimestamp }
 
     func records(at positions: [UInt64]) throws(EventStoreError) -> [(position: UInt64, timestamp: Int64, payload: [UInt8])] {
         do throws(StorageError) {
@@ -127,6 +131,8 @@ final class MemoryRecordLog: RecordLog {
     }
 
     var nextPosition: UInt64 { state.withLock { UInt64($0.records.count) } }
+
+    var lastTimestamp: Int64? { state.withLock { $0.records.last?.timestamp } }
 
     func records(at positions: [UInt64]) throws(EventStoreError) -> [(position: UInt64, timestamp: Int64, payload: [UInt8])] {
         try state.withLock { (s) throws(EventStoreError) -> [(position: UInt64, timestamp: Int64, payload: [UInt8])] in
