@@ -139,7 +139,24 @@ func appendRun(callers: Int, batches: [[StreamWrite]], run: Int) async throws ->
     return Double(batches.count * Bench.perBatch) / t
 }
 
+/// The machine's speed in this run, for ratios: Foundation's JSONDecoder on
+/// small events (the yardstick: about 220,000 events/s on this machine).
+func jsonDecoderBaseline() throws -> Double {
+    let encoded = try (0..<20_000).map { try JSONEncoder().encode(event($0 * 4 + 1) as! VisitLogged) }
+    var rates: [Double] = []
+    for _ in 0..<3 {
+        let start = ContinuousClock.now
+        let decoder = JSONDecoder()
+        for data in encoded { _ = try decoder.decode(VisitLogged.self, from: data) }
+        let d = ContinuousClock.now - start
+        rates.append(Double(encoded.count) / (Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18))
+    }
+    return median(rates)
+}
+
 if only == nil || only == "append" {
+    let baseline = try jsonDecoderBaseline()
+    print(String(format: "baseline: Foundation JSONDecoder, one small event at a time: %.0f events/s", baseline))
     let batches = appendBatches(events)
     var one: [Double] = [], two: [Double] = [], replay: [Double] = [], replayDecoding: [Double] = []
     for run in 0..<runs {
@@ -171,6 +188,10 @@ if only == nil || only == "append" {
     print(String(format: "append, batches of 1000, fsync each, 2 callers: %9.0f events/s (target ≥ 500,000)", median(two)))
     print(String(format: "replay into count-by-type (envelopes only):     %9.0f events/s (target ≥ 3,000,000)", median(replay)))
     print(String(format: "replay into visits-per-cadre (payloads decoded): %8.0f events/s", median(replayDecoding)))
+    print(String(format: "ratios to the JSONDecoder baseline: append 1 caller %.2f×, 2 callers %.2f×, replay %.2f×, decoding replay %.2f×",
+                 median(one) / baseline, median(two) / baseline, median(replay) / baseline, median(replayDecoding) / baseline))
+    let after = try jsonDecoderBaseline()
+    print(String(format: "baseline again after the runs: %.0f events/s (the machine's drift during the run)", after))
 }
 
 if only == "replay" {
@@ -255,7 +276,16 @@ if only == nil || only == "stream" || only == "open" {
         tailCounts.append(tailCount)
         try store.close()
     }
-    print(String(format: "EventStore.open of the %d-event store (rebuilds its stream and command indexes): %.0f ms", streamEvents, median(opens) * 1000))
+    // Open without the saved indexes: every event is read.
+    var scans: [Double] = []
+    for _ in 0..<runs {
+        try FileManager.default.removeItem(atPath: dir + "/snapshots/store.index")
+        var store: EventStore!
+        scans.append(try await seconds { store = try EventStore.open(at: dir, types: Bench.types) })
+        try store.close()   // saves the indexes again
+    }
+    print(String(format: "EventStore.open of the %d-event store, saved indexes:           %.0f ms", streamEvents, median(opens) * 1000))
+    print(String(format: "EventStore.open of the %d-event store, indexes rebuilt from log: %.0f ms", streamEvents, median(scans) * 1000))
     print(String(format: "readStream, 100 events, random stream, store open: median %.3f ms, p99 %.3f ms (target < 1 ms)", median(reads) * 1000, percentile(reads, 0.99) * 1000))
     print(String(format: "projection rebuild, full replay:           %.1f ms", median(fullReplays) * 1000))
     print(String(format: "projection rebuild, snapshot + %llu-event tail: %.1f ms", tailCounts.first ?? 0, median(snapshotReplays) * 1000))

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Synchronization
 import SilverLedgerStorage
@@ -212,8 +213,10 @@ public final class EventStore: Sendable {
         case pending(PendingAppend)
     }
 
+    typealias EncodedPayloads = Encoded
+
     /// The payloads of one append, encoded before any lock is taken (they depend on the events only).
-    private struct Encoded {
+    struct Encoded: Sendable {
         var bytes: [UInt8] = []
         /// Where each event's payload ends in `bytes`, and its type's name and schema version.
         var events: [(end: Int, type: String, version: Int)] = []
@@ -222,10 +225,7 @@ public final class EventStore: Sendable {
     /// Checks and encodes an append, reserves its positions and versions, and
     /// hands it to the log; returns what to wait on.
     private func reserve(_ writes: [StreamWrite], metadata: EventMetadata) throws(EventStoreError) -> Reserved {
-        var encoded = Encoded()
-        for write in writes {
-            for event in write.events { try encode(event, stream: write.stream, into: &encoded) }
-        }
+        let encoded = try encode(writes)
         guard !encoded.events.isEmpty else { throw EventStoreError(.invalidAppend, "an append needs at least one event (command \(metadata.commandID))") }
         if writes.count > 1 {
             var seen = Set<String>(minimumCapacity: writes.count)
@@ -392,6 +392,44 @@ public final class EventStore: Sendable {
         return AppendResult(positions: first..<end, streamVersions: versions, recordedAt: recordedAt)
     }
 
+    /// Below this many events an append's payloads are encoded on the calling thread alone.
+    private static let parallelEncodingThreshold = 512
+
+    /// Encodes the payloads of an append; a large one on two cores at once.
+    private func encode(_ writes: [StreamWrite]) throws(EventStoreError) -> Encoded {
+        var total = 0
+        for write in writes { total += write.events.count }
+        var encoded = Encoded()
+        guard total >= Self.parallelEncodingThreshold, ProcessInfo.processInfo.activeProcessorCount > 1 else {
+            for write in writes {
+                for event in write.events { try encode(event, stream: write.stream, into: &encoded) }
+            }
+            return encoded
+        }
+        var items: [(event: any Event, stream: String)] = []
+        items.reserveCapacity(total)
+        for write in writes {
+            for event in write.events { items.append((event, write.stream)) }
+        }
+        let halves = EncodedHalves()
+        let events = items, middle = total / 2
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            let range = half == 0 ? 0..<middle : middle..<events.count
+            var part = Encoded()
+            part.events.reserveCapacity(range.count)
+            halves.set(half, Result { () throws(EventStoreError) -> Encoded in
+                for i in range { try encode(events[i].event, stream: events[i].stream, into: &part) }
+                return part
+            })
+        }
+        encoded = try halves.get(0)
+        let second = try halves.get(1)
+        let shift = encoded.bytes.count
+        encoded.bytes.append(contentsOf: second.bytes)
+        encoded.events.append(contentsOf: second.events.lazy.map { ($0.end + shift, $0.type, $0.version) })
+        return encoded
+    }
+
     private func encode<E: Event>(_ event: E, stream: String, into encoded: inout Encoded) throws(EventStoreError) {
         guard types.knows(E.eventType, version: E.schemaVersion) else {
             throw EventStoreError(.unregisteredEventType, "event type \(E.eventType) version \(E.schemaVersion) is not registered with this store; register it so it can be read back (stream \(stream))", stream: stream)
@@ -476,6 +514,19 @@ public final class EventStore: Sendable {
             // Only the next open is slower: it reads the whole log.
             options.logger.warning("could not save the stream and command indexes", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// The two halves of an append encoded on two threads, each written by one.
+private final class EncodedHalves: Sendable {
+    private let results = Mutex<[Result<EventStore.EncodedPayloads, EventStoreError>?]>([nil, nil])
+
+    func set(_ half: Int, _ result: Result<EventStore.EncodedPayloads, EventStoreError>) {
+        results.withLock { $0[half] = result }
+    }
+
+    func get(_ half: Int) throws(EventStoreError) -> EventStore.EncodedPayloads {
+        try results.withLock { $0[half]! }.get()
     }
 }
 

@@ -57,8 +57,9 @@ struct ScannedBatch {
 }
 
 /// Reads the batches of one segment file in order, checking each one's
-/// header, checksum, chain link, position and timestamps. Reads ahead in large
-/// chunks so that small batches do not cost two system calls each.
+/// header, checksum, chain link, position and timestamps. Reads ahead in
+/// chunks (growing from 16 KiB to 1 MiB as the scan goes on) so that small
+/// batches do not cost two system calls each.
 struct BatchScanner {
     let fs: any FileSystem
     let file: FileHandle
@@ -75,7 +76,12 @@ struct BatchScanner {
     /// Hashes large batches on a second core while this one decompresses them; nil: one core.
     var hasher: ChainHasher?
     private var bufferStart: Int64 = 0
+    /// The most read ahead at once.
     private static let readAhead = 1 << 20
+    /// How much the next refill reads: small at first, so that a cursor
+    /// opened to read one batch reads little, doubling up to ``readAhead``
+    /// as a scan goes on.
+    private var window = 16 << 10
 
     init(fs: any FileSystem, file: FileHandle, fileSize: Int64, offset: Int64, position: UInt64, chain: ChainHash, lastTimestamp: Int64) {
         self.fs = fs
@@ -93,7 +99,8 @@ struct BatchScanner {
             return try fs.read(file, count: count, at: at)[...]
         }
         if at < bufferStart || at + Int64(count) > bufferStart + Int64(buffer.count) {
-            let want = Int(min(Int64(Self.readAhead), fileSize - at))
+            let want = Int(min(Int64(window), fileSize - at))
+            window = min(window * 2, Self.readAhead)
             buffer = try fs.read(file, count: max(want, count), at: at)
             bufferStart = at
         }
