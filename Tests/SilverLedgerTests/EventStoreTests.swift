@@ -248,4 +248,38 @@ struct EventStoreTests {
         #expect(try events[1].decoded(as: Noted.self, with: reader.types)?.text == "n")
         try reader.close()
     }
+
+    /// Large appends encode their payloads on two threads: the halves must join in order.
+    @Test(arguments: Backend.allCases)
+    func aLargeAppendKeepsEveryEventInOrder(_ backend: Backend) async throws {
+        try await backend.withStore { store, _ in
+            let writes = (0..<7).map { s in
+                StreamWrite(stream: "s-\(s)", events: (0..<150).map { i -> any Event in
+                    i % 2 == 0 ? Counted(n: s * 1000 + i) : Noted(text: "第\(s)-\(i)")
+                })
+            }
+            let result = try await store.append(writes, metadata: meta("big"))
+            #expect(result.positions == 0..<1050)
+            #expect(result.streamVersions == Dictionary(uniqueKeysWithValues: (0..<7).map { ("s-\($0)", UInt64(149)) }))
+            for s in 0..<7 {
+                let events = try store.readStream("s-\(s)")
+                #expect(events.map(\.position) == Array(UInt64(s * 150)..<UInt64(s * 150 + 150)))
+                for (i, event) in events.enumerated() {
+                    if i % 2 == 0 {
+                        #expect(try event.decoded(as: Counted.self, with: store.types)?.n == s * 1000 + i)
+                    } else {
+                        #expect(try event.decoded(as: Noted.self, with: store.types)?.text == "第\(s)-\(i)")
+                    }
+                }
+            }
+            // An unregistered event in the second half: the append is refused whole.
+            struct Unregistered: Event { static let eventType = "Unregistered"; var x: Int }
+            var events: [any Event] = (0..<600).map { Counted(n: $0) }
+            events[550] = Unregistered(x: 1)
+            let error = await eventStoreError { try await store.append(events, to: "late", metadata: meta("big-2")) }
+            #expect(error?.code == .unregisteredEventType)
+            #expect(store.nextPosition == 1050)
+            #expect(store.version(of: "late") == nil)
+        }
+    }
 }

@@ -134,6 +134,10 @@ struct IndexCheckpointTests {
             #expect(store.state.withLock { $0.openedWith.eventsRead } == 30)
             #expect(try answers(store) == expected)
             #expect(log.contains("ignoring the saved stream and command indexes: its checksum does not match (damaged)"))
+            // The command index rebuilt from the log knows every command.
+            let repeated = try await store.append([Counted(n: 1)], to: "s-1", metadata: meta("c7"))
+            #expect(repeated.positions == 10..<12)
+            #expect(store.nextPosition == 30)
             // Closing saves good indexes again.
             try store.close()
             guard case .success(let saved) = IndexCheckpoint.decode(Array(try Data(contentsOf: URL(fileURLWithPath: path)))) else {
