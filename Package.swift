@@ -56,7 +56,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SilverLedgerTests",
-            dependencies: ["SilverLedger"]
+            dependencies: ["SilverLedger", "SilverLedgerStorage"]
         ),
     ],
     swiftLanguageModes: [.v6]

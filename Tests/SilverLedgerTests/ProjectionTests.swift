@@ -1,4 +1,5 @@
 import Foundation
+import SilverLedgerStorage
 import Synchronization
 import Testing
 
@@ -146,5 +147,56 @@ struct ProjectionTests {
         try pristine.write(to: URL(fileURLWithPath: path))
         #expect(try store.project(SumOfCounted.self).usedSnapshot)
         try store.close()
+    }
+}
+
+@Suite("Projections: long replays")
+struct LongReplayTests {
+    /// More events than one parallel chunk, in appends of 1,000.
+    private func fillLong(_ store: EventStore, count: Int) async throws {
+        for b in 0..<(count / 1000) {
+            let events: [any Event] = (0..<1000).map { i in
+                let n = b * 1000 + i
+                return n % 3 == 0 ? Noted(text: "n\(n)") : Counted(n: n)
+            }
+            try await store.append(events, to: "s-\(b % 7)", metadata: meta("c\(b)"))
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aLongReplayGivesTheSameStateAsOneEventAtATime(_ backend: Backend) async throws {
+        try await backend.withStore { store, _ in
+            let total = 30_000
+            try await fillLong(store, count: total)
+            let all = try store.project(SumOfCounted.self, usingSnapshot: false)
+            #expect(all.eventsApplied == UInt64(total))
+            #expect(all.position == UInt64(total))
+            #expect(all.projection.sum == (0..<total).filter { $0 % 3 != 0 }.reduce(0, +))
+            #expect(all.projection.notes.count == (0..<total).filter { $0 % 3 == 0 }.count)
+            #expect(all.projection.notes.prefix(3) == ["n0", "n3", "n6"])
+            #expect(all.projection.notes.last == "n\((total - 1) / 3 * 3)")
+            // As of a position inside a batch.
+            let cut = UInt64(8192 + 123)
+            let before = try store.project(SumOfCounted.self, asOf: .position(cut), usingSnapshot: false)
+            #expect(before.position == cut)
+            #expect(before.projection.sum == (0..<Int(cut)).filter { $0 % 3 != 0 }.reduce(0, +))
+            let counts = try store.project(CountByType.self, usingSnapshot: false)
+            #expect(counts.projection.counts["Noted", default: 0] + counts.projection.counts["Counted", default: 0] == total)
+        }
+    }
+
+    @Test func anUndecodableEventStopsALongReplayNamingItsPosition() async throws {
+        let store = EventStore.inMemory(types: testTypes())
+        try await fillLong(store, count: 10_000)
+        // A record that is not an envelope, written straight to the log.
+        let done = Mutex(false)
+        try store.log.submit(LogBatch([[0x07, 0x01]])) { _ in done.withLock { $0 = true } }
+        #expect(done.withLock { $0 })
+        try await fillLong(store, count: 10_000)
+        let error = #expect(throws: EventStoreError.self) { try store.project(SumOfCounted.self, usingSnapshot: false) }
+        #expect(error?.code == .corruptedEvent)
+        #expect(error?.message.hasPrefix("the event at position 10000 could not be decoded: envelope field envelopeVersion") == true)
+        // Up to it, as of a position before it, the replay is fine.
+        #expect(try store.project(SumOfCounted.self, asOf: .position(10_000), usingSnapshot: false).position == 10_000)
     }
 }

@@ -28,7 +28,6 @@ extension EventStore {
         // use of `Projected<P>` would look its type metadata up again.
         let decodes = P.decodesPayloads
         let types = self.types
-        var decoder = EnvelopeDecoder()
         var projection = projected.projection
         var position = projected.position
         var applied: UInt64 = 0
@@ -38,9 +37,17 @@ extension EventStore {
             projected.position = position
             projected.eventsApplied += applied
         }
+        var decoder = EnvelopeDecoder()
         try log.forEach(from: position, until: end) { p, timestamp, bytes in
-            let event = try decoder.decode(bytes, position: p, recordedAt: timestamp)
-            projection.apply(event, decoded: decodes ? try event.decoded(with: types) : nil)
+            let event: RecordedEvent
+            do throws(EnvelopeError) { event = try decoder.decode(bytes, position: p, recordedAt: timestamp) } catch {
+                throw EventStoreError(.corruptedEvent, "the event at position \(p) could not be decoded: \(error)")
+            }
+            let value: (any Event)?
+            do { value = decodes ? try event.decoded(with: types) : nil } catch {
+                throw EventStoreError(.corruptedEvent, "the payload of the event at position \(p) (\(event.eventType) version \(event.schemaVersion)) could not be decoded: \(error)")
+            }
+            projection.apply(event, decoded: value)
             position = p + 1
             applied += 1
         }

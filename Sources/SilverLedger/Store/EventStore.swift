@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import Synchronization
 import SilverLedgerStorage
@@ -213,8 +212,6 @@ public final class EventStore: Sendable {
         case pending(PendingAppend)
     }
 
-    typealias EncodedPayloads = Encoded
-
     /// The payloads of one append, encoded before any lock is taken (they depend on the events only).
     struct Encoded: Sendable {
         var bytes: [UInt8] = []
@@ -400,7 +397,7 @@ public final class EventStore: Sendable {
         var total = 0
         for write in writes { total += write.events.count }
         var encoded = Encoded()
-        guard total >= Self.parallelEncodingThreshold, ProcessInfo.processInfo.activeProcessorCount > 1 else {
+        guard total >= Self.parallelEncodingThreshold, Halves.available else {
             for write in writes {
                 for event in write.events { try encode(event, stream: write.stream, into: &encoded) }
             }
@@ -411,22 +408,18 @@ public final class EventStore: Sendable {
         for write in writes {
             for event in write.events { items.append((event, write.stream)) }
         }
-        let halves = EncodedHalves()
-        let events = items, middle = total / 2
-        DispatchQueue.concurrentPerform(iterations: 2) { half in
-            let range = half == 0 ? 0..<middle : middle..<events.count
+        let events = items
+        let (first, second) = Halves.run(total) { (range) throws(EventStoreError) -> Encoded in
             var part = Encoded()
             part.events.reserveCapacity(range.count)
-            halves.set(half, Result { () throws(EventStoreError) -> Encoded in
-                for i in range { try encode(events[i].event, stream: events[i].stream, into: &part) }
-                return part
-            })
+            for i in range { try encode(events[i].event, stream: events[i].stream, into: &part) }
+            return part
         }
-        encoded = try halves.get(0)
-        let second = try halves.get(1)
+        encoded = try first.get()
+        let tail = try second.get()
         let shift = encoded.bytes.count
-        encoded.bytes.append(contentsOf: second.bytes)
-        encoded.events.append(contentsOf: second.events.lazy.map { ($0.end + shift, $0.type, $0.version) })
+        encoded.bytes.append(contentsOf: tail.bytes)
+        encoded.events.append(contentsOf: tail.events.lazy.map { ($0.end + shift, $0.type, $0.version) })
         return encoded
     }
 
@@ -514,19 +507,6 @@ public final class EventStore: Sendable {
             // Only the next open is slower: it reads the whole log.
             options.logger.warning("could not save the stream and command indexes", metadata: ["error": "\(error)"])
         }
-    }
-}
-
-/// The two halves of an append encoded on two threads, each written by one.
-private final class EncodedHalves: Sendable {
-    private let results = Mutex<[Result<EventStore.EncodedPayloads, EventStoreError>?]>([nil, nil])
-
-    func set(_ half: Int, _ result: Result<EventStore.EncodedPayloads, EventStoreError>) {
-        results.withLock { $0[half] = result }
-    }
-
-    func get(_ half: Int) throws(EventStoreError) -> EventStore.EncodedPayloads {
-        try results.withLock { $0[half]! }.get()
     }
 }
 

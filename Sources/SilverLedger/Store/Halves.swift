@@ -1,0 +1,21 @@
+import Foundation
+import Synchronization
+
+/// Splits work over `0..<count` in two halves run on two cores at once (the
+/// calling thread takes one), when the machine has them.
+enum Halves {
+    /// Whether there is a second core to use.
+    static let available = ProcessInfo.processInfo.activeProcessorCount > 1
+
+    /// `body` for the first and the second half of `0..<count`, each run once, in parallel.
+    static func run<T: Sendable, E: Error>(_ count: Int, _ body: @Sendable (Range<Int>) throws(E) -> T) -> (Result<T, E>, Result<T, E>) {
+        let results = Mutex<[Result<T, E>?]>([nil, nil])
+        let middle = count / 2
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            let range = half == 0 ? 0..<middle : middle..<count
+            let result = Result { () throws(E) -> T in try body(range) }
+            results.withLock { $0[half] = result }
+        }
+        return results.withLock { ($0[0]!, $0[1]!) }
+    }
+}
