@@ -196,7 +196,8 @@ if only == nil || only == "append" {
 }
 
 if only == "replay" {
-    // Replay alone, for profiling: one store, --runs replays of it.
+    // Replay alone (also for profiling): one store, --runs replays of it, between two baselines.
+    print(String(format: "baseline: Foundation JSONDecoder, one small event at a time: %.0f events/s", try jsonDecoderBaseline()))
     let dir = freshDirectory("replay-only")
     var options = EventStoreOptions()
     options.durability = .none
@@ -211,6 +212,7 @@ if only == "replay" {
     try store.close()
     try? FileManager.default.removeItem(atPath: dir)
     print(String(format: "replay into count-by-type: %.0f events/s (median), best %.0f", median(rates), rates.max()!))
+    print(String(format: "baseline again: %.0f events/s", try jsonDecoderBaseline()))
 }
 
 /// A store of `count` events in 100-event streams, each written as commands of

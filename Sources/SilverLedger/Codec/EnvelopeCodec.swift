@@ -73,9 +73,9 @@ struct EnvelopeDecoder {
     /// Recently decoded strings of the fields whose values repeat most.
     private var types = StringCache()
     private var operators = StringCache()
-    /// The command id and stream of the previous event: the events of one command come together.
+    /// The command id of the previous event: the events of one command come together.
+    /// (Streams change from one event to the next too often for the same trick to pay.)
     private var lastCommand = ""
-    private var lastStream = ""
 
     init() {}
 
@@ -102,11 +102,7 @@ struct EnvelopeDecoder {
         guard v == EnvelopeCodec.version else {
             throw EnvelopeError(field: "envelopeVersion", problem: "version \(v), this build reads \(EnvelopeCodec.version)", offset: 0)
         }
-        let streamUTF8 = try r.bytes("streamID")
-        if !StringCache.matches(lastStream, streamUTF8) {
-            lastStream = try EnvelopeReader.makeString(streamUTF8, "streamID", at: r.offset - streamUTF8.count)
-        }
-        let streamID = lastStream
+        let streamID = try r.string("streamID")
         let streamVersion = try r.varint("streamVersion")
         let eventType = try types.string(try r.bytes("eventType"), "eventType", at: r.offset)
         let schemaVersion = try r.varint("schemaVersion")
