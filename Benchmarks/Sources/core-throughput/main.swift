@@ -160,6 +160,7 @@ if only == nil || only == "append" {
     print(String(format: "baseline: Foundation JSONDecoder, one small event at a time: %.0f events/s", baseline))
     let batches = appendBatches(events)
     var one: [Double] = [], two: [Double] = [], replay: [Double] = [], replayDecoding: [Double] = []
+    var bulkStreamReads: [(seconds: Double, events: Int)] = []
     for run in 0..<runs {
         one.append(try await appendRun(callers: 1, batches: batches, run: run))
         two.append(try await appendRun(callers: 2, batches: batches, run: run))
@@ -181,6 +182,13 @@ if only == nil || only == "append" {
             precondition(visits.eventsApplied == UInt64(events))
         }
         replayDecoding.append(Double(events) / d)
+        // Streams whose events sit in batches of 1,000: one batch read per event.
+        for _ in 0..<50 {
+            let cadre = Int.random(in: 0..<100_000)
+            var got = 0
+            let t = try await seconds { got = try store.readStream("cadre-\(cadre)").count }
+            bulkStreamReads.append((t, got))
+        }
         try store.close()
         try? FileManager.default.removeItem(atPath: dir)
     }
@@ -189,6 +197,9 @@ if only == nil || only == "append" {
     print(String(format: "append, batches of 1000, fsync each, 2 callers: %9.0f events/s (target ≥ 500,000)", median(two)))
     print(String(format: "replay into count-by-type (envelopes only):     %9.0f events/s (target ≥ 3,000,000)", median(replay)))
     print(String(format: "replay into visits-per-cadre (payloads decoded): %8.0f events/s", median(replayDecoding)))
+    let perEvent = bulkStreamReads.map { $0.seconds / Double(max(1, $0.events)) }
+    print(String(format: "readStream of a cadre in that store (%d events, each in its own batch of 1000): median %.1f µs per event",
+                 bulkStreamReads.first?.events ?? 0, median(perEvent) * 1e6))
     print(String(format: "ratios to the JSONDecoder baseline: append 1 caller %.2f×, 2 callers %.2f×, replay %.2f×, decoding replay %.2f×",
                  median(one) / baseline, median(two) / baseline, median(replay) / baseline, median(replayDecoding) / baseline))
     let after = try jsonDecoderBaseline()
