@@ -41,6 +41,10 @@ struct EventModelTests {
         #expect(LedgerDate("2024-13-01") == nil)
         #expect(LedgerDate("2024-7-1") == nil)
         #expect(LedgerDate("") == nil)
+        // Digits only: no signs, spaces or other numerals.
+        for text in ["+024-02-09", "2024-+2-09", "2024-02-+9", " 024-02-09", "2024-02-09 ", "２０２４-02-09", "2024/02/09", "20240-2-09"] {
+            #expect(LedgerDate(text) == nil, "\(text)")
+        }
     }
 
     @Test func addingYearsTreats29FebruaryAs28InOtherYears() {
