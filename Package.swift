@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "SilverLedgerStorage", targets: ["SilverLedgerStorage"]),
         .library(name: "SilverLedger", targets: ["SilverLedger"]),
+        .library(name: "SilverLedgerDomain", targets: ["SilverLedgerDomain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -39,6 +40,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The records of veteran-cadre work (docs/DOMAIN.md): commands, rules, events, queries.
+        .target(
+            name: "SilverLedgerDomain",
+            dependencies: ["SilverLedger"]
+        ),
         .executableTarget(
             name: "storage-demo",
             dependencies: ["SilverLedgerStorage"],
@@ -57,6 +63,10 @@ let package = Package(
         .testTarget(
             name: "SilverLedgerTests",
             dependencies: ["SilverLedger", "SilverLedgerStorage"]
+        ),
+        .testTarget(
+            name: "SilverLedgerDomainTests",
+            dependencies: ["SilverLedgerDomain", "SilverLedger"]
         ),
     ],
     swiftLanguageModes: [.v6]

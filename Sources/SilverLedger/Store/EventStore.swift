@@ -200,13 +200,26 @@ public final class EventStore: Sendable {
     /// must hold or nothing is written.
     @discardableResult
     public func append(_ writes: [StreamWrite], metadata: EventMetadata) async throws(EventStoreError) -> AppendResult {
-        switch try reserve(writes, metadata: metadata) {
-        case .written(let first, let count): return try result(ofCommandAt: first, count: count)
-        case .pending(let pending): return try await pending.value()
-        }
+        try await enqueue(writes, metadata: metadata).result()
     }
 
-    private enum Reserved {
+    /// Checks an append and queues it, without waiting: when this returns, the
+    /// append has its place in the log's order (after every append queued
+    /// before it, before every one queued after) and its expectations held.
+    /// Await the ticket's ``AppendTicket/result()`` for when it is durable.
+    ///
+    /// A single writer that validates commands against its own state uses this
+    /// to fix the order of its appends before it lets the next command in.
+    public func enqueue(_ writes: [StreamWrite], metadata: EventMetadata) throws(EventStoreError) -> AppendTicket {
+        AppendTicket(store: self, reserved: try reserve(writes, metadata: metadata))
+    }
+
+    /// Whether the store has the command with this id, written or being written.
+    public func knowsCommand(_ commandID: String) -> Bool {
+        state.withLock { $0.commands[commandID] != nil }
+    }
+
+    enum Reserved: Sendable {
         /// Sent before and written: the result is read back from the log.
         case written(first: UInt64, count: UInt32)
         case pending(PendingAppend)
@@ -369,8 +382,22 @@ public final class EventStore: Sendable {
         }
     }
 
+    /// What the command with this id wrote, if the store has it (waiting for it
+    /// if it is being written); nil if the store has never seen it.
+    ///
+    /// Code that validates a command before appending it asks this first: a
+    /// command sent again must get its first result, not be judged again
+    /// against a state that already holds its own events.
+    public func result(ofCommand commandID: String) async throws(EventStoreError) -> AppendResult? {
+        switch state.withLock({ $0.commands[commandID] }) {
+        case nil: return nil
+        case .done(let first, let count)?: return try result(ofCommandAt: first, count: count)
+        case .pending(let pending)?: return try await pending.value()
+        }
+    }
+
     /// The result of a command already written, read back from its events.
-    private func result(ofCommandAt first: UInt64, count: UInt32) throws(EventStoreError) -> AppendResult {
+    func result(ofCommandAt first: UInt64, count: UInt32) throws(EventStoreError) -> AppendResult {
         var versions: [String: UInt64] = [:]
         var recordedAt: Int64 = 0
         let end = first + UInt64(count)
@@ -506,6 +533,20 @@ public final class EventStore: Sendable {
         } catch {
             // Only the next open is slower: it reads the whole log.
             options.logger.warning("could not save the stream and command indexes", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// An append queued by ``EventStore/enqueue(_:metadata:)``.
+public struct AppendTicket: Sendable {
+    let store: EventStore
+    let reserved: EventStore.Reserved
+
+    /// Waits until the append is durable; its result (the first result, if its command was sent before).
+    public func result() async throws(EventStoreError) -> AppendResult {
+        switch reserved {
+        case .written(let first, let count): return try store.result(ofCommandAt: first, count: count)
+        case .pending(let pending): return try await pending.value()
         }
     }
 }

@@ -1,0 +1,59 @@
+/// A command the domain refused: nothing was written. It names the rule that
+/// was broken and the values involved, in English and in Chinese.
+///
+/// ```
+/// medal.standing: party standing on 2024-07-01 is 49 years, 50 required
+///                 / 截至2024-07-01党龄49年，不满50年
+/// ```
+public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A stable code to match on; its raw value never changes between versions.
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The command names a cadre the register does not have.
+        public static let unknownCadre = Code(rawValue: "cadre.unknown")
+        /// A cadre with this id is already registered.
+        public static let cadreAlreadyRegistered = Code(rawValue: "cadre.alreadyRegistered")
+        /// The cadre died before the command's date.
+        public static let cadreDeceased = Code(rawValue: "cadre.deceased")
+        /// The command's dates are out of order or impossible (e.g. full membership before joining).
+        public static let invalidDates = Code(rawValue: "date.invalid")
+        /// The command is dated after today (UTC+8).
+        public static let dateInFuture = Code(rawValue: "date.future")
+        /// The command is dated before something it names existed.
+        public static let dateBeforeExistence = Code(rawValue: "date.beforeExistence")
+        /// A required value is empty or out of range.
+        public static let invalidValue = Code(rawValue: "value.invalid")
+        /// The cadre is not a party member (no membership recorded).
+        public static let notAPartyMember = Code(rawValue: "party.notAMember")
+        /// Party membership is already recorded; correct it instead.
+        public static let membershipAlreadyRecorded = Code(rawValue: "party.alreadyRecorded")
+        /// "光荣在党50年": party standing is under 50 full years on the award date.
+        public static let medalStandingTooShort = Code(rawValue: "medal.standing")
+        /// "光荣在党50年": the medal was awarded before.
+        public static let medalAlreadyAwarded = Code(rawValue: "medal.alreadyAwarded")
+        /// The store refused or failed the append (see the message).
+        public static let store = Code(rawValue: "store")
+    }
+
+    /// What kind of refusal this is.
+    public var code: Code
+    /// The message in English, naming the rule and the values.
+    public var english: String
+    /// The same in Chinese, as the bureau's users read it.
+    public var chinese: String
+    /// The values involved, by name (e.g. `standingYears: 49`).
+    public var values: [String: String]
+
+    public init(_ code: Code, english: String, chinese: String, values: [String: String] = [:]) {
+        self.code = code
+        self.english = english
+        self.chinese = chinese
+        self.values = values
+    }
+
+    /// `code: english / chinese`.
+    public var description: String { "\(code): \(english) / \(chinese)" }
+}

@@ -1,0 +1,41 @@
+/// The kinds of things the domain names by id; each kind's events live in
+/// streams `<prefix>-<id>`.
+public protocol IdentifiedKind: Sendable {
+    /// The stream name's prefix, e.g. `cadre`.
+    static var streamPrefix: String { get }
+}
+
+/// An id of a cadre, branch or other kind of thing, stored as its plain string.
+public struct Identifier<Kind: IdentifiedKind>: RawRepresentable, Hashable, Comparable, Codable, Sendable,
+    ExpressibleByStringLiteral, CustomStringConvertible {
+    public var rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    public var description: String { rawValue }
+
+    /// The stream holding this thing's events.
+    public var stream: String { Kind.streamPrefix + "-" + rawValue }
+}
+
+/// 离退休干部: a retired cadre.
+public enum CadreKind: IdentifiedKind { public static let streamPrefix = "cadre" }
+/// 离退休干部党支部: a branch of retired cadres.
+public enum BranchKind: IdentifiedKind { public static let streamPrefix = "branch" }
+
+/// A cadre's id in the register, e.g. `C000017`.
+public typealias CadreID = Identifier<CadreKind>
+/// A branch's id, e.g. `B0012`.
+public typealias BranchID = Identifier<BranchKind>

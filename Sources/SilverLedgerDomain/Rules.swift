@@ -1,0 +1,53 @@
+import SilverLedger
+
+/// The checks many commands share; each throws the ``DomainError`` that names it.
+enum Rules {
+    /// No record is dated after today (UTC+8).
+    static func notInFuture(_ date: LedgerDate, today: LedgerDate, _ what: String, _ 什么: String) throws(DomainError) {
+        guard date <= today else {
+            throw DomainError(.dateInFuture,
+                              english: "\(what) on \(date) is in the future (today is \(today))",
+                              chinese: "\(什么)日期\(date)晚于今天（\(today)）",
+                              values: ["date": "\(date)", "today": "\(today)"])
+        }
+    }
+
+    /// The cadre is registered, the date is not before the registration, and the cadre was alive on it.
+    static func livingCadre(_ id: CadreID, on date: LedgerDate, in state: DomainState) throws(DomainError) -> CadreRecord {
+        guard let cadre = state.cadres[id] else {
+            throw DomainError(.unknownCadre, english: "cadre \(id) is not in the register", chinese: "登记中没有离退休干部\(id)",
+                              values: ["cadre": id.rawValue])
+        }
+        guard date >= cadre.registeredOn else {
+            throw DomainError(.dateBeforeExistence,
+                              english: "\(date) is before cadre \(id) was registered (\(cadre.registeredOn))",
+                              chinese: "日期\(date)早于离退休干部\(id)的登记日期（\(cadre.registeredOn)）",
+                              values: ["cadre": id.rawValue, "date": "\(date)", "registeredOn": "\(cadre.registeredOn)"])
+        }
+        if let died = cadre.diedOn, date >= died {
+            throw DomainError(.cadreDeceased,
+                              english: "cadre \(id) died on \(died); nothing may name them on or after that date (\(date))",
+                              chinese: "离退休干部\(id)已于\(died)去世，该日及以后（\(date)）不得再记录其事项",
+                              values: ["cadre": id.rawValue, "date": "\(date)", "diedOn": "\(died)"])
+        }
+        return cadre
+    }
+
+    /// A required text is not empty.
+    static func nonEmpty(_ text: String, _ field: String, _ 字段: String) throws(DomainError) {
+        guard !text.allSatisfy(\.isWhitespace) else {
+            throw DomainError(.invalidValue, english: "\(field) must not be empty", chinese: "\(字段)不能为空", values: ["field": field])
+        }
+    }
+
+    /// Two dates in the order the rule needs.
+    static func ordered(_ earlier: LedgerDate, _ earlierName: String, _ 前: String,
+                        _ later: LedgerDate, _ laterName: String, _ 后: String, strictly: Bool = false) throws(DomainError) {
+        guard strictly ? earlier < later : earlier <= later else {
+            throw DomainError(.invalidDates,
+                              english: "\(earlierName) (\(earlier)) must be \(strictly ? "before" : "on or before") \(laterName) (\(later))",
+                              chinese: "\(前)（\(earlier)）必须\(strictly ? "早于" : "不晚于")\(后)（\(later)）",
+                              values: [earlierName: "\(earlier)", laterName: "\(later)"])
+        }
+    }
+}
