@@ -57,3 +57,24 @@ public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
     /// `code: english / chinese`.
     public var description: String { "\(code): \(english) / \(chinese)" }
 }
+
+extension DomainError.Code {
+    /// The command names a branch that was never established.
+    public static let unknownBranch = DomainError.Code(rawValue: "branch.unknown")
+    /// A branch with this id was already established.
+    public static let branchAlreadyEstablished = DomainError.Code(rawValue: "branch.alreadyEstablished")
+    /// The branch was dissolved before the command's date.
+    public static let branchDissolved = DomainError.Code(rawValue: "branch.dissolved")
+    /// The cadre is already in a branch (at most one at a time; move with a transfer).
+    public static let alreadyInABranch = DomainError.Code(rawValue: "branch.alreadyMember")
+    /// The cadre is not a member of the branch on the command's date.
+    public static let notABranchMember = DomainError.Code(rawValue: "branch.notAMember")
+    /// The branch still has members and cannot be dissolved.
+    public static let branchHasMembers = DomainError.Code(rawValue: "branch.hasMembers")
+    /// Voters present do not exceed 4/5 of those entitled: the election is not valid.
+    public static let electionQuorum = DomainError.Code(rawValue: "election.quorum")
+    /// The winner's votes do not exceed half of the voters present.
+    public static let electionMajority = DomainError.Code(rawValue: "election.majority")
+    /// The counts are impossible (present above entitled, votes above present, none entitled).
+    public static let electionCounts = DomainError.Code(rawValue: "election.counts")
+}

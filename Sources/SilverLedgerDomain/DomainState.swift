@@ -20,6 +20,28 @@ public struct CadreRecord: Codable, Sendable, Hashable {
     public var membership: Membership?
     public var diedOn: LedgerDate?
     public var medal50AwardedOn: LedgerDate?
+    /// The branches the cadre has belonged to, in order; at most the last one is open.
+    public var branchStints: [BranchStint] = []
+
+    /// A time in one branch: from `from`, until `until` (exclusive; nil while it lasts).
+    public struct BranchStint: Codable, Sendable, Hashable {
+        public var branch: BranchID
+        public var from: LedgerDate
+        public var until: LedgerDate?
+
+        /// Whether the stint covers `date`.
+        public func covers(_ date: LedgerDate) -> Bool { from <= date && until.map { date < $0 } ?? true }
+    }
+
+    /// The branch the cadre belongs to now, if any.
+    public var currentBranch: BranchID? {
+        branchStints.last.flatMap { $0.until == nil ? $0.branch : nil }
+    }
+
+    /// The branch the cadre belonged to on `date`, if any.
+    public func branch(on date: LedgerDate) -> BranchID? {
+        branchStints.last { $0.covers(date) }?.branch
+    }
 
     /// Whether the cadre was alive on `date` (a death on that very date counts as not alive).
     public func isAlive(on date: LedgerDate) -> Bool {
@@ -40,6 +62,7 @@ public struct DomainState: Projection, Codable, Sendable {
     public static let schemaVersion = 1
 
     public var cadres: [CadreID: CadreRecord] = [:]
+    public var branches: [BranchID: BranchRecord] = [:]
 
     public init() {}
 
@@ -60,10 +83,39 @@ public struct DomainState: Projection, Codable, Sendable {
             cadres[e.cadre]?.membership = .init(joinedOn: e.joinedOn, fullMemberOn: e.fullMemberOn)
         case let e as DeathRecorded:
             cadres[e.cadre]?.diedOn = e.diedOn
+            // Death ends branch membership and every office.
+            if let branch = cadres[e.cadre]?.currentBranch { leave(e.cadre, branch, on: e.diedOn) }
+        case let e as BranchEstablished:
+            branches[e.branch] = BranchRecord(id: e.branch, name: e.name, type: e.kind, parentOrganisation: e.parentOrganisation,
+                                              establishedOn: e.establishedOn)
+        case let e as MemberAdded:
+            join(e.cadre, e.branch, on: e.addedOn)
+        case let e as MemberRemoved:
+            leave(e.cadre, e.branch, on: e.removedOn)
+        case let e as MemberTransferred:
+            leave(e.cadre, e.from, on: e.transferredOn)
+            join(e.cadre, e.to, on: e.transferredOn)
+        case let e as OfficerElected:
+            branches[e.branch]?.seat(e)
+        case let e as BranchDissolved:
+            branches[e.branch]?.dissolvedOn = e.dissolvedOn
         case let e as Medal50Awarded:
             cadres[e.cadre]?.medal50AwardedOn = e.awardedOn
         default:
             break
         }
+    }
+
+    private mutating func join(_ cadre: CadreID, _ branch: BranchID, on date: LedgerDate) {
+        cadres[cadre]?.branchStints.append(.init(branch: branch, from: date, until: nil))
+        branches[branch]?.members.insert(cadre)
+    }
+
+    private mutating func leave(_ cadre: CadreID, _ branch: BranchID, on date: LedgerDate) {
+        if let last = cadres[cadre]?.branchStints.indices.last, cadres[cadre]?.branchStints[last].until == nil {
+            cadres[cadre]?.branchStints[last].until = date
+        }
+        branches[branch]?.members.remove(cadre)
+        branches[branch]?.vacate(cadre)
     }
 }

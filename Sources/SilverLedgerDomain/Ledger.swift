@@ -24,6 +24,12 @@ public actor Ledger {
         types.register(PartyMembershipCorrected.self)
         types.register(DeathRecorded.self)
         types.register(Medal50Awarded.self)
+        types.register(BranchEstablished.self)
+        types.register(MemberAdded.self)
+        types.register(MemberRemoved.self)
+        types.register(MemberTransferred.self)
+        types.register(OfficerElected.self)
+        types.register(BranchDissolved.self)
         return types
     }()
 
