@@ -34,6 +34,8 @@ public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let medalStandingTooShort = Code(rawValue: "medal.standing")
         /// "光荣在党50年": the medal was awarded before.
         public static let medalAlreadyAwarded = Code(rawValue: "medal.alreadyAwarded")
+        /// A record with this id (a study session, …) already exists.
+        public static let recordExists = Code(rawValue: "record.exists")
         /// The store refused or failed the append (see the message).
         public static let store = Code(rawValue: "store")
     }

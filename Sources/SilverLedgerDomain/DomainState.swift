@@ -20,6 +20,8 @@ public struct CadreRecord: Codable, Sendable, Hashable {
     public var membership: Membership?
     public var diedOn: LedgerDate?
     public var medal50AwardedOn: LedgerDate?
+    /// The date of the latest visit (走访), if any.
+    public var lastVisitedOn: LedgerDate?
     /// The branches the cadre has belonged to, in order; at most the last one is open.
     public var branchStints: [BranchStint] = []
 
@@ -63,6 +65,16 @@ public struct DomainState: Projection, Codable, Sendable {
 
     public var cadres: [CadreID: CadreRecord] = [:]
     public var branches: [BranchID: BranchRecord] = [:]
+    /// Every need found on a visit, open or resolved, by id.
+    public var needs: [String: NeedRecord] = [:]
+
+    /// A need found on a visit and what became of it.
+    public struct NeedRecord: Codable, Sendable, Hashable {
+        public var cadre: CadreID
+        public var kind: NeedKind
+        public var foundOn: LedgerDate
+        public var resolvedOn: LedgerDate?
+    }
 
     public init() {}
 
@@ -99,6 +111,12 @@ public struct DomainState: Projection, Codable, Sendable {
             branches[e.branch]?.seat(e)
         case let e as BranchDissolved:
             branches[e.branch]?.dissolvedOn = e.dissolvedOn
+        case let e as VisitLogged:
+            // Visits may be logged late: keep the latest date, not the latest record.
+            if cadres[e.cadre]?.lastVisitedOn.map({ $0 < e.visitedOn }) ?? true { cadres[e.cadre]?.lastVisitedOn = e.visitedOn }
+            for need in e.needs { needs[need.id] = NeedRecord(cadre: e.cadre, kind: need.kind, foundOn: e.visitedOn) }
+        case let e as NeedFollowedUp:
+            if e.resolved { needs[e.need]?.resolvedOn = e.followedUpOn }
         case let e as Medal50Awarded:
             cadres[e.cadre]?.medal50AwardedOn = e.awardedOn
         default:

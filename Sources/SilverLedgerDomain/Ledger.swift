@@ -30,6 +30,10 @@ public actor Ledger {
         types.register(MemberTransferred.self)
         types.register(OfficerElected.self)
         types.register(BranchDissolved.self)
+        types.register(VisitLogged.self)
+        types.register(NeedFollowedUp.self)
+        types.register(StudySessionRecorded.self)
+        types.register(QuizResultRecorded.self)
         return types
     }()
 
@@ -80,6 +84,11 @@ public actor Ledger {
         // Queued before the next command is let in: the log's order is the order of the checks.
         let ticket: AppendTicket
         do { ticket = try store.enqueue(writes, metadata: metadata) } catch {
+            if error.code == .wrongExpectedVersion, let stream = error.stream {
+                // Commands that create a record under a new id expect its stream not to exist.
+                throw DomainError(.recordExists, english: "\(stream) already exists; an id is used once (command \(commandID))",
+                                  chinese: "记录\(stream)已存在，编号不能重复使用（指令\(commandID)）", values: ["stream": stream, "commandID": commandID])
+            }
             throw DomainError(.store, english: "the store refused the events of command \(commandID): \(error.message)",
                               chinese: "存储拒绝了指令\(commandID)的事件：\(error.message)", values: ["commandID": commandID])
         }
