@@ -67,6 +67,12 @@ public struct DomainState: Projection, Codable, Sendable {
     public var branches: [BranchID: BranchRecord] = [:]
     /// Every need found on a visit, open or resolved, by id.
     public var needs: [String: NeedRecord] = [:]
+    /// Meetings and evaluations ("三会一课").
+    public var organisationalLife = OrganisationalLifeState()
+    /// Outflows and inflows (流动党员).
+    public var mobileMembers = MobileMembersState()
+    /// Talent, workstations, volunteer teams, studios, lectures (作用发挥).
+    public var contribution = ContributionState()
 
     /// A need found on a visit and what became of it.
     public struct NeedRecord: Codable, Sendable, Hashable {
@@ -82,54 +88,19 @@ public struct DomainState: Projection, Codable, Sendable {
         if let decoded { evolve(decoded) }
     }
 
-    /// Folds one domain event in.
+    /// Folds one domain event in; other events leave the state as it is.
     public mutating func evolve(_ event: any Event) {
-        switch event {
-        case let e as CadreRegistered:
-            cadres[e.cadre] = CadreRecord(
-                id: e.cadre, name: e.name, category: e.category, birthDate: e.birthDate, formerLevel: e.formerLevel,
-                formerUnit: e.formerUnit, retiredOn: e.retiredOn, residence: e.residence, registeredOn: e.registeredOn)
-        case let e as PartyMembershipRecorded:
-            cadres[e.cadre]?.membership = .init(joinedOn: e.joinedOn, fullMemberOn: e.fullMemberOn)
-        case let e as PartyMembershipCorrected:
-            cadres[e.cadre]?.membership = .init(joinedOn: e.joinedOn, fullMemberOn: e.fullMemberOn)
-        case let e as DeathRecorded:
-            cadres[e.cadre]?.diedOn = e.diedOn
-            // Death ends branch membership and every office.
-            if let branch = cadres[e.cadre]?.currentBranch { leave(e.cadre, branch, on: e.diedOn) }
-        case let e as BranchEstablished:
-            branches[e.branch] = BranchRecord(id: e.branch, name: e.name, type: e.kind, parentOrganisation: e.parentOrganisation,
-                                              establishedOn: e.establishedOn)
-        case let e as MemberAdded:
-            join(e.cadre, e.branch, on: e.addedOn)
-        case let e as MemberRemoved:
-            leave(e.cadre, e.branch, on: e.removedOn)
-        case let e as MemberTransferred:
-            leave(e.cadre, e.from, on: e.transferredOn)
-            join(e.cadre, e.to, on: e.transferredOn)
-        case let e as OfficerElected:
-            branches[e.branch]?.seat(e)
-        case let e as BranchDissolved:
-            branches[e.branch]?.dissolvedOn = e.dissolvedOn
-        case let e as VisitLogged:
-            // Visits may be logged late: keep the latest date, not the latest record.
-            if cadres[e.cadre]?.lastVisitedOn.map({ $0 < e.visitedOn }) ?? true { cadres[e.cadre]?.lastVisitedOn = e.visitedOn }
-            for need in e.needs { needs[need.id] = NeedRecord(cadre: e.cadre, kind: need.kind, foundOn: e.visitedOn) }
-        case let e as NeedFollowedUp:
-            if e.resolved { needs[e.need]?.resolvedOn = e.followedUpOn }
-        case let e as Medal50Awarded:
-            cadres[e.cadre]?.medal50AwardedOn = e.awardedOn
-        default:
-            break
-        }
+        (event as? any DomainEvent)?.apply(to: &self)
     }
 
-    private mutating func join(_ cadre: CadreID, _ branch: BranchID, on date: LedgerDate) {
+    /// The cadre joins the branch on `date`.
+    mutating func join(_ cadre: CadreID, _ branch: BranchID, on date: LedgerDate) {
         cadres[cadre]?.branchStints.append(.init(branch: branch, from: date, until: nil))
         branches[branch]?.members.insert(cadre)
     }
 
-    private mutating func leave(_ cadre: CadreID, _ branch: BranchID, on date: LedgerDate) {
+    /// The cadre leaves the branch (and its offices) on `date`.
+    mutating func leave(_ cadre: CadreID, _ branch: BranchID, on date: LedgerDate) {
         if let last = cadres[cadre]?.branchStints.indices.last, cadres[cadre]?.branchStints[last].until == nil {
             cadres[cadre]?.branchStints[last].until = date
         }

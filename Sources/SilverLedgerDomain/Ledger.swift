@@ -19,21 +19,8 @@ public actor Ledger {
     /// Every event type of the domain, registered under its stable name.
     public static let eventTypes: EventTypes = {
         var types = EventTypes()
-        types.register(CadreRegistered.self)
-        types.register(PartyMembershipRecorded.self)
-        types.register(PartyMembershipCorrected.self)
-        types.register(DeathRecorded.self)
-        types.register(Medal50Awarded.self)
-        types.register(BranchEstablished.self)
-        types.register(MemberAdded.self)
-        types.register(MemberRemoved.self)
-        types.register(MemberTransferred.self)
-        types.register(OfficerElected.self)
-        types.register(BranchDissolved.self)
-        types.register(VisitLogged.self)
-        types.register(NeedFollowedUp.self)
-        types.register(StudySessionRecorded.self)
-        types.register(QuizResultRecorded.self)
+        func register<E: Event>(_ type: E.Type) { types.register(type) }
+        for type in DomainEvents.all { register(type) }
         return types
     }()
 

@@ -86,3 +86,40 @@ public struct BranchDissolved: Event, Equatable {
     public var branch: BranchID
     public var dissolvedOn: LedgerDate
 }
+
+extension BranchEstablished: DomainEvent {
+    public func apply(to state: inout DomainState) {
+        state.branches[branch] = BranchRecord(id: branch, name: name, type: kind, parentOrganisation: parentOrganisation,
+                                              establishedOn: establishedOn)
+    }
+}
+
+extension MemberAdded: DomainEvent {
+    public func apply(to state: inout DomainState) { state.join(cadre, branch, on: addedOn) }
+}
+
+extension MemberRemoved: DomainEvent {
+    public func apply(to state: inout DomainState) { state.leave(cadre, branch, on: removedOn) }
+}
+
+extension MemberTransferred: DomainEvent {
+    public func apply(to state: inout DomainState) {
+        state.leave(cadre, from, on: transferredOn)
+        state.join(cadre, to, on: transferredOn)
+    }
+}
+
+extension OfficerElected: DomainEvent {
+    public func apply(to state: inout DomainState) { state.branches[branch]?.seat(self) }
+}
+
+extension BranchDissolved: DomainEvent {
+    public func apply(to state: inout DomainState) { state.branches[branch]?.dissolvedOn = dissolvedOn }
+}
+
+/// The events of branches.
+enum BranchEvents {
+    static let all: [any DomainEvent.Type] = [
+        BranchEstablished.self, MemberAdded.self, MemberRemoved.self, MemberTransferred.self, OfficerElected.self, BranchDissolved.self,
+    ]
+}

@@ -65,3 +65,38 @@ public struct DeathRecorded: Event, Equatable {
     public var diedOn: LedgerDate
     public var recordedOn: LedgerDate
 }
+
+extension CadreRegistered: DomainEvent {
+    public func apply(to state: inout DomainState) {
+        state.cadres[cadre] = CadreRecord(
+            id: cadre, name: name, category: category, birthDate: birthDate, formerLevel: formerLevel,
+            formerUnit: formerUnit, retiredOn: retiredOn, residence: residence, registeredOn: registeredOn)
+    }
+}
+
+extension PartyMembershipRecorded: DomainEvent {
+    public func apply(to state: inout DomainState) {
+        state.cadres[cadre]?.membership = .init(joinedOn: joinedOn, fullMemberOn: fullMemberOn)
+    }
+}
+
+extension PartyMembershipCorrected: DomainEvent {
+    public func apply(to state: inout DomainState) {
+        state.cadres[cadre]?.membership = .init(joinedOn: joinedOn, fullMemberOn: fullMemberOn)
+    }
+}
+
+extension DeathRecorded: DomainEvent {
+    public func apply(to state: inout DomainState) {
+        state.cadres[cadre]?.diedOn = diedOn
+        // Death ends branch membership and every office.
+        if let branch = state.cadres[cadre]?.currentBranch { state.leave(cadre, branch, on: diedOn) }
+    }
+}
+
+/// The events of the cadre register.
+enum CadreRegisterEvents {
+    static let all: [any DomainEvent.Type] = [
+        CadreRegistered.self, PartyMembershipRecorded.self, PartyMembershipCorrected.self, DeathRecorded.self,
+    ]
+}

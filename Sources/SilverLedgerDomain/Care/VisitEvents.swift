@@ -65,3 +65,22 @@ public struct NeedFollowedUp: Event, Equatable {
     public var resolved: Bool
     public var followedUpOn: LedgerDate
 }
+
+extension VisitLogged: DomainEvent {
+    public func apply(to state: inout DomainState) {
+        // Visits may be logged late: keep the latest date, not the latest record.
+        if state.cadres[cadre]?.lastVisitedOn.map({ $0 < visitedOn }) ?? true { state.cadres[cadre]?.lastVisitedOn = visitedOn }
+        for need in needs { state.needs[need.id] = .init(cadre: cadre, kind: need.kind, foundOn: visitedOn) }
+    }
+}
+
+extension NeedFollowedUp: DomainEvent {
+    public func apply(to state: inout DomainState) {
+        if resolved { state.needs[need]?.resolvedOn = followedUpOn }
+    }
+}
+
+/// The events of visits and care (走访慰问, 精准服务).
+enum CareEvents {
+    static let all: [any DomainEvent.Type] = [VisitLogged.self, NeedFollowedUp.self]
+}

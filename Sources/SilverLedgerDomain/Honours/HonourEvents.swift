@@ -8,3 +8,14 @@ public struct Medal50Awarded: Event, Equatable {
     /// Party standing in full years on the award date (≥ 50).
     public var standingYears: Int
 }
+
+extension Medal50Awarded: DomainEvent {
+    public func apply(to state: inout DomainState) {
+        state.cadres[cadre]?.medal50AwardedOn = awardedOn
+    }
+}
+
+/// The events of honours (政治荣誉).
+enum HonourEvents {
+    static let all: [any DomainEvent.Type] = [Medal50Awarded.self]
+}

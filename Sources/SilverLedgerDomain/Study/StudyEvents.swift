@@ -41,3 +41,16 @@ public struct QuizResultRecorded: Event, Equatable {
     public var score: Int
     public var takenOn: LedgerDate
 }
+
+extension StudySessionRecorded: DomainEvent {
+    public func apply(to state: inout DomainState) {}
+}
+
+extension QuizResultRecorded: DomainEvent {
+    public func apply(to state: inout DomainState) {}
+}
+
+/// The events of study (学习).
+enum StudyEvents {
+    static let all: [any DomainEvent.Type] = [StudySessionRecorded.self, QuizResultRecorded.self]
+}
