@@ -24,6 +24,32 @@ public struct CadreRecord: Codable, Sendable, Hashable {
     public var lastVisitedOn: LedgerDate?
     /// The branches the cadre has belonged to, in order; at most the last one is open.
     public var branchStints: [BranchStint] = []
+    /// 易地安置: lives outside the area of the unit that serves them (needs regular remote contact).
+    public var relocated: Bool = false
+    /// Where a relocated cadre lives (安置地); nil unless ``relocated``.
+    public var relocationArea: String?
+    /// 年老体弱.
+    public var frail: Bool = false
+    /// 行动不便.
+    public var limitedMobility: Bool = false
+    /// The dates of the latest residence, relocation and health changes (each is recorded in date order).
+    public var residenceChangedOn: LedgerDate?
+    public var relocationMarkedOn: LedgerDate?
+    public var healthChangedOn: LedgerDate?
+    /// 荣誉退休: when it was recorded (once).
+    public var honourablyRetiredOn: LedgerDate?
+    /// 一人一策: the active care plan (lixiu cadres only).
+    public var carePlan: CarePlan?
+    /// 政治生日: the date of the latest ceremony (at most one a calendar year, recorded in order).
+    public var lastPoliticalBirthdayOn: LedgerDate?
+    /// 先进个人, 银发先锋: the honours received (each title, level and year once).
+    public var honours: Set<HonourKey> = []
+
+    /// 一人一策: a lixiu cadre's care plan and the contact paired with them (结对联系人).
+    public struct CarePlan: Codable, Sendable, Hashable {
+        public var contact: String
+        public var createdOn: LedgerDate
+    }
 
     /// A time in one branch: from `from`, until `until` (exclusive; nil while it lasts).
     public struct BranchStint: Codable, Sendable, Hashable {
@@ -61,7 +87,8 @@ public struct CadreRecord: Codable, Sendable, Hashable {
 /// commands.
 public struct DomainState: Projection, Codable, Sendable {
     public static let name = "domain-state"
-    public static let schemaVersion = 1
+    /// Raised whenever the state's shape changes, so that older snapshots are not used.
+    public static let schemaVersion = 2
 
     public var cadres: [CadreID: CadreRecord] = [:]
     public var branches: [BranchID: BranchRecord] = [:]

@@ -121,5 +121,6 @@ extension BranchDissolved: DomainEvent {
 enum BranchEvents {
     static let all: [any DomainEvent.Type] = [
         BranchEstablished.self, MemberAdded.self, MemberRemoved.self, MemberTransferred.self, OfficerElected.self, BranchDissolved.self,
+        LiaisonAppointed.self, DemonstrationDesignated.self, DemonstrationReviewed.self, BrandRegistered.self,
     ]
 }

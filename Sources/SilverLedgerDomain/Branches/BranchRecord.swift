@@ -23,6 +23,12 @@ public struct BranchRecord: Codable, Sendable, Hashable {
     public var deputies: [CadreID: Office] = [:]
     /// 委员, by cadre.
     public var committee: [CadreID: Office] = [:]
+    /// 联络员: the in-service party member appointed to help the branch (the latest appointment).
+    public var liaison: Liaison?
+    /// 示范党支部（"六好"）: the latest designation, its reviews, and whether it was revoked.
+    public var demonstration: Demonstration?
+    /// 特色支部 / 支部工作法: the branch's brand (the latest registration).
+    public var brand: Brand?
 
     /// Whether the branch existed on `date` (established, not yet dissolved).
     public func isActive(on date: LedgerDate) -> Bool {

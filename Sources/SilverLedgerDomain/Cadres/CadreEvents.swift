@@ -98,5 +98,5 @@ extension DeathRecorded: DomainEvent {
 enum CadreRegisterEvents {
     static let all: [any DomainEvent.Type] = [
         CadreRegistered.self, PartyMembershipRecorded.self, PartyMembershipCorrected.self, DeathRecorded.self,
-    ]
+    ] + CadreChangeEvents.all
 }

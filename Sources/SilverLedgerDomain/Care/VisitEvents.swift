@@ -82,5 +82,8 @@ extension NeedFollowedUp: DomainEvent {
 
 /// The events of visits and care (走访慰问, 精准服务).
 enum CareEvents {
-    static let all: [any DomainEvent.Type] = [VisitLogged.self, NeedFollowedUp.self]
+    static let all: [any DomainEvent.Type] = [
+        VisitLogged.self, NeedFollowedUp.self,
+        CarePlanCreated.self, HardshipAssistanceRecorded.self, HomeCareServiceRecorded.self, HomeAdaptationRecorded.self,
+    ]
 }
