@@ -22,6 +22,62 @@ public struct OrganisationalLifeState: Codable, Sendable, Hashable {
     public var awaitingStudy: [String: AwaitingStudy] = [:]
     /// By cadre: the years evaluated (民主评议党员), each with its evaluation date.
     public var evaluations: [CadreID: [Int: LedgerDate]] = [:]
+    /// By branch: meetings held per month, for "三会一课" compliance.
+    public var meetingsByMonth: [BranchID: MonthlyMeetings] = [:]
+
+    /// A branch's meetings counted per calendar month, in 16 bytes a month.
+    public struct MonthlyMeetings: Codable, Sendable, Hashable {
+        /// The first month counted, as `year × 12 + month − 1`.
+        public var firstMonth: Int
+        /// Per month from ``firstMonth``: meetings of each kind, attendances and absences.
+        public var months: [MonthCounts] = []
+
+        /// The counts of the month holding `date` (zero if none were recorded).
+        public func counts(in year: Int, month: Int) -> MonthCounts {
+            let i = year * 12 + month - 1 - firstMonth
+            return months.indices.contains(i) ? months[i] : MonthCounts()
+        }
+
+        mutating func add(_ meeting: MeetingRecorded) {
+            let (year, month, _) = meeting.heldOn.components
+            let key = year * 12 + month - 1
+            if months.isEmpty { firstMonth = key }
+            if key < firstMonth {
+                months.insert(contentsOf: repeatElement(MonthCounts(), count: firstMonth - key), at: 0)
+                firstMonth = key
+            }
+            let i = key - firstMonth
+            if i >= months.count { months.append(contentsOf: repeatElement(MonthCounts(), count: i - months.count + 1)) }
+            months[i].add(meeting)
+        }
+    }
+
+    /// One month of a branch's meetings.
+    public struct MonthCounts: Codable, Sendable, Hashable {
+        public var generalMeetings: UInt16 = 0
+        public var committeeMeetings: UInt16 = 0
+        public var groupMeetings: UInt16 = 0
+        public var partyLectures: UInt16 = 0
+        public var themeDays: UInt16 = 0
+        public var organisationalLifeMeetings: UInt16 = 0
+        public var attendances: UInt32 = 0
+        public var absences: UInt32 = 0
+
+        public init() {}
+
+        mutating func add(_ meeting: MeetingRecorded) {
+            switch meeting.kind {
+            case .generalMeeting: generalMeetings &+= 1
+            case .committeeMeeting: committeeMeetings &+= 1
+            case .groupMeeting: groupMeetings &+= 1
+            case .partyLecture: partyLectures &+= 1
+            case .themeDay: themeDays &+= 1
+            case .organisationalLifeMeeting: organisationalLifeMeetings &+= 1
+            }
+            attendances &+= UInt32(meeting.attendees.count)
+            absences &+= UInt32(meeting.absentees.count)
+        }
+    }
 
     public init() {}
 }
@@ -123,6 +179,7 @@ public struct DemocraticEvaluationRecorded: Event, Equatable {
 
 extension MeetingRecorded: DomainEvent {
     public func apply(to state: inout DomainState) {
+        state.organisationalLife.meetingsByMonth[branch, default: .init(firstMonth: 0)].add(self)
         guard !absentees.isEmpty else { return }
         state.organisationalLife.awaitingStudy[meeting] = .init(branch: branch, heldOn: heldOn, absentees: absentees.map(\.cadre))
     }

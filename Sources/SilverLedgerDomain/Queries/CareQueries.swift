@@ -5,6 +5,7 @@ public struct UnvisitedCadre: Codable, Sendable, Hashable {
     public var cadre: CadreID
     public var name: String
     public var category: CadreCategory
+    public var relocated: Bool
     public var lastVisitedOn: LedgerDate?
     /// Days since the last visit, or since registration if never visited.
     public var daysWithoutVisit: Int
@@ -21,17 +22,19 @@ public struct OpenNeed: Codable, Sendable, Hashable {
 
 extension LedgerView {
     /// 5. Living cadres not visited in the `days` (default 90) before `date`:
-    /// lixiu cadres first, then the longest without a visit, then by id.
+    /// lixiu and relocated (易地安置) cadres first, then the longest without a visit, then by id.
     public func unvisited(on date: LedgerDate, days: Int = 90) -> [UnvisitedCadre] {
         state.cadres.values.compactMap { c -> UnvisitedCadre? in
             guard c.isAlive(on: date), c.registeredOn <= date else { return nil }
             let since = c.lastVisitedOn ?? c.registeredOn
             let gap = since.days(to: date)
             guard c.lastVisitedOn == nil ? gap >= days : gap > days else { return nil }
-            return UnvisitedCadre(cadre: c.id, name: c.name, category: c.category, lastVisitedOn: c.lastVisitedOn, daysWithoutVisit: gap)
+            return UnvisitedCadre(cadre: c.id, name: c.name, category: c.category, relocated: c.relocated,
+                                  lastVisitedOn: c.lastVisitedOn, daysWithoutVisit: gap)
         }
         .sorted {
-            ($0.category == .lixiu ? 0 : 1, -$0.daysWithoutVisit, $0.cadre) < ($1.category == .lixiu ? 0 : 1, -$1.daysWithoutVisit, $1.cadre)
+            func first(_ u: UnvisitedCadre) -> Int { u.category == .lixiu || u.relocated ? 0 : 1 }
+            return (first($0), -$0.daysWithoutVisit, $0.cadre) < (first($1), -$1.daysWithoutVisit, $1.cadre)
         }
     }
 
