@@ -88,7 +88,7 @@ public struct CadreRecord: Codable, Sendable, Hashable {
 public struct DomainState: Projection, Codable, Sendable {
     public static let name = "domain-state"
     /// Raised whenever the state's shape changes, so that older snapshots are not used.
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
 
     public var cadres: [CadreID: CadreRecord] = [:]
     public var branches: [BranchID: BranchRecord] = [:]
@@ -100,6 +100,8 @@ public struct DomainState: Projection, Codable, Sendable {
     public var mobileMembers = MobileMembersState()
     /// Talent, workstations, volunteer teams, studios, lectures (作用发挥).
     public var contribution = ContributionState()
+    /// Study hours and quiz scores (学习).
+    public var study = StudyState()
 
     /// A need found on a visit and what became of it.
     public struct NeedRecord: Codable, Sendable, Hashable {

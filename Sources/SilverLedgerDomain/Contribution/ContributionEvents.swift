@@ -20,6 +20,11 @@ public struct ContributionState: Codable, Sendable, Hashable {
 
     /// Volunteer teams by id.
     public var teams: [String: VolunteerTeam] = [:]
+    /// 银发人才库: each registered cadre's expertise tags (the latest registration).
+    public var talent: [CadreID: [String]] = [:]
+    /// Volunteer hours per team, and per person and team (志愿服务时长).
+    public var teamHours: [String: Double] = [:]
+    public var personHours: [CadreID: [String: Double]] = [:]
     /// The 先进集体 honours recorded for branches. Kept here rather than in the
     /// branch's record, which belongs to the branches' group.
     public var collectiveHonours: Set<CollectiveHonour> = []
@@ -92,7 +97,7 @@ public struct LectureRecorded: Event, Equatable {
 }
 
 extension TalentRegistered: DomainEvent {
-    public func apply(to state: inout DomainState) {}
+    public func apply(to state: inout DomainState) { state.contribution.talent[cadre] = expertise }
 }
 
 extension WorkstationEstablished: DomainEvent {
@@ -112,7 +117,10 @@ extension VolunteerTeamJoined: DomainEvent {
 }
 
 extension VolunteerServiceRecorded: DomainEvent {
-    public func apply(to state: inout DomainState) {}
+    public func apply(to state: inout DomainState) {
+        state.contribution.teamHours[team, default: 0] += hours * Double(participants.count)
+        for cadre in participants { state.contribution.personHours[cadre, default: [:]][team, default: 0] += hours }
+    }
 }
 
 extension StudioEstablished: DomainEvent {

@@ -42,12 +42,52 @@ public struct QuizResultRecorded: Event, Equatable {
     public var takenOn: LedgerDate
 }
 
+/// What the study queries need: hours per cadre and year, quiz scores.
+public struct StudyState: Codable, Sendable, Hashable {
+    /// Hours of study of one cadre in one year.
+    public struct YearHours: Codable, Sendable, Hashable {
+        public var year: Int
+        public var hours: Double
+    }
+
+    /// A running sum of quiz scores.
+    public struct ScoreSum: Codable, Sendable, Hashable {
+        public var total = 0
+        public var count = 0
+        public var average: Double? { count == 0 ? nil : Double(total) / Double(count) }
+    }
+
+    /// By cadre, the years with study hours (a few per cadre).
+    public var hours: [CadreID: [YearHours]] = [:]
+    /// Quiz scores by cadre, and by year.
+    public var quizByCadre: [CadreID: ScoreSum] = [:]
+    public var quizByYear: [Int: ScoreSum] = [:]
+
+    public init() {}
+
+    mutating func add(_ hours: Double, to cadre: CadreID, in year: Int) {
+        if let i = self.hours[cadre]?.firstIndex(where: { $0.year == year }) {
+            self.hours[cadre]![i].hours += hours
+        } else {
+            self.hours[cadre, default: []].append(.init(year: year, hours: hours))
+        }
+    }
+}
+
 extension StudySessionRecorded: DomainEvent {
-    public func apply(to state: inout DomainState) {}
+    public func apply(to state: inout DomainState) {
+        let year = heldOn.components.year
+        for cadre in attendees { state.study.add(hours, to: cadre, in: year) }
+    }
 }
 
 extension QuizResultRecorded: DomainEvent {
-    public func apply(to state: inout DomainState) {}
+    public func apply(to state: inout DomainState) {
+        state.study.quizByCadre[cadre, default: .init()].total += score
+        state.study.quizByCadre[cadre, default: .init()].count += 1
+        state.study.quizByYear[takenOn.components.year, default: .init()].total += score
+        state.study.quizByYear[takenOn.components.year, default: .init()].count += 1
+    }
 }
 
 /// The events of study (学习).
