@@ -16,8 +16,8 @@ struct ContributionTests {
             == TalentRegistered(cadre: "C1", expertise: ["水利工程", "法律咨询"], registeredOn: date("2024-02-01")))   // trimmed
         #expect(events[1].metadata.recordedBy == "op-2" && events[1].metadata.businessDate == date("2024-02-01"))
         #expect(try events[2].decoded(as: TalentRegistered.self, with: Ledger.eventTypes)?.expertise == ["书法"])
-        // No rule needs the tags: the state does not keep them.
-        #expect(await ledger.state.contribution == ContributionState())
+        // The state keeps the latest tags, for the talent search.
+        #expect(await ledger.state.contribution.talent == ["C1": ["书法"]])
     }
 
     @Test func aVolunteerTeamIsFormedJoinedAndServes() async throws {
