@@ -153,6 +153,12 @@ struct BranchElectionTests {
         try await member(ledger, "N1", joined: "1970-01-01", full: "1971-01-01")
         let dissolved = await refusal { try await ledger.execute(AddMember(branch: "B1", cadre: "N1", addedOn: date("2024-05-01")), by: "op", commandID: "a5") }
         #expect(dissolved?.code == .branchDissolved)
+        // Not before joining the party.
+        try await register(ledger, "N3")
+        try await member(ledger, "N3", joined: "2024-06-01", full: "2024-06-01", on: "2024-06-02")
+        let early = await refusal { try await ledger.execute(AddMember(branch: "B2", cadre: "N3", addedOn: date("2024-05-31")), by: "op", commandID: "a7") }
+        #expect(early?.code == .notAPartyMember)
+        #expect(early?.english == "cadre N3 joined the party on 2024-06-01, after 2024-05-31; branches are of party members")
         // Only party members join branches.
         try await register(ledger, "N2")
         let notMember = await refusal { try await ledger.execute(AddMember(branch: "B2", cadre: "N2", addedOn: date("2024-05-01")), by: "op", commandID: "a6") }

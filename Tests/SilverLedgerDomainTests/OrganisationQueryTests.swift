@@ -68,6 +68,10 @@ struct OrganisationQueryTests {
         try await ledger.execute(RecordReturn(cadre: "B1-C3", returnedOn: date("2024-06-01")), by: "op", commandID: "back-3")
         let away = try ledger.view().membersAway()
         #expect(away.map(\.cadre) == ["B1-C2", "B1-C1"])
+        // The dead are not listed (their outflow stays open: a return before the death may be recorded late).
+        try await ledger.execute(RecordDeath(cadre: "B1-C2", diedOn: date("2024-08-01"), recordedOn: date("2024-08-02")), by: "op", commandID: "death")
+        #expect(await ledger.state.mobileMembers.away["B1-C2"] != nil)
+        #expect(try ledger.view().membersAway().map(\.cadre) == ["B1-C1"])
         #expect(away[1].receivingOrganisation == "深圳市南山区某社区党委")
         #expect(away[1].homeBranch == "B1")
         #expect(away[0].receivingOrganisation == nil)

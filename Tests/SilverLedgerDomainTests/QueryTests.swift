@@ -55,6 +55,10 @@ struct QueryTests {
         #expect(leadership?.deputies.map(\.cadre) == ["B1-C2"])
         #expect(leadership?.termEndsOn == date("2024-09-30"))
         #expect(view.leadership(of: "B9") == nil)
+        #expect(leadership?.liaison == nil)
+        try await ledger.execute(AppointLiaison(branch: "B1", name: "赵联络", unit: "省水利厅机关", asDeputySecretary: true, appointedOn: date("2024-01-05")),
+                                 by: "op", commandID: "liaison")
+        #expect(try ledger.view().leadership(of: "B1")?.liaison?.name == "赵联络")
 
         // 90 days before the end: included; 91: not; after: overdue.
         #expect(view.reelectionReminders(on: date("2024-07-02")).map(\.branch) == ["B1"])

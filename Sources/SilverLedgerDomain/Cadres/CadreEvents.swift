@@ -89,7 +89,9 @@ extension PartyMembershipCorrected: DomainEvent {
 extension DeathRecorded: DomainEvent {
     public func apply(to state: inout DomainState) {
         state.cadres[cadre]?.diedOn = diedOn
-        // Death ends branch membership and every office.
+        // Death ends branch membership and every office. An open outflow stays open
+        // in the state: a return dated before the death may still be recorded late
+        // (queries leave the dead out).
         if let branch = state.cadres[cadre]?.currentBranch { state.leave(cadre, branch, on: diedOn) }
     }
 }

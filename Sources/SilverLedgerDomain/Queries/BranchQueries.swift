@@ -15,6 +15,8 @@ public struct BranchLeadership: Codable, Sendable, Hashable {
     public var secretary: Holder?
     public var deputies: [Holder]
     public var committee: [Holder]
+    /// 联络员: the in-service member appointed to help the branch, if any.
+    public var liaison: BranchRecord.Liaison?
     /// The earliest end among the terms held (the next 换届).
     public var termEndsOn: LedgerDate?
 }
@@ -42,7 +44,7 @@ extension LedgerView {
         let committee = b.committee.values.sorted { $0.cadre < $1.cadre }.map(holder)
         let ends = ([b.secretary].compactMap { $0 } + b.deputies.values + b.committee.values).map(\.termEndsOn)
         return BranchLeadership(branch: b.id, name: b.name, secretary: b.secretary.map(holder), deputies: deputies,
-                                committee: committee, termEndsOn: ends.min())
+                                committee: committee, liaison: b.liaison, termEndsOn: ends.min())
     }
 
     /// 3. Re-election reminders on `date`: active branches whose secretary's term
