@@ -88,7 +88,7 @@ public struct CadreRecord: Codable, Sendable, Hashable {
 public struct DomainState: Projection, Codable, Sendable {
     public static let name = "domain-state"
     /// Raised whenever the state's shape changes, so that older snapshots are not used.
-    public static let schemaVersion = 3
+    public static let schemaVersion = 4
 
     public var cadres: [CadreID: CadreRecord] = [:]
     public var branches: [BranchID: BranchRecord] = [:]
@@ -114,7 +114,17 @@ public struct DomainState: Projection, Codable, Sendable {
     public init() {}
 
     public mutating func apply(_ event: RecordedEvent, decoded: (any Event)?) {
-        if let decoded { evolve(decoded) }
+        guard let decoded else { return }
+        evolve(decoded)
+        count(event.eventType, on: event.metadata.businessDate)
+    }
+
+    /// Events of each type per year of their business date, for the year-end summary.
+    public var eventsPerYear: [Int: [String: Int]] = [:]
+
+    /// Counts one event of `type` dated `date`.
+    mutating func count(_ type: String, on date: LedgerDate) {
+        eventsPerYear[date.components.year, default: [:]][type, default: 0] += 1
     }
 
     /// Folds one domain event in; other events leave the state as it is.

@@ -80,7 +80,10 @@ public actor Ledger {
                               chinese: "存储拒绝了指令\(commandID)的事件：\(error.message)", values: ["commandID": commandID])
         }
         for write in writes {
-            for event in write.events { state.evolve(event) }
+            for event in write.events {
+                state.evolve(event)
+                state.count(type(of: event).eventType, on: command.date)
+            }
         }
         do {
             return try await ticket.result()

@@ -54,6 +54,12 @@ extension EventStore {
         position = max(position, min(end, log.nextPosition))
     }
 
+    /// The log position (exclusive) that `asOf` stands for: the events before it
+    /// are those a projection as of that point includes.
+    public func position(asOf: AsOf) throws(EventStoreError) -> UInt64 {
+        try cutoff(asOf)
+    }
+
     /// The log position (exclusive) that `asOf` stands for.
     func cutoff(_ asOf: AsOf) throws(EventStoreError) -> UInt64 {
         switch asOf {

@@ -483,14 +483,14 @@ public final class EventStore: Sendable {
         }
     }
 
-    /// Calls `body` with every committed event from `position` on, in log order, in bounded memory.
+    /// Calls `body` with every committed event from `position` up to `end` (exclusive), in log order, in bounded memory.
     ///
     /// An event handed to `body` shares the buffer of the batch it was read
     /// with; to keep events after the call, keep copies of what you need
     /// (or the events of ``readStream(_:from:)``, which own their bytes).
-    public func forEachEvent(from position: UInt64 = 0, _ body: (RecordedEvent) throws -> Void) throws {
+    public func forEachEvent(from position: UInt64 = 0, until end: UInt64 = .max, _ body: (RecordedEvent) throws -> Void) throws {
         var decoder = EnvelopeDecoder()
-        try log.forEach(from: position, until: .max) { position, timestamp, bytes in
+        try log.forEach(from: position, until: end) { position, timestamp, bytes in
             try body(try decoder.decode(bytes, position: position, recordedAt: timestamp))
         }
     }
