@@ -27,6 +27,15 @@ let package = Package(
             dependencies: [.product(name: "SilverLedger", package: "SilverLedger")],
             path: "Sources/core-throughput"
         ),
+        // The domain: a generated province through the Ledger, and the rebuild of its state.
+        .executableTarget(
+            name: "domain-throughput",
+            dependencies: [
+                .product(name: "SilverLedger", package: "SilverLedger"),
+                .product(name: "SilverLedgerDomain", package: "SilverLedger"),
+            ],
+            path: "Sources/domain-throughput"
+        ),
         // The storage engine's throughput against its targets and the machine's limits.
         .executableTarget(
             name: "storage-throughput",

@@ -52,6 +52,8 @@ public struct ProvinceGenerator: Sendable {
         public var visits = 0
         public var studySessions = 0
         public var elections = 0
+
+        public init() {}
     }
 
     public let configuration: Configuration
