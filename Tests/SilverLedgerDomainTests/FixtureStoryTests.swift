@@ -34,6 +34,51 @@ private func tellCadreToMedal(_ ledger: Ledger) async throws {
     try await run(AwardMedal50(cadre: "C000017", awardedOn: LedgerDate("2024-07-02")!), "story1-008", by: "op-组织处")
 }
 
+/// The story "a mobile member out and back": away to his daughter's city,
+/// accepted there, absent from a general meeting and taken its study at home,
+/// then back and at the next meeting.
+private func tellMobileMemberOutAndBack(_ ledger: Ledger) async throws {
+    func run(_ command: some DomainCommand, _ id: String) async throws {
+        try await ledger.execute(command, by: "op-组织员", commandID: id)
+    }
+    try await run(EstablishBranch(branch: "B0031", name: "省教育厅离退休干部第二党支部", type: .joint,
+                                  parentOrganisation: "省教育厅机关党委", establishedOn: LedgerDate("2018-09-01")!), "story4-001")
+    for (i, (id, name)) in [("C000201", "陈明"), ("C000202", "刘芳")].enumerated() {
+        try await run(RegisterCadre(cadre: CadreID(id), name: name, category: .tuixiu, birthDate: LedgerDate("1952-0\(i + 3)-15")!,
+                                    formerLevel: .county, formerUnit: "省教育厅", retiredOn: LedgerDate("2012-0\(i + 3)-15")!,
+                                    residence: "杭州市拱墅区", registeredOn: LedgerDate("2019-01-07")!), "story4-reg-\(id)")
+        try await run(RecordPartyMembership(cadre: CadreID(id), joinedOn: LedgerDate("1978-05-04")!, fullMemberOn: LedgerDate("1979-05-04")!,
+                                            recordedOn: LedgerDate("2019-01-07")!), "story4-party-\(id)")
+        try await run(AddMember(branch: "B0031", cadre: CadreID(id), addedOn: LedgerDate("2019-01-10")!), "story4-add-\(id)")
+    }
+    try await run(RegisterOutflow(cadre: "C000201", fromBranch: "B0031", destination: "广东省深圳市", reason: "随女儿居住，照看外孙",
+                                  since: LedgerDate("2024-02-20")!), "story4-002")
+    try await run(AcceptInflow(cadre: "C000201", receivingOrganisation: "深圳市南山区粤海街道社区党委", acceptedOn: LedgerDate("2024-03-05")!), "story4-003")
+    try await run(RecordMeeting(meeting: "B0031-2024-Q2-general", branch: "B0031", kind: .generalMeeting, topic: "党纪学习教育",
+                                heldOn: LedgerDate("2024-05-16")!, attendees: ["C000202"],
+                                absentees: [MeetingAbsence(cadre: "C000201", reason: "外出流动（深圳）")]), "story4-004")
+    try await run(DeliverStudyAtHome(meeting: "B0031-2024-Q2-general", cadre: "C000201", deliveredOn: LedgerDate("2024-05-28")!), "story4-005")
+    try await run(RecordReturn(cadre: "C000201", returnedOn: LedgerDate("2024-09-01")!), "story4-006")
+    try await run(RecordMeeting(meeting: "B0031-2024-Q3-general", branch: "B0031", kind: .generalMeeting, topic: "学习贯彻全会精神",
+                                heldOn: LedgerDate("2024-09-12")!, attendees: ["C000201", "C000202"]), "story4-007")
+}
+
+/// Writes a story's fixture again when `SILVERLEDGER_WRITE_FIXTURES=1` (with
+/// recorded-at times from a fixed clock), and returns the fixture's text.
+private func fixtureText(_ name: String, _ tell: (Ledger) async throws -> Void) async throws -> String {
+    let file = fixtures.appendingPathComponent(name)
+    if ProcessInfo.processInfo.environment["SILVERLEDGER_WRITE_FIXTURES"] == "1" {
+        var options = EventStoreOptions()
+        let clock = Mutex(Int64(1_720_000_000_000_000))
+        options.clock = { clock.withLock { $0 += 1_000_000; return $0 } }
+        let fixed = LedgerDate("2024-12-31")!
+        let ledger = try Ledger(store: EventStore.inMemory(types: Ledger.eventTypes, options: options), today: { fixed })
+        try await tell(ledger)
+        try ledger.store.exportJSONLines(toFile: file.path)
+    }
+    return try String(contentsOf: file, encoding: .utf8)
+}
+
 @Suite("Fixture stories: load into a real store, replay, compare with golden results")
 struct FixtureStoryTests {
     private func directory() -> String {
@@ -41,18 +86,7 @@ struct FixtureStoryTests {
     }
 
     @Test func aCadreFromRegistrationToTheMedal() async throws {
-        let file = fixtures.appendingPathComponent("cadre-to-medal.jsonl")
-        if ProcessInfo.processInfo.environment["SILVERLEDGER_WRITE_FIXTURES"] == "1" {
-            // Recorded-at times from a fixed clock, one second apart.
-            var options = EventStoreOptions()
-            let clock = Mutex(Int64(1_720_000_000_000_000))
-            options.clock = { clock.withLock { $0 += 1_000_000; return $0 } }
-            let fixed = LedgerDate("2024-12-31")!
-            let ledger = try Ledger(store: EventStore.inMemory(types: Ledger.eventTypes, options: options), today: { fixed })
-            try await tellCadreToMedal(ledger)
-            try ledger.store.exportJSONLines(toFile: file.path)
-        }
-        let text = try String(contentsOf: file, encoding: .utf8)
+        let text = try await fixtureText("cadre-to-medal.jsonl", tellCadreToMedal)
 
         // Into a real on-disk store.
         let dir = directory()
@@ -106,5 +140,36 @@ struct FixtureStoryTests {
         // The medal cannot be awarded again; the rules hold on the loaded store.
         let again = await refusal { try await ledger.execute(AwardMedal50(cadre: "C000017", awardedOn: LedgerDate("2024-08-01")!), by: "op", commandID: "x") }
         #expect(again?.code == .medalAlreadyAwarded)
+    }
+
+    @Test func aMobileMemberOutAndBack() async throws {
+        let text = try await fixtureText("mobile-member-out-and-back.jsonl", tellMobileMemberOutAndBack)
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var options = EventStoreOptions()
+        options.durability = .none
+        let store = try EventStore.open(at: dir, types: Ledger.eventTypes, options: options)
+        defer { try? store.close() }
+        #expect(try await store.importJSONLines(text).positions == 0..<13)
+        let fixed = LedgerDate("2024-12-31")!
+        let ledger = try Ledger(store: store, today: { fixed })
+
+        // Away, accepted, not yet back: as of just after the meeting he missed (position 9).
+        let whileAway = try ledger.view(asOf: .position(10))
+        let golden = try String(contentsOf: fixtures.appendingPathComponent("mobile-member-out-and-back.away.json"), encoding: .utf8)
+        #expect(try LedgerView.json(whileAway.membersAway()) + "\n" == golden)
+        #expect(whileAway.state.organisationalLife.awaitingStudy["B0031-2024-Q2-general"]?.absentees == ["C000201"])
+        // Study taken home, then back: no one away, nothing awaiting.
+        let now = try ledger.view()
+        #expect(now.membersAway().isEmpty)
+        #expect(now.state.organisationalLife.awaitingStudy.isEmpty)
+        let q3 = now.compliance(year: 2024, quarter: 3)
+        #expect(q3.first?.generalMeetings == 1)
+        #expect(now.attendance(in: 2024).first?.attendances == 3 && now.attendance(in: 2024).first?.absences == 1)
+        // His history has every step, and after the return he is in his branch as before.
+        let history = try ledger.auditHistory(of: CadreID("C000201"))
+        #expect(history.map(\.eventType) == ["CadreRegistered", "PartyMembershipRecorded", "MemberAdded", "OutflowRegistered", "InflowAccepted",
+                                             "MeetingRecorded", "StudyDeliveredAtHome", "MobileMemberReturned", "MeetingRecorded"])
+        #expect(now.profile(of: "C000201", on: LedgerDate("2024-10-01")!)?.branch == "B0031")
     }
 }
