@@ -12,18 +12,29 @@ enum Rules {
         }
     }
 
-    /// The cadre is registered, the date is not before the registration, and the cadre was alive on it.
-    static func livingCadre(_ id: CadreID, on date: LedgerDate, in state: DomainState) throws(DomainError) -> CadreRecord {
+    /// The cadre is in the register.
+    static func registeredCadre(_ id: CadreID, in state: DomainState) throws(DomainError) -> CadreRecord {
         guard let cadre = state.cadres[id] else {
             throw DomainError(.unknownCadre, english: "cadre \(id) is not in the register", chinese: "登记中没有离退休干部\(id)",
                               values: ["cadre": id.rawValue])
         }
+        return cadre
+    }
+
+    /// The date is not before the cadre's registration.
+    static func notBeforeRegistration(_ cadre: CadreRecord, _ date: LedgerDate) throws(DomainError) {
         guard date >= cadre.registeredOn else {
             throw DomainError(.dateBeforeExistence,
-                              english: "\(date) is before cadre \(id) was registered (\(cadre.registeredOn))",
-                              chinese: "日期\(date)早于离退休干部\(id)的登记日期（\(cadre.registeredOn)）",
-                              values: ["cadre": id.rawValue, "date": "\(date)", "registeredOn": "\(cadre.registeredOn)"])
+                              english: "\(date) is before cadre \(cadre.id) was registered (\(cadre.registeredOn))",
+                              chinese: "日期\(date)早于离退休干部\(cadre.id)的登记日期（\(cadre.registeredOn)）",
+                              values: ["cadre": cadre.id.rawValue, "date": "\(date)", "registeredOn": "\(cadre.registeredOn)"])
         }
+    }
+
+    /// The cadre is registered, the date is not before the registration, and the cadre was alive on it.
+    static func livingCadre(_ id: CadreID, on date: LedgerDate, in state: DomainState) throws(DomainError) -> CadreRecord {
+        let cadre = try registeredCadre(id, in: state)
+        try notBeforeRegistration(cadre, date)
         if let died = cadre.diedOn, date >= died {
             throw DomainError(.cadreDeceased,
                               english: "cadre \(id) died on \(died); nothing may name them on or after that date (\(date))",

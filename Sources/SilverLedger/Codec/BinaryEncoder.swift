@@ -33,26 +33,11 @@ final class BinarySink {
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    @inline(__always) func varint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
-    }
+    @inline(__always) func varint(_ value: UInt64) { bytes.appendVarint(value) }
 
-    @inline(__always) func zigzag(_ value: Int64) {
-        varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
-    }
+    @inline(__always) func zigzag(_ value: Int64) { bytes.appendZigzag(value) }
 
-    @inline(__always) func string(_ value: String) {
-        var s = value
-        s.withUTF8 { utf8 in
-            varint(UInt64(utf8.count))
-            bytes.append(contentsOf: utf8)
-        }
-    }
+    @inline(__always) func string(_ value: String) { bytes.appendString(value) }
 
     /// Encodes any value, with fast paths for the common leaf types and the
     /// special forms of optionals, byte arrays and dictionaries.

@@ -33,7 +33,7 @@ enum EnvelopeCodec {
         head.appendVarint(streamVersion)
         head.appendString(eventType)
         head.appendVarint(UInt64(schemaVersion))
-        head.appendVarint(UInt64(bitPattern: (Int64(metadata.businessDate.daysSinceEpoch) << 1) ^ (Int64(metadata.businessDate.daysSinceEpoch) >> 63)))
+        head.appendZigzag(Int64(metadata.businessDate.daysSinceEpoch))
         head.appendString(metadata.recordedBy)
         head.appendString(metadata.commandID)
         head.append((metadata.correlationID == nil ? 0 : 1) | (metadata.causationID == nil ? 0 : 2))
@@ -78,6 +78,16 @@ struct EnvelopeDecoder {
     private var lastCommand = ""
 
     init() {}
+
+    /// Decodes one record as the store reports it: a malformed envelope is an
+    /// ``EventStoreError/Code/corruptedEvent`` naming the position.
+    mutating func event(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws(EventStoreError) -> RecordedEvent {
+        do throws(EnvelopeError) {
+            return try decode(record, position: position, recordedAt: recordedAt)
+        } catch {
+            throw EventStoreError(.corruptedEvent, "the event at position \(position) could not be decoded: \(error)")
+        }
+    }
 
     /// Decodes one record; the payload is a slice of `record` (no copy).
     mutating func decode(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws(EnvelopeError) -> RecordedEvent {
@@ -235,6 +245,10 @@ extension Array where Element == UInt8 {
             v >>= 7
         }
         append(UInt8(v))
+    }
+
+    @inline(__always) mutating func appendZigzag(_ value: Int64) {
+        appendVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
     @inline(__always) mutating func appendString(_ value: String) {

@@ -39,10 +39,7 @@ extension EventStore {
         }
         var decoder = EnvelopeDecoder()
         try log.forEach(from: position, until: end) { p, timestamp, bytes in
-            let event: RecordedEvent
-            do throws(EnvelopeError) { event = try decoder.decode(bytes, position: p, recordedAt: timestamp) } catch {
-                throw EventStoreError(.corruptedEvent, "the event at position \(p) could not be decoded: \(error)")
-            }
+            let event = try decoder.event(bytes, position: p, recordedAt: timestamp)
             let value: (any Event)?
             do { value = decodes ? try event.decoded(with: types) : nil } catch {
                 throw EventStoreError(.corruptedEvent, "the payload of the event at position \(p) (\(event.eventType) version \(event.schemaVersion)) could not be decoded: \(error)")

@@ -127,10 +127,7 @@ public final class EventStore: Sendable {
         }
         do {
             try log.forEach(from: state.nextPosition, until: .max) { position, timestamp, bytes in
-                let event: RecordedEvent
-                do throws(EnvelopeError) { event = try decoder.decode(bytes, position: position, recordedAt: timestamp) } catch {
-                    throw EventStoreError(.corruptedEvent, "the event at position \(position) could not be decoded: \(error)")
-                }
+                let event = try decoder.event(bytes, position: position, recordedAt: timestamp)
                 let version = state.streams.find(event.streamID).count
                 guard event.streamVersion == version, position == state.streams.end else {
                     throw EventStoreError(.corruptedEvent, "event at position \(position) has version \(event.streamVersion) in stream \(event.streamID), which is at \(version)", stream: event.streamID)
@@ -475,11 +472,7 @@ public final class EventStore: Sendable {
         let positions = state.withLock { $0.streams.positions(of: stream, from: version, below: committed) }
         var decoder = EnvelopeDecoder()
         return try log.records(at: positions).map { (record) throws(EventStoreError) -> RecordedEvent in
-            do throws(EnvelopeError) {
-                return try decoder.decode(record.payload[...], position: record.position, recordedAt: record.timestamp)
-            } catch {
-                throw EventStoreError(.corruptedEvent, "the event at position \(record.position) could not be decoded: \(error)")
-            }
+            try decoder.event(record.payload[...], position: record.position, recordedAt: record.timestamp)
         }
     }
 
@@ -499,11 +492,8 @@ public final class EventStore: Sendable {
     public var nextPosition: UInt64 { log.nextPosition }
 
     static func decode(_ payload: [UInt8], position: UInt64, timestamp: Int64) throws(EventStoreError) -> RecordedEvent {
-        do throws(EnvelopeError) {
-            return try EnvelopeCodec.decode(payload[...], position: position, recordedAt: timestamp)
-        } catch {
-            throw EventStoreError(.corruptedEvent, "the event at position \(position) could not be decoded: \(error)")
-        }
+        var decoder = EnvelopeDecoder()
+        return try decoder.event(payload[...], position: position, recordedAt: timestamp)
     }
 
     /// Waits for nothing more and closes the log. Appends and reads fail with ``EventStoreError/Code/closed`` after it.

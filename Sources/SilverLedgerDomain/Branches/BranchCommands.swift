@@ -238,16 +238,7 @@ public struct DissolveBranch: DomainCommand {
 /// A party member joins a branch: in no branch now, and not before their last stint ended.
 enum Joining {
     static func check(_ cadre: CadreRecord, joining branch: BranchID, on date: LedgerDate) throws(DomainError) {
-        guard let membership = cadre.membership else {
-            throw DomainError(.notAPartyMember, english: "cadre \(cadre.id) is not a party member (no membership recorded); branches are of party members",
-                              chinese: "离退休干部\(cadre.id)无党员信息记录，不能加入党支部", values: ["cadre": cadre.id.rawValue])
-        }
-        guard membership.joinedOn <= date else {
-            throw DomainError(.notAPartyMember,
-                              english: "cadre \(cadre.id) joined the party on \(membership.joinedOn), after \(date); branches are of party members",
-                              chinese: "离退休干部\(cadre.id)于\(membership.joinedOn)入党，晚于\(date)，不能加入党支部",
-                              values: ["cadre": cadre.id.rawValue, "joinedOn": "\(membership.joinedOn)", "date": "\(date)"])
-        }
+        _ = try Rules.partyMember(cadre, on: date, "branches are of party members", "不能加入党支部")
         if let current = cadre.currentBranch {
             throw DomainError(.alreadyInABranch,
                               english: "cadre \(cadre.id) is already a member of branch \(current); a member belongs to one branch at a time (move with a transfer)",

@@ -98,21 +98,13 @@ public struct CorrectPartyMembership: DomainCommand {
     public func decide(_ state: DomainState, today: LedgerDate) throws(DomainError) -> [StreamWrite] {
         try Rules.notInFuture(correctedOn, today: today, "the correction", "更正")
         try Rules.nonEmpty(reason, "reason", "更正理由")
-        guard let record = state.cadres[cadre] else {
-            throw DomainError(.unknownCadre, english: "cadre \(cadre) is not in the register", chinese: "登记中没有离退休干部\(cadre)",
-                              values: ["cadre": cadre.rawValue])
-        }
+        let record = try Rules.registeredCadre(cadre, in: state)
         // A correction fixes the record; it may be made after the cadre's death.
         guard let previous = record.membership else {
             throw DomainError(.notAPartyMember, english: "cadre \(cadre) has no party membership recorded to correct",
                               chinese: "离退休干部\(cadre)没有可更正的党员信息", values: ["cadre": cadre.rawValue])
         }
-        guard correctedOn >= record.registeredOn else {
-            throw DomainError(.dateBeforeExistence,
-                              english: "\(correctedOn) is before cadre \(cadre) was registered (\(record.registeredOn))",
-                              chinese: "日期\(correctedOn)早于离退休干部\(cadre)的登记日期（\(record.registeredOn)）",
-                              values: ["cadre": cadre.rawValue, "date": "\(correctedOn)", "registeredOn": "\(record.registeredOn)"])
-        }
+        try Rules.notBeforeRegistration(record, correctedOn)
         try MembershipDates.check(joinedOn: joinedOn, fullMemberOn: fullMemberOn, birthDate: record.birthDate, recordedOn: correctedOn)
         guard previous.joinedOn != joinedOn || previous.fullMemberOn != fullMemberOn else {
             throw DomainError(.invalidValue, english: "the correction of cadre \(cadre)'s membership changes nothing",
