@@ -15,4 +15,15 @@ enum DomainEvents {
         + OrganisationalLifeEvents.all
         + MobileMemberEvents.all
         + ContributionEvents.all
+
+    /// The same types by their metatype's identity.
+    static let byType: [ObjectIdentifier: any DomainEvent.Type] =
+        Dictionary(uniqueKeysWithValues: all.map { (ObjectIdentifier($0), $0) })
+}
+
+extension Optional where Wrapped == LedgerDate {
+    /// Keeps the later of the date held and `date` (records may come late, out of date order).
+    mutating func keepLatest(_ date: LedgerDate) {
+        if self.map({ $0 < date }) ?? true { self = date }
+    }
 }

@@ -78,14 +78,41 @@ public struct CadreRecord: Codable, Sendable, Hashable {
 
     /// 党龄 in full years on `date`, or nil if the cadre is not a party member.
     public func partyStanding(on date: LedgerDate) -> Int? {
-        membership.map { PartyStanding.years(from: $0.fullMemberOn, to: date) }
+        // After death the standing stays what it was on the day of death.
+        membership.map { PartyStanding.years(from: $0.fullMemberOn, to: diedOn.map { min($0, date) } ?? date) }
+    }
+
+    /// The latest dated fact the register holds of the cadre (a membership, a
+    /// branch, a visit, an honour, a change), if any: a death may not be dated
+    /// before it. Meetings and study sessions attended are not kept per cadre
+    /// and are not looked at.
+    public var latestRecordOn: (date: LedgerDate, what: String, 什么: String)? {
+        var latest: (date: LedgerDate, what: String, 什么: String)?
+        func consider(_ date: LedgerDate?, _ what: String, _ 什么: String) {
+            if let date, latest.map({ date > $0.date }) ?? true { latest = (date, what, 什么) }
+        }
+        consider(registeredOn, "the registration", "登记")
+        consider(membership?.fullMemberOn, "full party membership", "转正")
+        for stint in branchStints {
+            consider(stint.from, "joining branch \(stint.branch)", "加入党支部\(stint.branch)")
+            consider(stint.until, "leaving branch \(stint.branch)", "离开党支部\(stint.branch)")
+        }
+        consider(lastVisitedOn, "a visit", "走访")
+        consider(medal50AwardedOn, "the medal", "纪念章颁发")
+        consider(lastPoliticalBirthdayOn, "a political birthday", "政治生日")
+        consider(residenceChangedOn, "a change of residence", "居住地变更")
+        consider(relocationMarkedOn, "a relocation", "易地安置")
+        consider(healthChangedOn, "a change of health", "健康状况变更")
+        consider(honourablyRetiredOn, "an honourable retirement", "荣誉退休")
+        consider(carePlan?.createdOn, "a care plan", "一人一策")
+        return latest
     }
 }
 
 /// The state the rules are checked against, rebuilt from the log: a
 /// projection like any other, also updated by the ``Ledger`` as it accepts
 /// commands.
-public struct DomainState: Projection, Codable, Sendable {
+public struct DomainState: Projection, Codable, Sendable, Equatable {
     public static let name = "domain-state"
     /// Raised whenever the state's shape changes, so that older snapshots are not used.
     public static let schemaVersion = 4
@@ -129,7 +156,14 @@ public struct DomainState: Projection, Codable, Sendable {
 
     /// Folds one domain event in; other events leave the state as it is.
     public mutating func evolve(_ event: any Event) {
-        (event as? any DomainEvent)?.apply(to: &self)
+        // By the event's type, found in a table: a cast to `any DomainEvent`
+        // would search the runtime's conformances for every event.
+        func open<E: Event>(_ event: E) {
+            guard let domainType = DomainEvents.byType[ObjectIdentifier(E.self)] else { return }
+            func apply<D: DomainEvent>(_: D.Type) { unsafeBitCast(event, to: D.self).apply(to: &self) }
+            apply(domainType)
+        }
+        open(event)
     }
 
     /// The cadre joins the branch on `date`.

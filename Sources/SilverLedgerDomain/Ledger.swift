@@ -57,12 +57,7 @@ public actor Ledger {
                                   chinese: "无法读取重复指令\(commandID)的首次结果：\(error.message)", values: ["commandID": commandID])
             }
         }
-        if stale {
-            do { state = try store.project(DomainState.self).projection } catch {
-                throw DomainError(.store, english: "the ledger's state could not be rebuilt: \(error)", chinese: "无法重建台账状态：\(error)")
-            }
-            stale = false
-        }
+        if stale { try rebuild() }
         try Rules.nonEmpty(recordedBy, "operator", "操作员")
         try Rules.nonEmpty(commandID, "command id", "指令编号")
         let writes = try command.decide(state, today: today())
@@ -73,24 +68,159 @@ public actor Ledger {
         do { ticket = try store.enqueue(writes, metadata: metadata) } catch {
             if error.code == .wrongExpectedVersion, let stream = error.stream {
                 // Commands that create a record under a new id expect its stream not to exist.
-                throw DomainError(.recordExists, english: "\(stream) already exists; an id is used once (command \(commandID))",
-                                  chinese: "记录\(stream)已存在，编号不能重复使用（指令\(commandID)）", values: ["stream": stream, "commandID": commandID])
+                throw DomainError.recordExists(stream, commandID: commandID)
             }
             throw DomainError(.store, english: "the store refused the events of command \(commandID): \(error.message)",
                               chinese: "存储拒绝了指令\(commandID)的事件：\(error.message)", values: ["commandID": commandID])
         }
-        for write in writes {
-            for event in write.events {
-                state.evolve(event)
-                state.count(type(of: event).eventType, on: command.date)
-            }
-        }
+        state.evolve(writes, on: command.date)
         do {
             return try await ticket.result()
         } catch {
             stale = true
             throw DomainError(.store, english: "the events of command \(commandID) could not be written: \(error.message)",
                               chinese: "指令\(commandID)的事件未能写入：\(error.message)", values: ["commandID": commandID])
+        }
+    }
+
+    /// Checks each command against the state as the commands before it left
+    /// it, and appends the accepted ones together, as one batch; returns when
+    /// they are durable, with each command's result in the order sent.
+    ///
+    /// A refused command writes nothing and does not stop the others: its
+    /// place in the results holds its ``DomainError``. A command whose id the
+    /// store already has, or that comes twice in the list, gets the first
+    /// result. One batch of many commands is far cheaper than one append per
+    /// command: importers and bulk loaders use this. If the store fails,
+    /// nothing of the batch is written and this throws.
+    public func execute(_ commands: [LedgerCommand], by recordedBy: String) async throws(DomainError) -> [Result<AppendResult, DomainError>] {
+        try Rules.nonEmpty(recordedBy, "operator", "操作员")
+        if stale { try rebuild() }
+        let day = today()
+        var results = [Result<AppendResult, DomainError>?](repeating: nil, count: commands.count)
+        var accepted: [CommandWrites] = []
+        var acceptedAt: [Int] = []
+        var firstWithID: [String: Int] = [:]
+        var sentBefore: [Int] = []
+        var sameAs: [(Int, Int)] = []
+        // What the accepted commands before this one write.
+        var versions = StreamVersions(store: store)
+        for (i, c) in commands.enumerated() {
+            if let first = firstWithID[c.commandID] {
+                sameAs.append((i, first))
+                continue
+            }
+            firstWithID[c.commandID] = i
+            do throws(DomainError) {
+                try Rules.nonEmpty(c.commandID, "command id", "指令编号")
+                if store.knowsCommand(c.commandID) {
+                    sentBefore.append(i)
+                    continue
+                }
+                let writes = try c.command.decide(state, today: day)
+                try versions.check(writes, commandID: c.commandID)
+                state.evolve(writes, on: c.command.date)
+                accepted.append(CommandWrites(writes, metadata: EventMetadata(
+                    businessDate: c.command.date, recordedBy: recordedBy, commandID: c.commandID,
+                    correlationID: c.correlationID, causationID: c.causationID)))
+                acceptedAt.append(i)
+            } catch {
+                results[i] = .failure(error)
+            }
+        }
+        if !accepted.isEmpty {
+            do {
+                let ticket = try store.enqueue(commands: accepted)
+                for (i, result) in zip(acceptedAt, try await ticket.results()) { results[i] = .success(result) }
+            } catch {
+                stale = true
+                throw DomainError(.store, english: "the store refused a batch of \(accepted.count) commands; none was written: \(error.message)",
+                                  chinese: "存储拒绝了一批\(accepted.count)条指令，均未写入：\(error.message)", values: ["commands": "\(accepted.count)"])
+            }
+        }
+        for i in sentBefore {
+            do {
+                if let first = try await store.result(ofCommand: commands[i].commandID) { results[i] = .success(first) }
+            } catch {
+                results[i] = .failure(DomainError(.store, english: "the first result of command \(commands[i].commandID), sent again, could not be read: \(error.message)",
+                                                  chinese: "无法读取重复指令\(commands[i].commandID)的首次结果：\(error.message)", values: ["commandID": commands[i].commandID]))
+            }
+        }
+        for (i, first) in sameAs { results[i] = results[first] }
+        return results.map { $0! }
+    }
+
+    /// Rebuilds the state from the log after a failed append.
+    private func rebuild() throws(DomainError) {
+        do { state = try store.project(DomainState.self).projection } catch {
+            throw DomainError(.store, english: "the ledger's state could not be rebuilt: \(error)", chinese: "无法重建台账状态：\(error)")
+        }
+        stale = false
+    }
+}
+
+/// A command and the ids it is sent with, in a batch given to a ``Ledger``.
+public struct LedgerCommand: Sendable {
+    public var command: any DomainCommand
+    /// The command's id: the same id sent again is recorded once.
+    public var commandID: String
+    public var correlationID: String?
+    public var causationID: String?
+
+    public init(_ command: any DomainCommand, id commandID: String, correlationID: String? = nil, causationID: String? = nil) {
+        self.command = command
+        self.commandID = commandID
+        self.correlationID = correlationID
+        self.causationID = causationID
+    }
+}
+
+/// The streams the commands accepted so far in a batch write: checks a
+/// command's expectations before it is queued, so that a command under an id
+/// already used is refused alone (the store would refuse the whole batch).
+private struct StreamVersions {
+    let store: EventStore
+    /// Events the batch so far writes to each stream.
+    var written: [String: UInt64] = [:]
+
+    init(store: EventStore) { self.store = store }
+
+    /// The stream's version once the batch so far is written.
+    private func version(of stream: String) -> UInt64? {
+        let stored = store.version(of: stream)
+        guard let n = written[stream] else { return stored }
+        return stored.map { $0 + n } ?? n - 1
+    }
+
+    mutating func check(_ writes: [StreamWrite], commandID: String) throws(DomainError) {
+        for write in writes {
+            let holds: Bool = switch write.expectedVersion {
+            case .any: true
+            case .noStream: written[write.stream] == nil && store.version(of: write.stream) == nil
+            case .exact(let v): version(of: write.stream) == v
+            }
+            guard holds else { throw DomainError.recordExists(write.stream, commandID: commandID) }
+        }
+        for write in writes where !write.events.isEmpty { written[write.stream, default: 0] += UInt64(write.events.count) }
+    }
+}
+
+extension DomainError {
+    /// A command that creates a record under an id already used.
+    static func recordExists(_ stream: String, commandID: String) -> DomainError {
+        DomainError(.recordExists, english: "\(stream) already exists; an id is used once (command \(commandID))",
+                    chinese: "记录\(stream)已存在，编号不能重复使用（指令\(commandID)）", values: ["stream": stream, "commandID": commandID])
+    }
+}
+
+extension DomainState {
+    /// Folds a command's events in, as the ledger accepts it.
+    mutating func evolve(_ writes: [StreamWrite], on date: LedgerDate) {
+        for write in writes {
+            for event in write.events {
+                evolve(event)
+                count(type(of: event).eventType, on: date)
+            }
         }
     }
 }

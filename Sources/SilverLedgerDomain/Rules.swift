@@ -1,13 +1,14 @@
+import Foundation
 import SilverLedger
 
 /// The checks many commands share; each throws the ``DomainError`` that names it.
 enum Rules {
     /// No record is dated after today (UTC+8).
-    static func notInFuture(_ date: LedgerDate, today: LedgerDate, _ what: String, _ 什么: String) throws(DomainError) {
+    static func notInFuture(_ date: LedgerDate, today: LedgerDate, _ what: @autoclosure () -> String, _ 什么: @autoclosure () -> String) throws(DomainError) {
         guard date <= today else {
             throw DomainError(.dateInFuture,
-                              english: "\(what) on \(date) is in the future (today is \(today))",
-                              chinese: "\(什么)日期\(date)晚于今天（\(today)）",
+                              english: "\(what()) on \(date) is in the future (today is \(today))",
+                              chinese: "\(什么())日期\(date)晚于今天（\(today)）",
                               values: ["date": "\(date)", "today": "\(today)"])
         }
     }
@@ -45,9 +46,9 @@ enum Rules {
     }
 
     /// A required text is not empty.
-    static func nonEmpty(_ text: String, _ field: String, _ 字段: String) throws(DomainError) {
+    static func nonEmpty(_ text: String, _ field: @autoclosure () -> String, _ 字段: @autoclosure () -> String) throws(DomainError) {
         guard !text.allSatisfy(\.isWhitespace) else {
-            throw DomainError(.invalidValue, english: "\(field) must not be empty", chinese: "\(字段)不能为空", values: ["field": field])
+            throw DomainError(.invalidValue, english: "\(field()) must not be empty", chinese: "\(字段())不能为空", values: ["field": field()])
         }
     }
 
@@ -60,5 +61,16 @@ enum Rules {
                               chinese: "\(前)（\(earlier)）必须\(strictly ? "早于" : "不晚于")\(后)（\(later)）",
                               values: [earlierName: "\(earlier)", laterName: "\(later)"])
         }
+    }
+}
+
+extension String {
+    /// Without leading and trailing white space (as Foundation's
+    /// `.whitespacesAndNewlines`); the string itself when it has none, which
+    /// is the common case and costs no copy.
+    var trimmed: String {
+        guard let first = unicodeScalars.first, let last = unicodeScalars.last,
+              first.properties.isWhitespace || last.properties.isWhitespace else { return self }
+        return trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -44,6 +44,26 @@ struct BranchElectionTests {
         #expect(after?.committee.keys.sorted() == ["B1-C3"])
     }
 
+    @Test func officersWhoseTermIsOverLeaveAtTheNextElection() async throws {
+        let ledger = try ledger()
+        try await branchWithMembers(ledger, 10)
+        try await elect(ledger, "B1-C1", on: "2021-03-01", entitled: 10, present: 10, votes: 10, id: "t1")
+        try await elect(ledger, "B1-C2", on: "2021-03-01", role: .deputySecretary, entitled: 10, present: 10, votes: 10, id: "t2")
+        try await elect(ledger, "B1-C3", on: "2021-03-01", role: .committeeMember, entitled: 10, present: 10, votes: 10, id: "t3")
+        // A by-election in the term keeps the others.
+        try await elect(ledger, "B1-C4", on: "2022-05-01", role: .committeeMember, entitled: 10, present: 10, votes: 10, id: "t4")
+        #expect(await ledger.state.branches["B1"]?.committee.keys.sorted() == ["B1-C3", "B1-C4"])
+        // 换届 after the term (to 2024-03-01): only those elected again hold office.
+        try await elect(ledger, "B1-C5", on: "2024-03-01", entitled: 10, present: 10, votes: 10, id: "t5")
+        try await elect(ledger, "B1-C3", on: "2024-03-01", role: .committeeMember, entitled: 10, present: 10, votes: 10, id: "t6")
+        let branch = await ledger.state.branches["B1"]
+        #expect(branch?.secretary?.cadre == "B1-C5")
+        #expect(branch?.deputies.isEmpty == true)
+        // C4's by-election term ran to 2025-05-01: still in office.
+        #expect(branch?.committee.keys.sorted() == ["B1-C3", "B1-C4"])
+        #expect(branch?.committee["B1-C3"]?.termEndsOn == date("2027-03-01"))
+    }
+
     @Test func quorumNeedsMoreThanFourFifthsPresent() async throws {
         let ledger = try ledger()
         try await branchWithMembers(ledger, 3)

@@ -65,9 +65,9 @@ private func tellMobileMemberOutAndBack(_ ledger: Ledger) async throws {
 
 /// Writes a story's fixture again when `SILVERLEDGER_WRITE_FIXTURES=1` (with
 /// recorded-at times from a fixed clock), and returns the fixture's text.
-private func fixtureText(_ name: String, _ tell: (Ledger) async throws -> Void) async throws -> String {
+func fixtureText(_ name: String, _ tell: (Ledger) async throws -> Void) async throws -> String {
     let file = fixtures.appendingPathComponent(name)
-    if ProcessInfo.processInfo.environment["SILVERLEDGER_WRITE_FIXTURES"] == "1" {
+    if writingFixtures {
         var options = EventStoreOptions()
         let clock = Mutex(Int64(1_720_000_000_000_000))
         options.clock = { clock.withLock { $0 += 1_000_000; return $0 } }
@@ -79,29 +79,172 @@ private func fixtureText(_ name: String, _ tell: (Ledger) async throws -> Void) 
     return try String(contentsOf: file, encoding: .utf8)
 }
 
-@Suite("Fixture stories: load into a real store, replay, compare with golden results")
-struct FixtureStoryTests {
-    private func directory() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-fixture-\(UUID().uuidString)").path
+/// Whether the tests write the fixtures and their golden answers again (`SILVERLEDGER_WRITE_FIXTURES=1`).
+let writingFixtures = ProcessInfo.processInfo.environment["SILVERLEDGER_WRITE_FIXTURES"] == "1"
+
+/// A new directory for an on-disk store, under the temporary directory.
+func fixtureDirectory() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-fixture-\(UUID().uuidString)").path
+}
+
+/// A story's fixture loaded into a real store on disk: imported into a new
+/// store at `directory`, closed, opened again, and the ledger built on it
+/// (today fixed at 2024-12-31, the day the fixtures were written). Close the
+/// store when done.
+func openFixture(_ text: String, at directory: String) async throws -> (store: EventStore, ledger: Ledger, report: ImportReport) {
+    var options = EventStoreOptions()
+    options.durability = .none
+    let imported = try EventStore.open(at: directory, types: Ledger.eventTypes, options: options)
+    let report = try await imported.importJSONLines(text)
+    try imported.close()
+    let store = try EventStore.open(at: directory, types: Ledger.eventTypes, options: options)
+    let fixed = LedgerDate("2024-12-31")!
+    return (store, try Ledger(store: store, today: { fixed }), report)
+}
+
+/// The answers to the twelve questions of DOMAIN.md for one story, as of one
+/// view of the log (a position) and one business date: the golden file
+/// `Tests/Fixtures/<story>.queries.json`. The keys are numbered by question,
+/// so that the sorted JSON keeps the questions' order.
+struct StoryAnswers: Encodable {
+    /// What the questions were asked of.
+    struct Asked: Encodable {
+        /// One past the last log position in the view.
+        var position: UInt64
+        /// The business date the questions are asked on.
+        var on: LedgerDate
+        /// The year of `on`: study, attendance, quizzes, the year-end summary.
+        var year: Int
+        /// The quarters of `year` up to the one holding `on`: compliance.
+        var quarters: [Int]
+        /// 1 July of `year`: medal eligibility.
+        var medalCandidatesBy: LedgerDate
+        /// The expertise searched for.
+        var talentMatching: String
     }
 
+    struct Medals: Encodable {
+        var candidates: [MedalCandidate]
+        var perYear: [Int: Int]
+    }
+
+    struct Visits: Encodable {
+        var unvisited: [UnvisitedCadre]
+        var openNeeds: [OpenNeed]
+    }
+
+    struct Study: Encodable {
+        var hours: [StudyHours]
+        var attendance: [BranchAttendance]
+        /// By cadre id: the average of every quiz (cadres with a quiz only).
+        var quizAverageByCadre: [String: Double]
+        var quizAverageInYear: Double?
+    }
+
+    struct Contribution: Encodable {
+        var talent: [TalentMatch]
+        var volunteerHours: [VolunteerHours]
+        var volunteerHoursByTeam: [String: Double]
+    }
+
+    /// The audit history of one cadre or branch.
+    struct Audit: Encodable {
+        var stream: String
+        var entries: [AuditEntry]
+    }
+
+    var asked: Asked
+    var profiles: [CadreProfile]
+    var leadership: [BranchLeadership]
+    var reelectionReminders: [ReelectionReminder]
+    var medals: Medals
+    var visits: Visits
+    var compliance: [QuarterCompliance]
+    var study: Study
+    var membersAway: [MemberAway]
+    var demonstrationBranches: [DemonstrationStatus]
+    var contribution: Contribution
+    var yearSummary: YearSummary
+    var auditHistory: [Audit]
+
+    enum CodingKeys: String, CodingKey {
+        case asked = "asked"
+        case profiles = "q01_profiles"
+        case leadership = "q02_leadership"
+        case reelectionReminders = "q03_reelectionReminders"
+        case medals = "q04_medals"
+        case visits = "q05_visits"
+        case compliance = "q06_compliance"
+        case study = "q07_study"
+        case membersAway = "q08_membersAway"
+        case demonstrationBranches = "q09_demonstrationBranches"
+        case contribution = "q10_talentAndVolunteers"
+        case yearSummary = "q11_yearSummary"
+        case auditHistory = "q12_auditHistory"
+    }
+
+    /// Asks every question of `view` on `date`: every cadre's profile and
+    /// every branch's leadership (by id), the audit history of `cadres` and
+    /// `branches` (as of the view's position).
+    init(_ view: LedgerView, of ledger: Ledger, on date: LedgerDate, talent: String = "书法",
+         auditing cadres: [CadreID], _ branches: [BranchID]) throws {
+        let year = date.year
+        let quarters = Array(1...((date.components.month + 2) / 3))
+        let july = LedgerDate(year: year, month: 7, day: 1)!
+        let state = view.state
+        asked = Asked(position: view.position, on: date, year: year, quarters: quarters, medalCandidatesBy: july, talentMatching: talent)
+        profiles = state.cadres.keys.sorted().compactMap { view.profile(of: $0, on: date) }
+        leadership = state.branches.keys.sorted().compactMap { view.leadership(of: $0) }
+        reelectionReminders = view.reelectionReminders(on: date)
+        medals = Medals(candidates: view.medalCandidates(by: july), perYear: view.medalsPerYear())
+        visits = Visits(unvisited: view.unvisited(on: date), openNeeds: view.openNeeds(on: date))
+        compliance = quarters.flatMap { view.compliance(year: year, quarter: $0) }
+        var quizzes: [String: Double] = [:]
+        for id in state.cadres.keys { quizzes[id.rawValue] = view.quizAverage(of: id) }
+        study = Study(hours: view.studyHours(in: year), attendance: view.attendance(in: year), quizAverageByCadre: quizzes,
+                      quizAverageInYear: view.quizAverage(in: year))
+        membersAway = view.membersAway()
+        demonstrationBranches = view.demonstrationBranches(on: date)
+        contribution = Contribution(talent: view.talent(matching: talent), volunteerHours: view.volunteerHours(),
+                                    volunteerHoursByTeam: view.volunteerHoursByTeam())
+        yearSummary = view.yearSummary(year)
+        let asOf = AsOf.position(view.position)
+        auditHistory = try cadres.map { Audit(stream: $0.stream, entries: try ledger.auditHistory(of: $0, asOf: asOf)) }
+            + branches.map { Audit(stream: $0.stream, entries: try ledger.auditHistory(of: $0, asOf: asOf)) }
+    }
+
+    /// The answers as the golden file holds them (`LedgerView.json`, a line feed at the end).
+    func json() throws -> String { try LedgerView.json(self) + "\n" }
+}
+
+/// Expects `answers` to be the golden file `name` in Tests/Fixtures, naming
+/// the first line that differs; with `SILVERLEDGER_WRITE_FIXTURES=1` writes
+/// the file first (review the diff before committing it).
+func expectGolden(_ answers: StoryAnswers, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let file = fixtures.appendingPathComponent(name)
+    let json = try answers.json()
+    if writingFixtures { try json.write(to: file, atomically: true, encoding: .utf8) }
+    let golden = try String(contentsOf: file, encoding: .utf8)
+    guard json != golden else { return }
+    let (got, want) = (json.split(separator: "\n", omittingEmptySubsequences: false), golden.split(separator: "\n", omittingEmptySubsequences: false))
+    let line = zip(got, want).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(got.count, want.count)
+    func text(_ lines: [Substring]) -> String { line < lines.count ? "\"\(lines[line])\"" : "(end of file)" }
+    Issue.record("\(name) differs at line \(line + 1): got \(text(got)), golden \(text(want))",
+                 sourceLocation: sourceLocation)
+}
+
+@Suite("Fixture stories: load into a real store, replay, compare with golden results")
+struct FixtureStoryTests {
     @Test func aCadreFromRegistrationToTheMedal() async throws {
         let text = try await fixtureText("cadre-to-medal.jsonl", tellCadreToMedal)
 
-        // Into a real on-disk store.
-        let dir = directory()
+        // Into a real on-disk store, closed and opened again.
+        let dir = fixtureDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var options = EventStoreOptions()
-        options.durability = .none
-        var store = try EventStore.open(at: dir, types: Ledger.eventTypes, options: options)
-        let report = try await store.importJSONLines(text)
+        let (store, ledger, report) = try await openFixture(text, at: dir)
+        defer { try? store.close() }
         #expect(report.positions == 0..<8)
         #expect(report.commands == 8)
-        try store.close()
-        store = try EventStore.open(at: dir, types: Ledger.eventTypes, options: options)
-        defer { try? store.close() }
-        let fixed = LedgerDate("2024-12-31")!
-        let ledger = try Ledger(store: store, today: { fixed })
 
         // The golden results, worked out by hand from the story.
         let view = try ledger.view()
@@ -117,6 +260,9 @@ struct FixtureStoryTests {
         #expect(view.openNeeds(on: LedgerDate("2024-12-31")!).isEmpty)
         let golden = try String(contentsOf: fixtures.appendingPathComponent("cadre-to-medal.profile.json"), encoding: .utf8)
         #expect(try LedgerView.json(profile) + "\n" == golden)
+        // The twelve questions on the day of the medal.
+        let answers = try StoryAnswers(view, of: ledger, on: date("2024-07-02"), auditing: ["C000017"], ["B0007"])
+        try expectGolden(answers, "cadre-to-medal.queries.json")
 
         // As of earlier points: before the correction the standing was counted from 1974-07-01.
         let beforeCorrection = try ledger.view(asOf: .position(6))
@@ -130,7 +276,9 @@ struct FixtureStoryTests {
         let fromSnapshot = try store.project(DomainState.self)
         #expect(fromSnapshot.usedSnapshot)
         #expect(fromSnapshot.eventsApplied == 4)
-        #expect(LedgerView(state: fromSnapshot.projection, position: fromSnapshot.position).profile(of: "C000017", on: LedgerDate("2024-07-01")!) == profile)
+        let snapshotView = LedgerView(state: fromSnapshot.projection, position: fromSnapshot.position)
+        #expect(snapshotView.profile(of: "C000017", on: LedgerDate("2024-07-01")!) == profile)
+        #expect(try StoryAnswers(snapshotView, of: ledger, on: date("2024-07-02"), auditing: ["C000017"], ["B0007"]).json() == answers.json())
 
         // The audit history names every step, with its operator.
         let history = try ledger.auditHistory(of: CadreID("C000017"))
@@ -144,15 +292,11 @@ struct FixtureStoryTests {
 
     @Test func aMobileMemberOutAndBack() async throws {
         let text = try await fixtureText("mobile-member-out-and-back.jsonl", tellMobileMemberOutAndBack)
-        let dir = directory()
+        let dir = fixtureDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var options = EventStoreOptions()
-        options.durability = .none
-        let store = try EventStore.open(at: dir, types: Ledger.eventTypes, options: options)
+        let (store, ledger, report) = try await openFixture(text, at: dir)
         defer { try? store.close() }
-        #expect(try await store.importJSONLines(text).positions == 0..<13)
-        let fixed = LedgerDate("2024-12-31")!
-        let ledger = try Ledger(store: store, today: { fixed })
+        #expect(report.positions == 0..<13)
 
         // Away, accepted, not yet back: as of just after the meeting he missed (position 9).
         let whileAway = try ledger.view(asOf: .position(10))
@@ -171,5 +315,16 @@ struct FixtureStoryTests {
         #expect(history.map(\.eventType) == ["CadreRegistered", "PartyMembershipRecorded", "MemberAdded", "OutflowRegistered", "InflowAccepted",
                                              "MeetingRecorded", "StudyDeliveredAtHome", "MobileMemberReturned", "MeetingRecorded"])
         #expect(now.profile(of: "C000201", on: LedgerDate("2024-10-01")!)?.branch == "B0031")
+
+        // The twelve questions at the end of the third quarter, back home.
+        let answers = try StoryAnswers(now, of: ledger, on: date("2024-09-30"), auditing: ["C000201"], ["B0031"])
+        try expectGolden(answers, "mobile-member-out-and-back.queries.json")
+        // With a snapshot taken while he was away, the same answers.
+        try store.saveSnapshot(store.project(DomainState.self, asOf: .position(10)))
+        let fromSnapshot = try store.project(DomainState.self)
+        #expect(fromSnapshot.usedSnapshot)
+        #expect(fromSnapshot.eventsApplied == 3)
+        let snapshotView = LedgerView(state: fromSnapshot.projection, position: fromSnapshot.position)
+        #expect(try StoryAnswers(snapshotView, of: ledger, on: date("2024-09-30"), auditing: ["C000201"], ["B0031"]).json() == answers.json())
     }
 }

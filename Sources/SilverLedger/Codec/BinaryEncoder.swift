@@ -88,13 +88,7 @@ final class BinarySink {
     }
 
     /// A count as a varint padded to 5 bytes, as an unkeyed container writes it.
-    func paddedCount(_ count: Int) {
-        var v = UInt64(count)
-        for i in 0..<5 {
-            bytes.append(UInt8(truncatingIfNeeded: v & 0x7F) | (i < 4 ? 0x80 : 0))
-            v >>= 7
-        }
-    }
+    func paddedCount(_ count: Int) { bytes.appendPaddedCount(count) }
 }
 
 /// Values with a layout of their own rather than their `Codable` one:

@@ -238,7 +238,7 @@ struct EnvelopeReader {
 }
 
 extension Array where Element == UInt8 {
-    @inline(__always) mutating func appendVarint(_ value: UInt64) {
+    @inlinable mutating func appendVarint(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
             append(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -247,15 +247,25 @@ extension Array where Element == UInt8 {
         append(UInt8(v))
     }
 
-    @inline(__always) mutating func appendZigzag(_ value: Int64) {
+    @inlinable mutating func appendZigzag(_ value: Int64) {
         appendVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
-    @inline(__always) mutating func appendString(_ value: String) {
+    @inlinable mutating func appendString(_ value: String) {
         var s = value
         s.withUTF8 { utf8 in
             appendVarint(UInt64(utf8.count))
             append(contentsOf: utf8)
+        }
+    }
+
+    /// A count as a varint padded to 5 bytes, as an unkeyed container writes it
+    /// (it cannot know the count before the elements).
+    @inlinable mutating func appendPaddedCount(_ count: Int) {
+        var v = UInt64(count)
+        for i in 0..<5 {
+            append(UInt8(truncatingIfNeeded: v & 0x7F) | (i < 4 ? 0x80 : 0))
+            v >>= 7
         }
     }
 }

@@ -48,10 +48,31 @@ public struct EventTypes: Sendable {
     public init() {}
 
     /// Registers the current shape of an event under its ``Event/eventType`` and ``Event/schemaVersion``.
+    ///
+    /// An event that is ``BinaryCodable`` is read with its own reader; the
+    /// others through `Codable`.
     public mutating func register<E: Event>(_ type: E.Type) {
-        entries[Key(name: E.eventType, version: E.schemaVersion)] = EventTypes.entry(
-            stored: E.self, current: E.self, decodeBinary: { try BinaryDecoder().decode(E.self, from: $0) })
+        let decode: @Sendable (UnsafeRawBufferPointer) throws -> any Event
+        if let fast = E.self as? any (BinaryCodable & Event).Type {
+            decode = EventTypes.fastDecoder(fast)
+        } else {
+            decode = { try BinaryDecoder().decode(E.self, from: $0) }
+        }
+        entries[Key(name: E.eventType, version: E.schemaVersion)] = EventTypes.entry(stored: E.self, current: E.self, decodeBinary: decode)
         current[E.eventType] = E.self
+    }
+
+    /// Decodes with the type's own reader; when that fails, decodes again
+    /// through `Codable`, whose error names the field at fault.
+    private static func fastDecoder<F: BinaryCodable & Event>(_: F.Type) -> @Sendable (UnsafeRawBufferPointer) throws -> any Event {
+        { bytes in
+            do {
+                return try BinaryReader.decode(F.self, from: bytes)
+            } catch {
+                _ = try BinaryDecoder().decode(F.self, from: bytes)
+                throw error   // the two forms disagree: report the fast reader's error
+            }
+        }
     }
 
     /// Registers an old shape stored as (`name`, `version`) and how to turn it into the current event.

@@ -1,4 +1,6 @@
 import Crypto
+import Foundation
+import Synchronization
 import SilverLedgerStorage
 
 extension EventStore {
@@ -23,11 +25,13 @@ extension EventStore {
     }
 
     /// Applies the events from `projected.position` up to `end` (exclusive).
+    ///
+    /// A long run of events whose payloads the projection decodes is read and
+    /// decoded on a second thread while this one applies them.
     func apply<P: Projection>(_ projected: inout Projected<P>, until end: UInt64) throws {
         // The loop works on plain locals: in this unspecialized generic code every
         // use of `Projected<P>` would look its type metadata up again.
         let decodes = P.decodesPayloads
-        let types = self.types
         var projection = projected.projection
         var position = projected.position
         var applied: UInt64 = 0
@@ -37,18 +41,43 @@ extension EventStore {
             projected.position = position
             projected.eventsApplied += applied
         }
-        var decoder = EnvelopeDecoder()
-        try log.forEach(from: position, until: end) { p, timestamp, bytes in
-            let event = try decoder.event(bytes, position: p, recordedAt: timestamp)
-            let value: (any Event)?
-            do { value = decodes ? try event.decoded(with: types) : nil } catch {
-                throw EventStoreError(.corruptedEvent, "the payload of the event at position \(p) (\(event.eventType) version \(event.schemaVersion)) could not be decoded: \(error)")
+        let count = min(end, log.nextPosition) &- position
+        if decodes && position < end && count >= Self.pipelineThreshold && Halves.available {
+            let pipe = DecodedEvents(store: self, from: position, until: end)
+            while true {
+                switch pipe.next() {
+                case .success(let chunk):
+                    if chunk.events.isEmpty { break }
+                    // By index: the elements are lent to `apply`, not copied out.
+                    for i in chunk.events.indices { projection.apply(chunk.events[i], decoded: chunk.values[i]) }
+                    position = chunk.events[chunk.events.count - 1].position + 1
+                    applied += UInt64(chunk.events.count)
+                    continue
+                case .failure(let error):
+                    throw error
+                }
+                break
             }
-            projection.apply(event, decoded: value)
-            position = p + 1
-            applied += 1
+        } else {
+            var decoder = EnvelopeDecoder()
+            try log.forEach(from: position, until: end) { p, timestamp, bytes in
+                let event = try decoder.event(bytes, position: p, recordedAt: timestamp)
+                projection.apply(event, decoded: decodes ? try decodePayload(of: event) : nil)
+                position = p + 1
+                applied += 1
+            }
         }
         position = max(position, min(end, log.nextPosition))
+    }
+
+    /// From this many events on, a projection that decodes payloads is fed by a second thread.
+    static let pipelineThreshold: UInt64 = 4096
+
+    /// The payload of `event`, decoded, or a `corruptedEvent` error naming it.
+    func decodePayload(of event: RecordedEvent) throws(EventStoreError) -> (any Event)? {
+        do { return try event.decoded(with: types) } catch {
+            throw EventStoreError(.corruptedEvent, "the payload of the event at position \(event.position) (\(event.eventType) version \(event.schemaVersion)) could not be decoded: \(error)")
+        }
     }
 
     /// The log position (exclusive) that `asOf` stands for: the events before it
@@ -150,5 +179,67 @@ enum SnapshotFormat {
 
     private static func isSafe(_ s: Unicode.Scalar) -> Bool {
         s.isASCII && (s.properties.isAlphabetic || s.properties.numericType != nil || s == "-" || s == "_")
+    }
+}
+
+/// The events of a range, read and decoded on a thread of their own and
+/// handed over in chunks, at most a few chunks ahead of the reader.
+final class DecodedEvents: Sendable {
+    /// Events in log order, and their decoded payloads.
+    struct Events: Sendable {
+        var events: [RecordedEvent] = []
+        var values: [(any Event)?] = []
+
+        init(capacity: Int) {
+            events.reserveCapacity(capacity)
+            values.reserveCapacity(capacity)
+        }
+    }
+    typealias Chunk = Result<Events, any Error>
+    private static let chunkSize = 256
+    private static let chunksAhead = 4
+
+    private let free = DispatchSemaphore(value: DecodedEvents.chunksAhead)
+    private let ready = DispatchSemaphore(value: 0)
+    private let chunks = Mutex<[Chunk]>([])
+
+    /// Starts reading `start..<end` of `store`'s log.
+    init(store: EventStore, from start: UInt64, until end: UInt64) {
+        let thread = Thread { [self] in
+            var decoder = EnvelopeDecoder()
+            var chunk = Events(capacity: Self.chunkSize)
+            do {
+                try store.log.forEach(from: start, until: end) { p, timestamp, bytes in
+                    let event = try decoder.event(bytes, position: p, recordedAt: timestamp)
+                    chunk.values.append(try store.decodePayload(of: event))
+                    chunk.events.append(event)
+                    if chunk.events.count == Self.chunkSize {
+                        put(.success(chunk))
+                        chunk = Events(capacity: Self.chunkSize)
+                    }
+                }
+                if !chunk.events.isEmpty { put(.success(chunk)) }
+                put(.success(Events(capacity: 0)))   // the end
+            } catch {
+                if !chunk.events.isEmpty { put(.success(chunk)) }
+                put(.failure(error))
+            }
+        }
+        thread.name = "silverledger-replay"
+        thread.start()
+    }
+
+    private func put(_ chunk: Chunk) {
+        free.wait()
+        chunks.withLock { $0.append(chunk) }
+        ready.signal()
+    }
+
+    /// The next chunk: events in log order; an empty chunk at the end, or the error that stopped the reading.
+    func next() -> Chunk {
+        ready.wait()
+        let chunk = chunks.withLock { $0.removeFirst() }
+        free.signal()
+        return chunk
     }
 }

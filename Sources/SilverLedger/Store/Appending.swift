@@ -34,6 +34,21 @@ public struct StreamWrite: Sendable {
     }
 }
 
+/// One command's writes and metadata, for an append of several commands at
+/// once (``EventStore/append(commands:)``).
+public struct CommandWrites: Sendable {
+    /// The command's events, by stream.
+    public var writes: [StreamWrite]
+    /// Its business date, operator and command id.
+    public var metadata: EventMetadata
+
+    /// A command's writes and metadata.
+    public init(_ writes: [StreamWrite], metadata: EventMetadata) {
+        self.writes = writes
+        self.metadata = metadata
+    }
+}
+
 /// What an append wrote: the same value again when its command is sent again.
 public struct AppendResult: Sendable, Hashable {
     /// The positions of the events written, in the whole log.

@@ -211,6 +211,24 @@ public final class EventStore: Sendable {
         AppendTicket(store: self, reserved: try reserve(writes, metadata: metadata))
     }
 
+    /// Appends several commands as one atomic batch, each with its own
+    /// metadata; returns, when they are durable, each command's result.
+    ///
+    /// Each command's expectations are checked after the commands before it in
+    /// the list. If one does not hold, or a command id is already in the store
+    /// or twice in the list, nothing is written. One batch is much cheaper than
+    /// one append per command: importers and bulk loaders use this.
+    @discardableResult
+    public func append(commands: [CommandWrites]) async throws(EventStoreError) -> [AppendResult] {
+        try await enqueue(commands: commands).results()
+    }
+
+    /// Checks and queues several commands as one atomic batch, without waiting
+    /// (see ``enqueue(_:metadata:)`` and ``append(commands:)``).
+    public func enqueue(commands: [CommandWrites]) throws(EventStoreError) -> CommandsTicket {
+        try reserve(commands)
+    }
+
     /// Whether the store has the command with this id, written or being written.
     public func knowsCommand(_ commandID: String) -> Bool {
         state.withLock { $0.commands[commandID] != nil }
@@ -233,6 +251,91 @@ public final class EventStore: Sendable {
     /// hands it to the log; returns what to wait on.
     private func reserve(_ writes: [StreamWrite], metadata: EventMetadata) throws(EventStoreError) -> Reserved {
         let encoded = try encode(writes)
+        try Self.checkShape(writes, encoded, metadata)
+        return try submission.withLock { (_) throws(EventStoreError) -> Reserved in
+            let reservation: Reservation
+            switch try state.withLock({ (s) throws(EventStoreError) in try reserveLocked(&s, writes, count: encoded.events.count, commandID: metadata.commandID) }) {
+            case .repeated(let reserved): return reserved
+            case .new(let r): reservation = r
+            }
+            // The versions are fixed now; build the batch outside the state lock.
+            var batch = LogBatch(byteCapacity: encoded.bytes.count + encoded.events.count * 64)
+            let versions = Self.append(writes, encoded, reservation, metadata, to: &batch)
+            let pending = reservation.pending
+            let first = reservation.first
+            let count = UInt32(encoded.events.count)
+            do throws(EventStoreError) {
+                try log.submit(batch) { [self] result in
+                    complete(result, first: first, count: count, versions: versions, pending: pending, commandID: metadata.commandID)
+                }
+            } catch {
+                // Nothing reached the log and nothing was reserved after it: undo the reservation.
+                state.withLock { s in Self.undo(&s, writes, first: first, commandID: metadata.commandID) }
+                throw error
+            }
+            return .pending(pending)
+        }
+    }
+
+    /// Checks, encodes and reserves several commands, and hands them to the log
+    /// as one batch: all of them are written or none.
+    private func reserve(_ commands: [CommandWrites]) throws(EventStoreError) -> CommandsTicket {
+        guard !commands.isEmpty else { throw EventStoreError(.invalidAppend, "an append of commands needs at least one command") }
+        var encoded: [Encoded] = []
+        encoded.reserveCapacity(commands.count)
+        var ids = Set<String>(minimumCapacity: commands.count)
+        for command in commands {
+            guard ids.insert(command.metadata.commandID).inserted else {
+                throw EventStoreError(.invalidAppend, "command \(command.metadata.commandID) appears twice in one append of commands; nothing was written")
+            }
+            encoded.append(try encode(command.writes))
+            try Self.checkShape(command.writes, encoded[encoded.count - 1], command.metadata)
+        }
+        let pending = PendingAppend()
+        return try submission.withLock { (_) throws(EventStoreError) -> CommandsTicket in
+            let reservations = try state.withLock { (s) throws(EventStoreError) -> [Reservation] in
+                var done: [Reservation] = []
+                done.reserveCapacity(commands.count)
+                do throws(EventStoreError) {
+                    for (command, e) in zip(commands, encoded) {
+                        switch try reserveLocked(&s, command.writes, count: e.events.count, commandID: command.metadata.commandID, pending: pending) {
+                        case .repeated:
+                            throw EventStoreError(.invalidAppend, "command \(command.metadata.commandID) is already in the store; send it alone to get its first result. Nothing was written")
+                        case .new(let r): done.append(r)
+                        }
+                    }
+                } catch {
+                    for (command, r) in zip(commands, done).reversed() { Self.undo(&s, command.writes, first: r.first, commandID: command.metadata.commandID) }
+                    throw error
+                }
+                return done
+            }
+            var batch = LogBatch(byteCapacity: encoded.reduce(0) { $0 + $1.bytes.count + $1.events.count * 64 })
+            var parts: [CommandsTicket.Part] = []
+            parts.reserveCapacity(commands.count)
+            for ((command, e), r) in zip(zip(commands, encoded), reservations) {
+                let versions = Self.append(command.writes, e, r, command.metadata, to: &batch)
+                parts.append(.init(commandID: command.metadata.commandID, positions: r.first..<(r.first + UInt64(e.events.count)), versions: versions))
+            }
+            let first = reservations[0].first
+            let count = UInt32(reservations.last!.first + UInt64(encoded.last!.events.count) - first)
+            let ticket = CommandsTicket(pending: pending, parts: parts)
+            do throws(EventStoreError) {
+                try log.submit(batch) { [self] result in
+                    complete(result, first: first, count: count, versions: [:], pending: pending, commandIDs: ticket.parts)
+                }
+            } catch {
+                state.withLock { s in
+                    for (command, r) in zip(commands, reservations).reversed() { Self.undo(&s, command.writes, first: r.first, commandID: command.metadata.commandID) }
+                }
+                throw error
+            }
+            return ticket
+        }
+    }
+
+    /// An append has at least one event and names each stream once.
+    private static func checkShape(_ writes: [StreamWrite], _ encoded: Encoded, _ metadata: EventMetadata) throws(EventStoreError) {
         guard !encoded.events.isEmpty else { throw EventStoreError(.invalidAppend, "an append needs at least one event (command \(metadata.commandID))") }
         if writes.count > 1 {
             var seen = Set<String>(minimumCapacity: writes.count)
@@ -240,51 +343,37 @@ public final class EventStore: Sendable {
                 throw EventStoreError(.invalidAppend, "stream \(write.stream) appears twice in one append (command \(metadata.commandID)); put its events in one write", stream: write.stream)
             }
         }
-        return try submission.withLock { (_) throws(EventStoreError) -> Reserved in
-            let reservation: Reservation
-            switch try reserveLocked(writes, count: encoded.events.count, commandID: metadata.commandID) {
-            case .repeated(let reserved): return reserved
-            case .new(let r): reservation = r
-            }
-            // The versions are fixed now; build the batch outside the state lock.
-            var batch = LogBatch(byteCapacity: encoded.bytes.count + encoded.events.count * 64)
-            var head: [UInt8] = []
-            var versions: [String: UInt64] = [:]
-            versions.reserveCapacity(writes.count)
-            var event = 0
-            encoded.bytes.withUnsafeBytes { payloads in
-                for (write, base) in zip(writes, reservation.bases) where !write.events.isEmpty {
-                    for i in 0..<write.events.count {
-                        let e = encoded.events[event]
-                        let start = event == 0 ? 0 : encoded.events[event - 1].end
-                        EnvelopeCodec.encodeHead(streamID: write.stream, streamVersion: base + UInt64(i), eventType: e.type,
-                                                 schemaVersion: e.version, metadata: metadata, into: &head)
-                        head.withUnsafeBytes { batch.append($0, UnsafeRawBufferPointer(rebasing: payloads[start..<e.end])) }
-                        event += 1
-                    }
-                    versions[write.stream] = base + UInt64(write.events.count) - 1
+    }
+
+    /// Adds one command's events, with their envelopes, to `batch`; returns each stream's last version.
+    private static func append(_ writes: [StreamWrite], _ encoded: Encoded, _ reservation: Reservation, _ metadata: EventMetadata,
+                               to batch: inout LogBatch) -> [String: UInt64] {
+        var head: [UInt8] = []
+        var versions: [String: UInt64] = [:]
+        versions.reserveCapacity(writes.count)
+        var event = 0
+        encoded.bytes.withUnsafeBytes { payloads in
+            for (write, base) in zip(writes, reservation.bases) where !write.events.isEmpty {
+                for i in 0..<write.events.count {
+                    let e = encoded.events[event]
+                    let start = event == 0 ? 0 : encoded.events[event - 1].end
+                    EnvelopeCodec.encodeHead(streamID: write.stream, streamVersion: base + UInt64(i), eventType: e.type,
+                                             schemaVersion: e.version, metadata: metadata, into: &head)
+                    head.withUnsafeBytes { batch.append($0, UnsafeRawBufferPointer(rebasing: payloads[start..<e.end])) }
+                    event += 1
                 }
+                versions[write.stream] = base + UInt64(write.events.count) - 1
             }
-            let pending = reservation.pending
-            let first = reservation.first
-            let count = UInt32(encoded.events.count)
-            let streamVersions = versions
-            do throws(EventStoreError) {
-                try log.submit(batch) { [self] result in
-                    complete(result, first: first, count: count, versions: streamVersions, pending: pending, commandID: metadata.commandID)
-                }
-            } catch {
-                // Nothing reached the log and nothing was reserved after it: undo the reservation.
-                state.withLock { s in
-                    for write in writes { s.streams.unlink(write.stream, count: UInt64(write.events.count)) }
-                    s.streams.truncate(to: first)
-                    s.nextPosition = first
-                    s.commands[metadata.commandID] = nil
-                }
-                throw error
-            }
-            return .pending(pending)
         }
+        return versions
+    }
+
+    /// Takes back a reservation that never reached the log (the last one made).
+    private static func undo(_ s: inout State, _ writes: [StreamWrite], first: UInt64, commandID: String) {
+        for write in writes { s.streams.unlink(write.stream, count: UInt64(write.events.count)) }
+        s.streams.truncate(to: first)
+        s.nextPosition = first
+        s.commands[commandID] = nil
     }
 
     private struct Reservation {
@@ -299,81 +388,90 @@ public final class EventStore: Sendable {
         case new(Reservation)
     }
 
-    /// Checks the expectations and reserves positions and versions, under the state lock.
-    private func reserveLocked(_ writes: [StreamWrite], count: Int, commandID: String) throws(EventStoreError) -> ReserveOutcome {
-        try state.withLock { (s) throws(EventStoreError) -> ReserveOutcome in
-            if s.closed { throw EventStoreError(.closed, "the event store is closed") }
-            if let failure = s.failure { throw failure }
-            switch s.commands[commandID] {
-            case .done(let first, let count)?: return .repeated(.written(first: first, count: count))
-            case .pending(let pending)?: return .repeated(.pending(pending))
-            case nil: break
-            }
-            var bases: [UInt64] = []
-            bases.reserveCapacity(writes.count)
-            // Where each existing stream is in the map: found once, used again to link.
-            var found: [StreamIndex.Slot?] = []
-            found.reserveCapacity(writes.count)
-            for write in writes {
-                let (slot, count) = s.streams.find(write.stream)
-                let actual: UInt64? = count == 0 ? nil : count - 1
-                let ok: Bool = switch write.expectedVersion {
-                case .any: true
-                case .noStream: actual == nil
-                case .exact(let v): actual == v
-                }
-                if !ok {
-                    throw EventStoreError(
-                        .wrongExpectedVersion,
-                        "stream \(write.stream): expected \(write.expectedVersion), but it is at \(actual.map { "version \($0)" } ?? "no stream"); nothing was written (command \(commandID))",
-                        stream: write.stream, expected: write.expectedVersion, actual: actual)
-                }
-                bases.append(count)
-                found.append(slot)
-            }
-            let first = s.nextPosition
-            s.streams.extend(to: first + UInt64(count))
-            // Existing streams first, while the slots found above are still valid;
-            // then the new streams (inserting may move the others).
-            var position = first
-            for (write, slot) in zip(writes, found) {
-                let positions = position..<(position + UInt64(write.events.count))
-                if slot != nil { s.streams.link(write.stream, slot: slot, positions: positions) }
-                position = positions.upperBound
-            }
-            position = first
-            for (write, slot) in zip(writes, found) {
-                let positions = position..<(position + UInt64(write.events.count))
-                if slot == nil { s.streams.link(write.stream, slot: nil, positions: positions) }
-                position = positions.upperBound
-            }
-            s.nextPosition = first + UInt64(count)
-            let pending = PendingAppend()
-            s.commands[commandID] = .pending(pending)
-            return .new(Reservation(pending: pending, first: first, bases: bases))
+    /// Checks the expectations and reserves positions and versions; called under the state lock.
+    private func reserveLocked(_ s: inout State, _ writes: [StreamWrite], count: Int, commandID: String,
+                               pending shared: PendingAppend? = nil) throws(EventStoreError) -> ReserveOutcome {
+        if s.closed { throw EventStoreError(.closed, "the event store is closed") }
+        if let failure = s.failure { throw failure }
+        switch s.commands[commandID] {
+        case .done(let first, let count)?: return .repeated(.written(first: first, count: count))
+        case .pending(let pending)?: return .repeated(.pending(pending))
+        case nil: break
         }
+        var bases: [UInt64] = []
+        bases.reserveCapacity(writes.count)
+        // Where each existing stream is in the map: found once, used again to link.
+        var found: [StreamIndex.Slot?] = []
+        found.reserveCapacity(writes.count)
+        for write in writes {
+            let (slot, count) = s.streams.find(write.stream)
+            let actual: UInt64? = count == 0 ? nil : count - 1
+            let ok: Bool = switch write.expectedVersion {
+            case .any: true
+            case .noStream: actual == nil
+            case .exact(let v): actual == v
+            }
+            if !ok {
+                throw EventStoreError(
+                    .wrongExpectedVersion,
+                    "stream \(write.stream): expected \(write.expectedVersion), but it is at \(actual.map { "version \($0)" } ?? "no stream"); nothing was written (command \(commandID))",
+                    stream: write.stream, expected: write.expectedVersion, actual: actual)
+            }
+            bases.append(count)
+            found.append(slot)
+        }
+        let first = s.nextPosition
+        s.streams.extend(to: first + UInt64(count))
+        // Existing streams first, while the slots found above are still valid;
+        // then the new streams (inserting may move the others).
+        var position = first
+        for (write, slot) in zip(writes, found) {
+            let positions = position..<(position + UInt64(write.events.count))
+            if slot != nil { s.streams.link(write.stream, slot: slot, positions: positions) }
+            position = positions.upperBound
+        }
+        position = first
+        for (write, slot) in zip(writes, found) {
+            let positions = position..<(position + UInt64(write.events.count))
+            if slot == nil { s.streams.link(write.stream, slot: nil, positions: positions) }
+            position = positions.upperBound
+        }
+        s.nextPosition = first + UInt64(count)
+        let pending = shared ?? PendingAppend()
+        s.commands[commandID] = .pending(pending)
+        return .new(Reservation(pending: pending, first: first, bases: bases))
     }
 
     /// The log made a reserved append durable, or failed it.
     func complete(_ result: Result<(first: UInt64, timestamp: Int64), EventStoreError>, first: UInt64, count: UInt32,
-                          versions: [String: UInt64], pending: PendingAppend, commandID: String) {
+                  versions: [String: UInt64], pending: PendingAppend, commandID: String) {
+        complete(result, first: first, count: count, versions: versions, pending: pending,
+                 commandIDs: [.init(commandID: commandID, positions: first..<(first + UInt64(count)), versions: versions)])
+    }
+
+    /// The log made a reserved append of one or more commands durable, or failed it.
+    func complete(_ result: Result<(first: UInt64, timestamp: Int64), EventStoreError>, first: UInt64, count: UInt32,
+                  versions: [String: UInt64], pending: PendingAppend, commandIDs parts: [CommandsTicket.Part]) {
+        let named = parts.count == 1 ? parts[0].commandID : "\(parts[0].commandID) and \(parts.count - 1) more"
         switch result {
         case .success(let (committedFirst, timestamp)):
             guard committedFirst == first else {
                 // The log and the store disagree on positions: never go on from here.
-                let error = EventStoreError(.failed, "the log put command \(commandID) at \(committedFirst), the store expected \(first); reopen the store")
+                let error = EventStoreError(.failed, "the log put command \(named) at \(committedFirst), the store expected \(first); reopen the store")
                 state.withLock { $0.failure = error }
                 pending.resolve(.failure(error))
                 return
             }
-            state.withLock { $0.commands[commandID] = .done(first: first, count: count) }
+            state.withLock { s in
+                for part in parts { s.commands[part.commandID] = .done(first: part.positions.lowerBound, count: UInt32(part.positions.count)) }
+            }
             pending.resolve(.success(AppendResult(positions: first..<(first + UInt64(count)), streamVersions: versions, recordedAt: timestamp)))
         case .failure(let error):
             // Later appends were reserved on top of this one: the store must be reopened.
             let failure = EventStoreError(.failed, "an append failed after it was accepted (\(error.message)); reopen the store", storage: error.storage)
             state.withLock { s in
                 if s.failure == nil { s.failure = failure }
-                s.commands[commandID] = nil
+                for part in parts { s.commands[part.commandID] = nil }
             }
             pending.resolve(.failure(error))
         }
@@ -389,7 +487,10 @@ public final class EventStore: Sendable {
         switch state.withLock({ $0.commands[commandID] }) {
         case nil: return nil
         case .done(let first, let count)?: return try result(ofCommandAt: first, count: count)
-        case .pending(let pending)?: return try await pending.value()
+        case .pending(let pending)?:
+            // The pending append may hold several commands: wait for it, then read this one's result.
+            _ = try await pending.value()
+            return try await result(ofCommand: commandID)
         }
     }
 
@@ -452,7 +553,14 @@ public final class EventStore: Sendable {
             throw EventStoreError(.unregisteredEventType, "event type \(E.eventType) version \(E.schemaVersion) is not registered with this store; register it so it can be read back (stream \(stream))", stream: stream)
         }
         do {
-            try BinaryEncoder().encode(event, into: &encoded.bytes)
+            if let fast = event as? any BinaryCodable {
+                var writer = BinaryWriter()
+                swap(&writer.bytes, &encoded.bytes)
+                fast.write(to: &writer)
+                swap(&writer.bytes, &encoded.bytes)
+            } else {
+                try BinaryEncoder().encode(event, into: &encoded.bytes)
+            }
         } catch {
             throw EventStoreError(.invalidAppend, "event \(E.eventType) for stream \(stream) could not be encoded: \(error)", stream: stream)
         }
@@ -527,6 +635,24 @@ public final class EventStore: Sendable {
     }
 }
 
+/// Commands queued together by ``EventStore/enqueue(commands:)``.
+public struct CommandsTicket: Sendable {
+    /// One command of the batch: where its events go and its streams' last versions.
+    struct Part: Sendable {
+        var commandID: String
+        var positions: Range<UInt64>
+        var versions: [String: UInt64]
+    }
+    let pending: PendingAppend
+    let parts: [Part]
+
+    /// Waits until the commands are durable; their results, in the order sent.
+    public func results() async throws(EventStoreError) -> [AppendResult] {
+        let batch = try await pending.value()
+        return parts.map { AppendResult(positions: $0.positions, streamVersions: $0.versions, recordedAt: batch.recordedAt) }
+    }
+}
+
 /// An append queued by ``EventStore/enqueue(_:metadata:)``.
 public struct AppendTicket: Sendable {
     let store: EventStore
@@ -565,6 +691,8 @@ final class PendingAppend: Sendable {
     }
 
     func value() async throws(EventStoreError) -> AppendResult {
+        // Already resolved: no suspension.
+        if let ready = state.withLock({ $0.result }) { return try ready.get() }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<AppendResult, EventStoreError>, Never>) in
             let ready = state.withLock { s -> Result<AppendResult, EventStoreError>? in
                 if let r = s.result { return r }

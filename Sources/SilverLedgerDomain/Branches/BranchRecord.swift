@@ -37,6 +37,10 @@ public struct BranchRecord: Codable, Sendable, Hashable {
 
     /// Takes up the office an election gave.
     mutating func seat(_ election: OfficerElected) {
+        // Offices whose term is over by this election are taken by the new one (换届).
+        if let ended = secretary, ended.termEndsOn <= election.electedOn { secretary = nil }
+        deputies = deputies.filter { $0.value.termEndsOn > election.electedOn }
+        committee = committee.filter { $0.value.termEndsOn > election.electedOn }
         let office = Office(cadre: election.cadre, electedOn: election.electedOn, termEndsOn: election.termEndsOn)
         switch election.role {
         case .secretary:

@@ -37,8 +37,8 @@ public struct AppointLiaison: DomainCommand {
 
     public func decide(_ state: DomainState, today: LedgerDate) throws(DomainError) -> [StreamWrite] {
         try Rules.notInFuture(appointedOn, today: today, "the liaison's appointment", "联络员选派")
-        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        let unit = unit.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = name.trimmed
+        let unit = unit.trimmed
         try Rules.nonEmpty(name, "liaison's name", "联络员姓名")
         try Rules.nonEmpty(unit, "liaison's unit", "联络员所在单位")
         let record = try Rules.activeBranch(branch, on: appointedOn, in: state)
@@ -89,7 +89,7 @@ public struct DesignateDemonstration: DomainCommand {
 
     public func decide(_ state: DomainState, today: LedgerDate) throws(DomainError) -> [StreamWrite] {
         try Rules.notInFuture(designatedOn, today: today, "the designation", "示范党支部命名")
-        let batch = batch.trimmingCharacters(in: .whitespacesAndNewlines)
+        let batch = batch.trimmed
         try Rules.nonEmpty(batch, "batch", "批次")
         let record = try Rules.activeBranch(branch, on: designatedOn, in: state)
         var previousLevel: DemonstrationLevel?
@@ -183,8 +183,8 @@ public struct RegisterBrand: DomainCommand {
 
     public func decide(_ state: DomainState, today: LedgerDate) throws(DomainError) -> [StreamWrite] {
         try Rules.notInFuture(registeredOn, today: today, "the brand's registration", "品牌登记")
-        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        let method = method.trimmingCharacters(in: .whitespacesAndNewlines)
+        let name = name.trimmed
+        let method = method.trimmed
         try Rules.nonEmpty(name, "brand name", "品牌名称")
         try Rules.nonEmpty(method, "working method", "支部工作法")
         let record = try Rules.activeBranch(branch, on: registeredOn, in: state)

@@ -42,8 +42,8 @@ public struct ChangeResidence: DomainCommand {
         try Rules.nonEmpty(residence, "residence", "居住地")
         let record = try Rules.livingCadre(cadre, on: changedOn, in: state)
         try ChangeOrder.check(record.residenceChangedOn, changedOn, cadre: cadre, "residence", "居住地")
-        let new = residence.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard new != record.residence.trimmingCharacters(in: .whitespacesAndNewlines) else {
+        let new = residence.trimmed
+        guard new != record.residence.trimmed else {
             throw DomainError(.cadreUnchanged, english: "cadre \(cadre) already lives at \(new); nothing to change",
                               chinese: "离退休干部\(cadre)的居住地已是\(new)，无需变更", values: ["cadre": cadre.rawValue, "residence": new])
         }
@@ -76,7 +76,7 @@ public struct MarkRelocated: DomainCommand {
 
     public func decide(_ state: DomainState, today: LedgerDate) throws(DomainError) -> [StreamWrite] {
         try Rules.notInFuture(markedOn, today: today, "the relocation record", "易地安置登记")
-        let area = self.area.trimmingCharacters(in: .whitespacesAndNewlines)
+        let area = self.area.trimmed
         if relocated {
             try Rules.nonEmpty(area, "relocation area", "安置地")
         } else if !area.isEmpty {

@@ -135,7 +135,14 @@ public struct RecordDeath: DomainCommand {
         try Rules.notInFuture(recordedOn, today: today, "the death record", "去世记录")
         try Rules.ordered(diedOn, "date of death", "去世日期", recordedOn, "record date", "记录日期")
         // Alive until `diedOn`: the registration must come before it, and no earlier death.
-        _ = try Rules.livingCadre(cadre, on: diedOn, in: state)
+        let record = try Rules.livingCadre(cadre, on: diedOn, in: state)
+        // Nor may it come before what is already recorded of the cadre (the same day may: a visit on the day of death).
+        if let latest = record.latestRecordOn, diedOn < latest.date {
+            throw DomainError(.invalidDates,
+                              english: "cadre \(cadre) cannot have died on \(diedOn): \(latest.what) is recorded on \(latest.date)",
+                              chinese: "离退休干部\(cadre)的去世日期\(diedOn)早于已有记录（\(latest.什么)，\(latest.date)）",
+                              values: ["cadre": cadre.rawValue, "diedOn": "\(diedOn)", "latestRecordOn": "\(latest.date)", "record": latest.what])
+        }
         return [StreamWrite(stream: cadre.stream, events: [DeathRecorded(cadre: cadre, diedOn: diedOn, recordedOn: recordedOn)])]
     }
 }

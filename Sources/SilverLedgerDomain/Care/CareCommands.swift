@@ -44,7 +44,7 @@ public struct CreateCarePlan: DomainCommand {
                               chinese: "离退休干部\(cadre)为\(record.category.chinese)干部，\"一人一策\"仅适用于离休干部",
                               values: ["cadre": cadre.rawValue, "category": record.category.rawValue])
         }
-        let reason = replacementReason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let reason = replacementReason.trimmed
         var replaces: CarePlanCreated.Replaced?
         if let active = record.carePlan {
             guard !reason.isEmpty else {
@@ -60,7 +60,7 @@ public struct CreateCarePlan: DomainCommand {
                               chinese: "离退休干部\(cadre)尚无\"一人一策\"方案，首次制定无需替换理由", values: ["cadre": cadre.rawValue])
         }
         return [StreamWrite(stream: cadre.stream, events: [
-            CarePlanCreated(cadre: cadre, contact: contact.trimmingCharacters(in: .whitespacesAndNewlines), measures: measures,
+            CarePlanCreated(cadre: cadre, contact: contact.trimmed, measures: measures,
                             createdOn: createdOn, replaces: replaces),
         ])]
     }

@@ -49,7 +49,7 @@ public struct LogVisit: DomainCommand {
         try Rules.nonEmpty(visit, "visit id", "走访编号")
         try Rules.notInFuture(visitedOn, today: today, "the visit", "走访")
         _ = try Rules.livingCadre(cadre, on: visitedOn, in: state)
-        let names = visitors.map { $0.trimmingCharacters(in: .whitespaces) }
+        let names = visitors.map(\.trimmed)
         guard !names.isEmpty, !names.contains(where: \.isEmpty) else {
             throw DomainError(.invalidValue, english: "a visit needs at least one visitor, each named (given: \(visitors))",
                               chinese: "走访须至少有一名走访人，且须写明姓名", values: ["visitors": "\(visitors.count)"])

@@ -44,7 +44,7 @@ public struct RegisterTalent: DomainCommand {
 
     public func decide(_ state: DomainState, today: LedgerDate) throws(DomainError) -> [StreamWrite] {
         try Rules.notInFuture(registeredOn, today: today, "the talent registration", "人才库登记")
-        let tags = expertise.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let tags = expertise.map { $0.trimmed }
         guard !tags.isEmpty else {
             throw DomainError(.invalidValue, english: "a talent registration needs at least one expertise tag",
                               chinese: "人才库登记须至少填写一项专长", values: ["cadre": cadre.rawValue])

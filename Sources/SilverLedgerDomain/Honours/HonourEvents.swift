@@ -142,9 +142,7 @@ public struct HonourRecorded: Event, Equatable {
 
 extension PoliticalBirthdayRecorded: DomainEvent {
     public func apply(to state: inout DomainState) {
-        if state.cadres[cadre]?.lastPoliticalBirthdayOn.map({ $0 < heldOn }) ?? true {
-            state.cadres[cadre]?.lastPoliticalBirthdayOn = heldOn
-        }
+        state.cadres[cadre]?.lastPoliticalBirthdayOn.keepLatest(heldOn)
     }
 }
 

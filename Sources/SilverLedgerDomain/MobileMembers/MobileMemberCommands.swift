@@ -49,8 +49,8 @@ public struct RegisterOutflow: DomainCommand {
 
     public func decide(_ state: DomainState, today: LedgerDate) throws(DomainError) -> [StreamWrite] {
         try Rules.notInFuture(since, today: today, "the outflow", "外出流动")
-        let destination = destination.trimmingCharacters(in: .whitespacesAndNewlines)
-        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let destination = destination.trimmed
+        let reason = reason.trimmed
         try Rules.nonEmpty(destination, "destination", "流入地")
         try Rules.nonEmpty(reason, "reason", "外出原因")
         _ = try Rules.activeBranch(fromBranch, on: since, in: state)
@@ -90,7 +90,7 @@ public struct AcceptInflow: DomainCommand {
 
     public func decide(_ state: DomainState, today: LedgerDate) throws(DomainError) -> [StreamWrite] {
         try Rules.notInFuture(acceptedOn, today: today, "the acceptance", "流入接收")
-        let organisation = receivingOrganisation.trimmingCharacters(in: .whitespacesAndNewlines)
+        let organisation = receivingOrganisation.trimmed
         try Rules.nonEmpty(organisation, "receiving organisation", "流入地党组织")
         let outflow = try MobileMemberRules.openOutflow(of: cadre, in: state, "accept", "接收")
         if let accepted = outflow.acceptedOn {

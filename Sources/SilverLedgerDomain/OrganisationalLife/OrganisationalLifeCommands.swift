@@ -55,30 +55,32 @@ public struct RecordMeeting: DomainCommand {
                               chinese: "党支部\(branch)的\(kind.chinese)须至少有一名参会党员",
                               values: ["meeting": meeting, "branch": branch.rawValue])
         }
-        let absences = absentees.map { MeetingAbsence(cadre: $0.cadre, reason: $0.reason.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let absences = absentees.map { MeetingAbsence(cadre: $0.cadre, reason: $0.reason.trimmed) }
         for absence in absences {
             try Rules.nonEmpty(absence.reason, "the reason of \(absence.cadre)'s absence", "\(absence.cadre)的缺席原因")
         }
-        var seen: [CadreID: (list: String, 名单: String)] = [:]
-        for (cadre, list, 名单) in attendees.map({ ($0, "attendee", "参会") }) + absences.map({ ($0.cadre, "absentee", "缺席") }) {
-            if let first = seen[cadre] {
-                let both = first.list == list ? "twice as \(list)" : "both as \(first.list) and as \(list)"
-                let 两次 = first.list == list ? "在\(名单)名单中出现两次" : "同时出现在\(first.名单)和\(名单)名单中"
-                throw DomainError(.duplicateName,
-                                  english: "cadre \(cadre) is named \(both) of meeting \(meeting); each member is named once",
-                                  chinese: "离退休干部\(cadre)\(两次)（会议\(meeting)），每人只能出现一次",
-                                  values: ["cadre": cadre.rawValue, "meeting": meeting])
-            }
-            seen[cadre] = (list, 名单)
+        var seen = Set<CadreID>(minimumCapacity: attendees.count + absences.count)
+        for cadre in attendees where !seen.insert(cadre).inserted { throw named(cadre, "attendee", "参会", again: "attendee", "参会") }
+        for absence in absences where !seen.insert(absence.cadre).inserted {
+            let present = attendees.contains(absence.cadre)
+            throw named(absence.cadre, present ? "attendee" : "absentee", present ? "参会" : "缺席", again: "absentee", "缺席")
         }
-        for cadre in attendees + absences.map(\.cadre) {
-            let record = try Rules.livingCadre(cadre, on: heldOn, in: state)
-            try Rules.member(record, of: branch, on: heldOn)
-        }
+        for cadre in attendees { try Rules.member(Rules.livingCadre(cadre, on: heldOn, in: state), of: branch, on: heldOn) }
+        for absence in absences { try Rules.member(Rules.livingCadre(absence.cadre, on: heldOn, in: state), of: branch, on: heldOn) }
         return [StreamWrite(stream: stream, expectedVersion: .noStream, events: [
-            MeetingRecorded(meeting: meeting, branch: branch, kind: kind, topic: topic.trimmingCharacters(in: .whitespacesAndNewlines), heldOn: heldOn,
+            MeetingRecorded(meeting: meeting, branch: branch, kind: kind, topic: topic.trimmed, heldOn: heldOn,
                             attendees: attendees, absentees: absences),
         ])]
+    }
+
+    /// A member named a second time, first in the list `first`, then in `again`.
+    private func named(_ cadre: CadreID, _ first: String, _ 名单: String, again: String, _ 再: String) -> DomainError {
+        let both = first == again ? "twice as \(again)" : "both as \(first) and as \(again)"
+        let 两次 = first == again ? "在\(再)名单中出现两次" : "同时出现在\(名单)和\(再)名单中"
+        return DomainError(.duplicateName,
+                           english: "cadre \(cadre) is named \(both) of meeting \(meeting); each member is named once",
+                           chinese: "离退休干部\(cadre)\(两次)（会议\(meeting)），每人只能出现一次",
+                           values: ["cadre": cadre.rawValue, "meeting": meeting])
     }
 }
 

@@ -66,11 +66,15 @@ public struct StudyState: Codable, Sendable, Hashable {
     public init() {}
 
     mutating func add(_ hours: Double, to cadre: CadreID, in year: Int) {
-        if let i = self.hours[cadre]?.firstIndex(where: { $0.year == year }) {
-            self.hours[cadre]![i].hours += hours
-        } else {
-            self.hours[cadre, default: []].append(.init(year: year, hours: hours))
+        // One lookup, the cadre's years changed in place.
+        func add(to years: inout [YearHours]) {
+            if let i = years.firstIndex(where: { $0.year == year }) {
+                years[i].hours += hours
+            } else {
+                years.append(.init(year: year, hours: hours))
+            }
         }
+        add(to: &self.hours[cadre, default: []])
     }
 }
 

@@ -1,0 +1,272 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A value that reads and writes its binary form itself: the same bytes
+/// ``BinaryEncoder`` gives its `Codable` conformance, without the dynamic
+/// dispatch of `Codable`. The hot paths (appends, replays, rebuilds) use it
+/// for events that have it; everything else goes through `Codable`.
+///
+/// Read and write the fields in declaration order, as synthesized `Codable`
+/// does:
+///
+/// ```swift
+/// extension VisitLogged: BinaryCodable {
+///     public init(reading reader: inout BinaryReader) throws {
+///         self.init(cadre: try reader.read(), kind: try reader.read(), visitedOn: try reader.read())
+///     }
+///     public func write(to writer: inout BinaryWriter) {
+///         writer.write(cadre); writer.write(kind); writer.write(visitedOn)
+///     }
+/// }
+/// ```
+///
+/// The `Codable` form stays the definition: test that both give the same
+/// bytes for each type (SilverLedgerDomain's tests do this for every event).
+/// When a fast read fails, the store decodes the bytes again with `Codable`
+/// to report the field at fault.
+public protocol BinaryCodable: Codable {
+    /// Reads the value's fields in declaration order.
+    init(reading reader: inout BinaryReader) throws
+    /// Writes the value's fields in declaration order.
+    func write(to writer: inout BinaryWriter)
+}
+
+/// Reads the binary form from bytes, bounds-checked: bad input throws
+/// `DecodingError.dataCorrupted` naming the byte, never reads past the end.
+public struct BinaryReader {
+    @usableFromInline let bytes: UnsafeRawBufferPointer
+    @usableFromInline var position: Int
+    /// The next byte to read.
+    @inlinable public var offset: Int { position }
+
+    /// A reader at the start of `bytes`, which must outlive it.
+    public init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        self.position = 0
+    }
+
+    /// Decodes a whole `T` from `bytes`: left-over bytes are an error.
+    @inlinable public static func decode<T: BinaryCodable>(_ type: T.Type, from bytes: UnsafeRawBufferPointer) throws -> T {
+        var reader = BinaryReader(bytes)
+        let value = try T(reading: &reader)
+        guard reader.offset == bytes.count else { throw reader.corrupted("\(bytes.count - reader.offset) bytes left over after the value") }
+        return value
+    }
+
+    /// Reads a value of a type that has a binary form.
+    @inlinable public mutating func read<T: BinaryCodable>(_ type: T.Type = T.self) throws -> T {
+        try T(reading: &self)
+    }
+
+    /// Reads one byte.
+    @inlinable public mutating func byte() throws -> UInt8 {
+        guard offset < bytes.count else { throw corrupted("ends early") }
+        defer { position += 1 }
+        return bytes[offset]
+    }
+
+    /// Reads an LEB128 varint of at most 10 bytes that fits 64 bits.
+    @inlinable public mutating func varint() throws -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = try byte()
+            if shift == 63 && b > 1 { throw corrupted("varint overflows 64 bits") }
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return result }
+            shift += 7
+        }
+    }
+
+    /// Reads a zigzag-encoded signed varint.
+    @inlinable public mutating func zigzag() throws -> Int64 {
+        let v = try varint()
+        return Int64(bitPattern: (v >> 1) ^ (0 &- (v & 1)))
+    }
+
+    /// Reads a count of elements that must each take at least one byte.
+    @inlinable public mutating func count() throws -> Int {
+        let n = try varint()
+        guard n <= UInt64(bytes.count - offset) else { throw corrupted("count \(n) exceeds the bytes left") }
+        return Int(n)
+    }
+
+    /// Reads a length-prefixed UTF-8 string.
+    @inlinable public mutating func string() throws -> String {
+        let n = try count()
+        let utf8 = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)])
+        position += n
+        // ASCII needs no validation.
+        var high: UInt8 = 0
+        for byte in utf8 { high |= byte }
+        if high < 0x80 { return String(decoding: utf8, as: UTF8.self) }
+        return try validated(utf8)
+    }
+
+    @usableFromInline func validated(_ utf8: UnsafeRawBufferPointer) throws -> String {
+        // `String(decoding:)` is fast but repairs bad UTF-8 with U+FFFD; the
+        // bytes come back unchanged exactly when they were valid.
+        var s = String(decoding: utf8, as: UTF8.self)
+        let same = s.withUTF8 { $0.count == utf8.count && memcmp($0.baseAddress!, utf8.baseAddress!, utf8.count) == 0 }
+        guard same else { throw corrupted("string is not valid UTF-8") }
+        return s
+    }
+
+    /// Reads a signed integer that must fit `T`.
+    @inlinable public mutating func integer<T: FixedWidthInteger & SignedInteger>(_: T.Type = T.self) throws -> T {
+        let v = try zigzag()
+        guard let t = T(exactly: v) else { throw corrupted("\(v) does not fit \(T.self)") }
+        return t
+    }
+
+    /// Reads an unsigned integer that must fit `T`.
+    @inlinable public mutating func unsigned<T: FixedWidthInteger & UnsignedInteger>(_: T.Type = T.self) throws -> T {
+        let v = try varint()
+        guard let t = T(exactly: v) else { throw corrupted("\(v) does not fit \(T.self)") }
+        return t
+    }
+
+    /// The error for bad input at the current byte.
+    public func corrupted(_ message: String) -> DecodingError {
+        .dataCorrupted(.init(codingPath: [], debugDescription: "binary payload: \(message) (at byte \(offset))"))
+    }
+}
+
+/// Writes the binary form.
+public struct BinaryWriter {
+    /// The bytes written so far.
+    public var bytes: [UInt8]
+
+    /// A writer appending to `bytes`.
+    public init(bytes: [UInt8] = []) { self.bytes = bytes }
+
+    /// The bytes of `value`.
+    @inlinable public static func encode<T: BinaryCodable>(_ value: T) -> [UInt8] {
+        var writer = BinaryWriter()
+        value.write(to: &writer)
+        return writer.bytes
+    }
+
+    /// Writes a value of a type that has a binary form.
+    @inlinable public mutating func write<T: BinaryCodable>(_ value: T) { value.write(to: &self) }
+
+    /// Writes an LEB128 varint.
+    @inlinable public mutating func varint(_ value: UInt64) { bytes.appendVarint(value) }
+
+    /// Writes a zigzag-encoded signed varint.
+    @inlinable public mutating func zigzag(_ value: Int64) { bytes.appendZigzag(value) }
+
+    /// Writes a length-prefixed UTF-8 string.
+    @inlinable public mutating func string(_ value: String) { bytes.appendString(value) }
+
+    /// Writes a count as a varint padded to 5 bytes, as the `Codable` form writes an array's.
+    @inlinable public mutating func paddedCount(_ count: Int) { bytes.appendPaddedCount(count) }
+}
+
+extension String: BinaryCodable {
+    @inlinable public init(reading reader: inout BinaryReader) throws { self = try reader.string() }
+    @inlinable public func write(to writer: inout BinaryWriter) { writer.string(self) }
+}
+
+extension Int: BinaryCodable {
+    @inlinable public init(reading reader: inout BinaryReader) throws { self = try reader.integer() }
+    @inlinable public func write(to writer: inout BinaryWriter) { writer.zigzag(Int64(self)) }
+}
+
+extension Int32: BinaryCodable {
+    @inlinable public init(reading reader: inout BinaryReader) throws { self = try reader.integer() }
+    @inlinable public func write(to writer: inout BinaryWriter) { writer.zigzag(Int64(self)) }
+}
+
+extension Int64: BinaryCodable {
+    @inlinable public init(reading reader: inout BinaryReader) throws { self = try reader.zigzag() }
+    @inlinable public func write(to writer: inout BinaryWriter) { writer.zigzag(self) }
+}
+
+extension UInt16: BinaryCodable {
+    @inlinable public init(reading reader: inout BinaryReader) throws { self = try reader.unsigned() }
+    @inlinable public func write(to writer: inout BinaryWriter) { writer.varint(UInt64(self)) }
+}
+
+extension UInt32: BinaryCodable {
+    @inlinable public init(reading reader: inout BinaryReader) throws { self = try reader.unsigned() }
+    @inlinable public func write(to writer: inout BinaryWriter) { writer.varint(UInt64(self)) }
+}
+
+extension UInt64: BinaryCodable {
+    @inlinable public init(reading reader: inout BinaryReader) throws { self = try reader.varint() }
+    @inlinable public func write(to writer: inout BinaryWriter) { writer.varint(self) }
+}
+
+extension Bool: BinaryCodable {
+    @inlinable public init(reading reader: inout BinaryReader) throws {
+        switch try reader.byte() {
+        case 0: self = false
+        case 1: self = true
+        case let b: throw reader.corrupted("boolean byte is \(b)")
+        }
+    }
+    @inlinable public func write(to writer: inout BinaryWriter) { writer.bytes.append(self ? 1 : 0) }
+}
+
+extension Double: BinaryCodable {
+    @inlinable public init(reading reader: inout BinaryReader) throws {
+        var bits: UInt64 = 0
+        for i in 0..<8 { bits |= UInt64(try reader.byte()) << (8 * UInt64(i)) }
+        self = Double(bitPattern: bits)
+    }
+    @inlinable public func write(to writer: inout BinaryWriter) {
+        withUnsafeBytes(of: bitPattern.littleEndian) { writer.bytes.append(contentsOf: $0) }
+    }
+}
+
+extension LedgerDate: BinaryCodable {
+    @inlinable public init(reading reader: inout BinaryReader) throws { self.init(daysSinceEpoch: try reader.integer()) }
+    @inlinable public func write(to writer: inout BinaryWriter) { writer.zigzag(Int64(daysSinceEpoch)) }
+}
+
+/// A presence byte (0 or 1), then the value if present.
+extension Optional: BinaryCodable where Wrapped: BinaryCodable {
+    @inlinable public init(reading reader: inout BinaryReader) throws {
+        switch try reader.byte() {
+        case 0: self = .none
+        case 1: self = .some(try Wrapped(reading: &reader))
+        case let b: throw reader.corrupted("optional presence byte is \(b), not 0 or 1")
+        }
+    }
+    @inlinable public func write(to writer: inout BinaryWriter) {
+        if let value = self {
+            writer.bytes.append(1)
+            value.write(to: &writer)
+        } else {
+            writer.bytes.append(0)
+        }
+    }
+}
+
+/// A count (written padded to 5 bytes, read in any length), then the elements.
+extension Array: BinaryCodable where Element: BinaryCodable {
+    @inlinable public init(reading reader: inout BinaryReader) throws {
+        let n = try reader.count()
+        self.init()
+        reserveCapacity(n)
+        for _ in 0..<n { append(try Element(reading: &reader)) }
+    }
+    @inlinable public func write(to writer: inout BinaryWriter) {
+        writer.paddedCount(count)
+        for element in self { element.write(to: &writer) }
+    }
+}
+
+/// A string-backed enum is its raw value; an unknown raw value is an error.
+extension BinaryCodable where Self: RawRepresentable, RawValue == String {
+    @inlinable public init(reading reader: inout BinaryReader) throws {
+        let raw = try reader.string()
+        guard let value = Self(rawValue: raw) else { throw reader.corrupted("\"\(raw)\" is not a \(Self.self)") }
+        self = value
+    }
+    @inlinable public func write(to writer: inout BinaryWriter) { writer.string(rawValue) }
+}

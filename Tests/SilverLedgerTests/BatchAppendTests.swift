@@ -1,0 +1,314 @@
+import Foundation
+import Testing
+
+@testable import SilverLedger
+
+/// A `Counted` written by its own binary form, to check the fast paths against `Codable`.
+struct FastCounted: Event, BinaryCodable, Equatable {
+    static let eventType = "FastCounted"
+    var n: Int
+    var label: String
+    var tags: [String]
+    var note: String?
+
+    init(n: Int, label: String, tags: [String] = [], note: String? = nil) {
+        self.n = n
+        self.label = label
+        self.tags = tags
+        self.note = note
+    }
+
+    init(reading reader: inout BinaryReader) throws {
+        n = try reader.read()
+        label = try reader.read()
+        tags = try reader.read()
+        note = try reader.read()
+    }
+
+    func write(to writer: inout BinaryWriter) {
+        writer.write(n)
+        writer.write(label)
+        writer.write(tags)
+        writer.write(note)
+    }
+}
+
+/// Every leaf type the binary form knows, in one value.
+private enum Shade: String, Codable, BinaryCodable { case light, 深 }
+
+private struct AllLeaves: Codable, BinaryCodable, Equatable {
+    var s: String
+    var i: Int
+    var i32: Int32
+    var i64: Int64
+    var u16: UInt16
+    var u32: UInt32
+    var u64: UInt64
+    var b: Bool
+    var d: Double
+    var day: LedgerDate
+    var shade: Shade
+    var maybe: Int?
+    var none: String?
+    var list: [LedgerDate]
+    var nested: [[String]]
+
+    init(reading r: inout BinaryReader) throws {
+        s = try r.read(); i = try r.read(); i32 = try r.read(); i64 = try r.read(); u16 = try r.read(); u32 = try r.read()
+        u64 = try r.read(); b = try r.read(); d = try r.read(); day = try r.read(); shade = try r.read(); maybe = try r.read()
+        none = try r.read(); list = try r.read(); nested = try r.read()
+    }
+
+    func write(to w: inout BinaryWriter) {
+        w.write(s); w.write(i); w.write(i32); w.write(i64); w.write(u16); w.write(u32)
+        w.write(u64); w.write(b); w.write(d); w.write(day); w.write(shade); w.write(maybe)
+        w.write(none); w.write(list); w.write(nested)
+    }
+
+    init() {
+        s = "光荣在党50年 ✓"; i = -1_234_567; i32 = .min; i64 = .max; u16 = 65_535; u32 = 4_000_000_000; u64 = .max
+        b = true; d = -0.125; day = LedgerDate("1974-07-01")!; shade = .深; maybe = 0; none = nil
+        list = [LedgerDate("2024-02-29")!, LedgerDate("1900-01-01")!]; nested = [[], ["a", "支部"]]
+    }
+}
+
+private func fastTypes() -> EventTypes {
+    var types = testTypes()
+    types.register(FastCounted.self)
+    return types
+}
+
+/// Sums `FastCounted` payloads, decoding them.
+private struct SumOfFast: Projection {
+    static let name = "sum-of-fast"
+    var sum = 0
+    var labels = 0
+    mutating func apply(_ event: RecordedEvent, decoded: (any Event)?) {
+        if let f = decoded as? FastCounted {
+            sum += f.n
+            labels += f.label.count
+        }
+    }
+}
+
+@Suite("The binary form written by hand (BinaryCodable) is the Codable form, byte for byte")
+struct BinaryCodableTests {
+    @Test func everyLeafTypeWritesTheCodableBytesAndReadsThemBack() throws {
+        let value = AllLeaves()
+        let codable = try BinaryEncoder().encode(value)
+        #expect(BinaryWriter.encode(value) == codable)
+        let back = try codable.withUnsafeBytes { try BinaryReader.decode(AllLeaves.self, from: $0) }
+        #expect(back == value)
+    }
+
+    @Test func badInputIsAnErrorAtEveryTruncationAndForEachBrokenRule() throws {
+        let bytes = BinaryWriter.encode(AllLeaves())
+        for length in 0..<bytes.count {
+            #expect(throws: DecodingError.self) { try Array(bytes[0..<length]).withUnsafeBytes { try BinaryReader.decode(AllLeaves.self, from: $0) } }
+        }
+        func message(_ bytes: [UInt8], as type: (some BinaryCodable).Type) -> String {
+            do {
+                _ = try bytes.withUnsafeBytes { try BinaryReader.decode(type, from: $0) }
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(message(bytes + [0], as: AllLeaves.self).contains("1 bytes left over"))
+        #expect(message([2], as: Bool.self).contains("boolean byte is 2"))
+        #expect(message([7], as: Optional<Int>.self).contains("presence byte is 7"))
+        #expect(message([2, 0xC3, 0x28], as: String.self).contains("not valid UTF-8"))
+        #expect(message([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02], as: UInt64.self).contains("overflows"))
+        #expect(message([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], as: UInt64.self).contains("overflows"))
+        #expect(message([200, 1], as: [Int].self).contains("count 200 exceeds the bytes left"))
+        #expect(message([0xFE, 0xFF, 0x07], as: UInt16.self).contains("does not fit UInt16"))
+        #expect(message([4] + Array("dark".utf8), as: Shade.self).contains("\"dark\" is not a Shade"))
+        // A string whose valid UTF-8 includes U+FFFD itself is kept as it is.
+        let replacement = Array("a\u{FFFD}b".utf8)
+        #expect(try ([UInt8(replacement.count)] + replacement).withUnsafeBytes { try BinaryReader.decode(String.self, from: $0) } == "a\u{FFFD}b")
+    }
+
+    @Test func randomInputGivesTheSameAnswerAsTheCodableReader() throws {
+        var random = SystemRandomNumberGenerator()
+        let valid = BinaryWriter.encode(AllLeaves())
+        for _ in 0..<3_000 {
+            var bytes = valid
+            for _ in 0..<Int.random(in: 1...4, using: &random) { bytes[Int.random(in: 0..<bytes.count, using: &random)] = UInt8.random(in: 0...255, using: &random) }
+            let fast = try? bytes.withUnsafeBytes { try BinaryReader.decode(AllLeaves.self, from: $0) }
+            let codable = try? BinaryDecoder().decode(AllLeaves.self, from: bytes)
+            #expect(fast == codable, "the two readers disagree on \(bytes)")
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func storedEventsUseTheFastFormAndReadBackThroughBoth(_ backend: Backend) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-fast-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var options = EventStoreOptions()
+        options.durability = .none
+        let store = backend == .disk ? try EventStore.open(at: dir, types: fastTypes(), options: options) : EventStore.inMemory(types: fastTypes())
+        defer { try? store.close() }
+        let event = FastCounted(n: 42, label: "走访", tags: ["春节", "慰问"], note: "需要预约专家门诊")
+        try await store.append([event], to: "cadre-1", metadata: meta("c1"))
+        let read = try #require(store.readStream("cadre-1").first)
+        #expect(read.payload == (try BinaryEncoder().encode(event)))
+        #expect(try read.decoded(as: FastCounted.self, with: store.types) == event)
+        // The JSON form goes through Codable and agrees.
+        var json = ""
+        try store.exportJSONLines { json += $0 }
+        #expect(json.contains(#""label":"走访""#))
+    }
+}
+
+@Suite("Appending several commands as one batch")
+struct BatchAppendTests {
+    @Test(arguments: Backend.allCases)
+    func eachCommandGetsItsOwnResultAndIsKnownByItsID(_ backend: Backend) async throws {
+        try await backend.withStore { store, _ in
+            try await store.append([Noted(text: "before")], to: "cadre-1", metadata: meta("c0"))
+            let results = try await store.append(commands: [
+                CommandWrites([StreamWrite(stream: "cadre-1", expectedVersion: .exact(0), events: [Noted(text: "a"), Noted(text: "b")])], metadata: meta("c1")),
+                CommandWrites([StreamWrite(stream: "cadre-2", expectedVersion: .noStream, events: [Counted(n: 1)]),
+                               StreamWrite(stream: "cadre-1", expectedVersion: .exact(2), events: [Noted(text: "c")])], metadata: meta("c2", day: "2024-07-02")),
+                CommandWrites([StreamWrite(stream: "cadre-2", expectedVersion: .exact(0), events: [Counted(n: 2)])], metadata: meta("c3")),
+            ])
+            #expect(results.map(\.positions) == [1..<3, 3..<5, 5..<6])
+            #expect(results.map(\.streamVersions) == [["cadre-1": 2], ["cadre-2": 0, "cadre-1": 3], ["cadre-2": 1]])
+            #expect(Set(results.map(\.recordedAt)).count == 1)
+            #expect(store.version(of: "cadre-1") == 3)
+            #expect(try store.readStream("cadre-2").map(\.metadata.commandID) == ["c2", "c3"])
+            #expect(try store.readStream("cadre-1").map(\.metadata.businessDate) == ["2024-07-01", "2024-07-01", "2024-07-01", "2024-07-02"].map { LedgerDate($0)! })
+            for (id, result) in zip(["c1", "c2", "c3"], results) {
+                #expect(store.knowsCommand(id))
+                #expect(try await store.result(ofCommand: id) == result)
+                // Sent again alone: its first result, nothing written.
+                #expect(try await store.append([Noted(text: "again")], to: "cadre-9", metadata: meta(id)) == result)
+            }
+            #expect(store.nextPosition == 6)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func oneBrokenExpectationWritesNothingAndNamesItsCommand(_ backend: Backend) async throws {
+        try await backend.withStore { store, _ in
+            try await store.append([Noted(text: "before")], to: "cadre-1", metadata: meta("c0"))
+            let error = await eventStoreError {
+                try await store.append(commands: [
+                    CommandWrites([StreamWrite(stream: "cadre-2", expectedVersion: .noStream, events: [Counted(n: 1)])], metadata: meta("c1")),
+                    CommandWrites([StreamWrite(stream: "cadre-1", expectedVersion: .exact(5), events: [Noted(text: "x")])], metadata: meta("c2")),
+                ])
+            }
+            #expect(error?.code == .wrongExpectedVersion)
+            #expect(error?.message.contains("command c2") == true)
+            #expect(error?.stream == "cadre-1")
+            // Nothing of the batch: not the first command either.
+            #expect(store.nextPosition == 1)
+            #expect(store.version(of: "cadre-2") == nil)
+            #expect(!store.knowsCommand("c1") && !store.knowsCommand("c2"))
+            // The store goes on as before, and the same commands can be sent again.
+            let results = try await store.append(commands: [
+                CommandWrites([StreamWrite(stream: "cadre-2", expectedVersion: .noStream, events: [Counted(n: 1)])], metadata: meta("c1")),
+                CommandWrites([StreamWrite(stream: "cadre-1", expectedVersion: .exact(0), events: [Noted(text: "x")])], metadata: meta("c2")),
+            ])
+            #expect(results.map(\.positions) == [1..<2, 2..<3])
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func repeatedOrKnownIDsAndEmptyBatchesAreRefusedWithNothingWritten(_ backend: Backend) async throws {
+        try await backend.withStore { store, _ in
+            try await store.append([Noted(text: "before")], to: "cadre-1", metadata: meta("c0"))
+            let twice = await eventStoreError {
+                try await store.append(commands: [
+                    CommandWrites([StreamWrite(stream: "cadre-2", events: [Counted(n: 1)])], metadata: meta("c1")),
+                    CommandWrites([StreamWrite(stream: "cadre-3", events: [Counted(n: 2)])], metadata: meta("c1")),
+                ])
+            }
+            #expect(twice?.code == .invalidAppend)
+            #expect(twice?.message.contains("c1 appears twice") == true)
+            let known = await eventStoreError {
+                try await store.append(commands: [
+                    CommandWrites([StreamWrite(stream: "cadre-2", events: [Counted(n: 1)])], metadata: meta("c1")),
+                    CommandWrites([StreamWrite(stream: "cadre-3", events: [Counted(n: 2)])], metadata: meta("c0")),
+                ])
+            }
+            #expect(known?.code == .invalidAppend)
+            #expect(known?.message.contains("c0 is already in the store") == true)
+            #expect(await eventStoreError { try await store.append(commands: []) }?.code == .invalidAppend)
+            let empty = await eventStoreError {
+                try await store.append(commands: [CommandWrites([StreamWrite(stream: "cadre-2", events: [])], metadata: meta("c5"))])
+            }
+            #expect(empty?.code == .invalidAppend)
+            #expect(store.nextPosition == 1)
+            #expect(!store.knowsCommand("c1") && !store.knowsCommand("c5"))
+            #expect(store.version(of: "cadre-2") == nil && store.version(of: "cadre-3") == nil)
+        }
+    }
+
+    @Test func batchedCommandsAreKnownAfterReopen() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-batch-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var store = try EventStore.open(at: dir, types: testTypes())
+        let results = try await store.append(commands: (0..<50).map { i in
+            CommandWrites([StreamWrite(stream: "cadre-\(i % 7)", events: [Counted(n: i)])], metadata: meta("c\(i)"))
+        })
+        try store.close()
+        store = try EventStore.open(at: dir, types: testTypes())
+        defer { try? store.close() }
+        for i in [0, 17, 49] {
+            #expect(try await store.result(ofCommand: "c\(i)") == results[i])
+        }
+        #expect(store.version(of: "cadre-0") == 7)
+    }
+}
+
+@Suite("Rebuilds fed by a second thread give the same state")
+struct PipelinedRebuildTests {
+    @Test func aLongRebuildEqualsTheEventByEventFold() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-pipe-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var options = EventStoreOptions()
+        options.durability = .none
+        let store = try EventStore.open(at: dir, types: fastTypes(), options: options)
+        defer { try? store.close() }
+        let count = Int(EventStore.pipelineThreshold) * 3 + 123
+        var expected = 0, labels = 0
+        for start in stride(from: 0, to: count, by: 1_000) {
+            let events = (start..<min(count, start + 1_000)).map { FastCounted(n: $0 % 97, label: "第\($0)次") }
+            for e in events { expected += e.n; labels += e.label.count }
+            try await store.append(events, to: "s-\(start)", metadata: meta("c\(start)"))
+        }
+        let projected = try store.project(SumOfFast.self)
+        #expect(projected.eventsApplied == UInt64(count))
+        #expect(projected.position == UInt64(count))
+        #expect(projected.projection.sum == expected)
+        #expect(projected.projection.labels == labels)
+        // As of a point inside the run, and from a point inside it on.
+        let part = try store.project(SumOfFast.self, asOf: .position(UInt64(count - 7)))
+        #expect(part.eventsApplied == UInt64(count - 7))
+    }
+
+    @Test func aPayloadThatDoesNotDecodeStopsTheRebuildNamingItsPosition() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-pipe-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var options = EventStoreOptions()
+        options.durability = .none
+        var store = try EventStore.open(at: dir, types: fastTypes(), options: options)
+        try await store.append((0..<6_000).map { FastCounted(n: $0, label: "x") }, to: "s-0", metadata: meta("c0"))
+        // An event stored as "FastCounted" whose payload is a `Noted` (a string only).
+        struct Impostor: Event { static let eventType = "FastCounted"; var text: String }
+        var impostorTypes = testTypes()
+        impostorTypes.register(Impostor.self)
+        try store.close()
+        store = try EventStore.open(at: dir, types: impostorTypes, options: options)
+        try await store.append([Impostor(text: "not a FastCounted")], to: "s-1", metadata: meta("c1"))
+        try await store.append((0..<100).map { Noted(text: "y\($0)") }, to: "s-2", metadata: meta("c2"))
+        try store.close()
+        store = try EventStore.open(at: dir, types: fastTypes(), options: options)
+        defer { try? store.close() }
+        let error = await eventStoreError { _ = try store.project(SumOfFast.self) }
+        #expect(error?.code == .corruptedEvent)
+        #expect(error?.message.contains("position 6000") == true)
+        #expect(error?.message.contains("FastCounted") == true)
+    }
+}
