@@ -198,7 +198,9 @@ struct IndexCheckpointTests {
     @Test func theFileRoundTripsAndRejectsImpossibleContents() throws {
         var streams = StreamIndex()
         for stream in ["a", "b", "a", "甲", "a"] { _ = streams.append(stream) }
-        let commands: [String: EventStore.CommandEntry] = ["c1": .done(first: 0, count: 2), "c2": .done(first: 2, count: 3)]
+        var commands = CommandIndex()
+        commands.setDone("c1", first: 0, count: 2)
+        commands.setDone("c2", first: 2, count: 3)
         let chain = [UInt8](repeating: 7, count: 32)
         let bytes = IndexCheckpoint.encode(end: 5, chain: chain, streams: streams, commands: commands)
         guard case .success(let contents) = IndexCheckpoint.decode(bytes) else {
@@ -210,15 +212,21 @@ struct IndexCheckpointTests {
         #expect(contents.streams.positions(of: "a", from: 0, below: .max) == [0, 2, 4])
         #expect(contents.streams.positions(of: "甲", from: 0, below: .max) == [3])
         #expect(contents.commands.count == 2)
+        #expect(contents.commands.done.sorted { $0.first < $1.first }.map(\.fingerprint) == [CommandIndex.fingerprint("c1"), CommandIndex.fingerprint("c2")])
+        if case .done(let first, let count)? = try contents.commands.entry("c2", isCommand: { $0 == 2 }) {
+            #expect(first == 2 && count == 3)
+        } else {
+            Issue.record("c2 is not found after the round trip")
+        }
         // A stream whose count says more than its links hold: refused even with a good checksum.
         var bad = StreamIndex()
         _ = bad.append("a")
         let forged = try StreamIndexForgery.withCount(bad, "a", 2)
-        guard case .failure(let error) = IndexCheckpoint.decode(IndexCheckpoint.encode(end: 1, chain: chain, streams: forged, commands: [:])) else {
+        guard case .failure(let error) = IndexCheckpoint.decode(IndexCheckpoint.encode(end: 1, chain: chain, streams: forged, commands: CommandIndex())) else {
             Issue.record("a forged count was accepted")
             return
         }
-        #expect(error.description.contains("stream a links to position"))
+        #expect(error.description.contains("stream \(StreamKey("a")) links to position"))
     }
 }
 
@@ -226,7 +234,55 @@ struct IndexCheckpointTests {
 enum StreamIndexForgery {
     static func withCount(_ index: StreamIndex, _ stream: String, _ count: UInt64) throws -> StreamIndex {
         var streams = index.streams
-        streams[stream]!.count = count
+        streams[StreamKey(stream)]!.count = count
         return StreamIndex(unchecked: streams, previous: index.previous)
+    }
+}
+
+@Suite("The command index: fingerprints, confirmed by the log")
+struct CommandIndexTests {
+    @Test func writtenCommandsAreFoundAndPendingOnesByTheirExactID() throws {
+        var index = CommandIndex()
+        let pending = PendingAppend()
+        index.setPending("p1", pending)
+        for i in 0..<10_000 { index.setDone("c\(i)", first: UInt64(i) * 3, count: 3) }
+        #expect(index.count == 10_001)
+        // The confirmation is asked only on a fingerprint match.
+        var asked = 0
+        for i in stride(from: 0, to: 10_000, by: 997) {
+            let entry = try index.entry("c\(i)") { first in asked += 1; return first == UInt64(i) * 3 }
+            guard case .done(let first, let count)? = entry else { Issue.record("c\(i) not found"); continue }
+            #expect(first == UInt64(i) * 3 && count == 3)
+        }
+        #expect(asked == 11)
+        // An unknown id matches no fingerprint here: no read of the log.
+        #expect(try index.entry("unknown") { _ in asked += 1; return true } == nil)
+        #expect(asked == 11)
+        guard case .pending? = try index.entry("p1", isCommand: { _ in false }) else { Issue.record("pending not found"); return }
+        index.setDone("p1", first: 30_000, count: 1)
+        guard case .done(30_000, 1)? = try index.entry("p1", isCommand: { $0 == 30_000 }) else { Issue.record("p1 not done"); return }
+        index.setPending("p2", pending)
+        index.removePending("p2")
+        #expect(try index.entry("p2", isCommand: { _ in true }) == nil)
+        #expect(index.done.count == 10_001)
+    }
+
+    @Test func twoIDsWithOneFingerprintAreToldApartByTheLog() throws {
+        // Forced collision: two entries under the fingerprint of "a".
+        let fp = CommandIndex.fingerprint("a")
+        let index = CommandIndex(done: [(fp, 10, 2), (fp, 20, 1)])
+        // "a" is the command at 20 (the log says so); the one at 10 is another id with the same fingerprint.
+        guard case .done(20, 1)? = try index.entry("a", isCommand: { $0 == 20 }) else { Issue.record("not told apart"); return }
+        #expect(try index.entry("a", isCommand: { _ in false }) == nil)
+        // A read error is reported, not taken for "unknown".
+        #expect(throws: EventStoreError.self) { try index.entry("a") { (_) throws(EventStoreError) in throw EventStoreError(.storage, "unreadable") } }
+        #expect(CommandIndex.fingerprint("a") != CommandIndex.fingerprint("b"))
+        // The formula of docs/FORMAT.md, computed apart (in Python) from the text.
+        #expect(CommandIndex.fingerprint("") == 0xefd0_1f60_ba99_2926)
+        #expect(CommandIndex.fingerprint("medal-2024-C000017") == 0xc956_2efe_0eca_c29a)
+        #expect(CommandIndex.fingerprint("指令-1") == 0xe52e_eef4_2c3f_e753)
+        // A stream's key is the first 16 bytes of the SHA-256 of its name (docs/FORMAT.md).
+        #expect(StreamKey("cadre-C000017").description == "4322e65d53fbd24353b28cce1784d534")
+        #expect(CommandIndex.fingerprint("") != 0)
     }
 }

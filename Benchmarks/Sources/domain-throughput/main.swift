@@ -17,6 +17,7 @@ var branches: Int?
 var years = 3
 var runs = 3
 var batch = 1000
+var rebuildOnly: String?
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
@@ -25,8 +26,9 @@ while let a = args.popFirst() {
     case "--years": years = Int(args.popFirst() ?? "") ?? years
     case "--runs": runs = Int(args.popFirst() ?? "") ?? runs
     case "--batch": batch = max(1, Int(args.popFirst() ?? "") ?? batch)
+    case "--rebuild-only": rebuildOnly = args.popFirst()
     default:
-        FileHandle.standardError.write(Data("usage: domain-throughput [--cadres N] [--branches N] [--years N] [--runs N] [--batch N]\n".utf8))
+        FileHandle.standardError.write(Data("usage: domain-throughput [--cadres N] [--branches N] [--years N] [--runs N] [--batch N] [--rebuild-only DIR]\n".utf8))
         exit(64)
     }
 }
@@ -51,6 +53,36 @@ func directorySize(_ path: String) -> Int {
     return files.reduce(0) { total, file in
         total + ((try? FileManager.default.attributesOfItem(atPath: path + "/" + file)[.size] as? Int) ?? 0)
     }
+}
+
+/// Resident memory now, in bytes (from /proc/self/statm).
+func residentBytes() -> Int {
+    guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let pages = statm.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+// In a process of its own: open the store, rebuild the domain state, report
+// the time and the memory (what a service pays when it starts).
+if let path = rebuildOnly {
+    let before = residentBytes()
+    var opened: EventStore?
+    let openTime = try await seconds { opened = try EventStore.open(at: path, types: Ledger.eventTypes, options: EventStoreOptions()) }
+    let store = opened!
+    let afterOpen = residentBytes()
+    var events: UInt64 = 0
+    var state = DomainState()
+    let rebuild = try await seconds {
+        let projected = try store.project(DomainState.self, usingSnapshot: false)
+        events = projected.eventsApplied
+        state = projected.projection
+    }
+    let afterRebuild = residentBytes()
+    print(String(format: "in a fresh process: open %.2f s (resident +%.0f MB: the stream and command indexes); rebuild %.2f s, %.0f events/s (resident +%.0f MB: the state of %d cadres); peak %.0f MB",
+                 openTime, Double(afterOpen - before) / 1e6, rebuild, Double(events) / rebuild, Double(afterRebuild - afterOpen) / 1e6,
+                 state.cadres.count, Double(peakMemoryBytes()) / 1e6))
+    try store.close()
+    exit(0)
 }
 
 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-domain-bench-\(getpid())").path
@@ -110,4 +142,11 @@ for _ in 0..<runs {
 }
 print(String(format: "rebuild of the domain state from the log: median %.0f ms, %.0f events/s (target ≥ 1,000,000)",
              median(rebuilds) * 1000, Double(report.events) / median(rebuilds)))
+// Once more in a fresh process, for the memory a service needs to open the store and rebuild.
+let child = Process()
+child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+child.arguments = ["--rebuild-only", dir]
+fflush(nil)   // every output stream: ours before the child's
+try child.run()
+child.waitUntilExit()
 print(String(format: "peak memory (max RSS): %.0f MB", Double(peakMemoryBytes()) / 1e6))

@@ -85,11 +85,12 @@ extension EventStore {
         func failure(_ i: Int, _ message: String) -> EventStoreError {
             EventStoreError(.invalidAppend, "line \(lineNumbers[i]): \(message); nothing was imported", stream: events[i].streamID)
         }
-        let (start, commandsSeen, streamCounts) = state.withLock { s -> (UInt64, Set<String>, [String: UInt64]) in
+        let (start, commandsSeen, streamCounts) = try state.withLock { (s) throws(EventStoreError) -> (UInt64, Set<String>, [String: UInt64]) in
             let named = Set(events.map(\.streamID))
             var counts: [String: UInt64] = [:]
             for stream in named { counts[stream] = s.streams.find(stream).count }
-            let commands = Set(events.map(\.metadata.commandID)).filter { s.commands[$0] != nil }
+            var commands = Set<String>()
+            for id in Set(events.map(\.metadata.commandID)) where try command(id, in: s) != nil { commands.insert(id) }
             return (s.nextPosition, commands, counts)
         }
         var versions = streamCounts
@@ -126,6 +127,9 @@ extension EventStore {
             }
         }
         groups.append(groupStart..<events.count)
+        for group in groups where group.count > CommandIndex.maxEvents {
+            throw failure(group.lowerBound, "command \(events[group.lowerBound].metadata.commandID) has \(group.count) events; a command may have at most \(CommandIndex.maxEvents)")
+        }
         return groups
     }
 
@@ -153,7 +157,7 @@ extension EventStore {
             guard first.position == s.nextPosition else {
                 throw EventStoreError(.invalidAppend, "line \(firstLine): position \(first.position), but the store's next position is \(s.nextPosition) (an append came in during the import); the import stopped here")
             }
-            guard s.commands[commandID] == nil else {
+            guard try command(commandID, in: s) == nil else {
                 throw EventStoreError(.invalidAppend, "line \(firstLine): command \(commandID) is already in the store (it came in during the import); the import stopped here")
             }
             var counts: [String: UInt64] = [:]
@@ -166,7 +170,7 @@ extension EventStore {
                 counts[event.streamID] = next + 1
             }
             let pending = PendingAppend()
-            s.commands[commandID] = .pending(pending)
+            s.commands.setPending(commandID, pending)
             s.streams.extend(to: s.nextPosition + UInt64(group.count))
             // One event at a time: a stream may come back within a command.
             for event in group {
@@ -212,7 +216,7 @@ extension EventStore {
             let first = group[group.startIndex].position
             s.streams.truncate(to: first)
             s.nextPosition = first
-            s.commands[commandID] = nil
+            s.commands.removePending(commandID)
         }
     }
 }

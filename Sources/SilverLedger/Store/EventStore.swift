@@ -55,7 +55,7 @@ public final class EventStore: Sendable {
     struct State: Sendable {
         /// The positions of each stream's events (committed and in flight).
         var streams = StreamIndex()
-        var commands: [String: CommandEntry] = [:]
+        var commands = CommandIndex()
         /// The position the next accepted event gets (committed and in flight).
         var nextPosition: UInt64 = 0
         var failure: EventStoreError?
@@ -65,10 +65,28 @@ public final class EventStore: Sendable {
         var openedWith: (savedUpTo: UInt64?, eventsRead: UInt64) = (nil, 0)
     }
 
-    enum CommandEntry: Sendable {
-        /// Written: the command's events are at `first..<first + count` (read back to answer a repeat).
-        case done(first: UInt64, count: UInt32)
-        case pending(PendingAppend)
+    typealias CommandEntry = CommandIndex.Entry
+
+    /// Whether the event at `position` belongs to the command `id`: confirms a
+    /// fingerprint match of the command index by reading that event's envelope.
+    static func isCommand(_ id: String, at position: UInt64, in log: any RecordLog) throws(EventStoreError) -> Bool {
+        var found: String?
+        do {
+            var decoder = EnvelopeDecoder()
+            try log.forEach(from: position, until: position + 1) { p, timestamp, bytes in
+                found = try decoder.event(bytes, position: p, recordedAt: timestamp).metadata.commandID
+            }
+        } catch let error as EventStoreError {
+            throw error
+        } catch {
+            throw EventStoreError(.storage, "the event at position \(position) could not be read to check command \(id): \(error)")
+        }
+        return found == id
+    }
+
+    /// The command with this id, if the store has it (called under the state lock).
+    func command(_ id: String, in s: State) throws(EventStoreError) -> CommandEntry? {
+        try s.commands.entry(id) { (first) throws(EventStoreError) in try Self.isCommand(id, at: first, in: log) }
     }
 
     /// The event types this store decodes.
@@ -121,22 +139,29 @@ public final class EventStore: Sendable {
         }
         var decoder = EnvelopeDecoder()
         var command: (id: String, first: UInt64, count: UInt32)?
-        func finish() {
-            guard let c = command, state.commands[c.id] == nil else { return }
-            state.commands[c.id] = .done(first: c.first, count: c.count)
+        func finish() throws(EventStoreError) {
+            guard let c = command else { return }
+            guard Int(c.count) <= CommandIndex.maxEvents, c.first <= CommandIndex.maxPosition else {
+                logger.warning("command not indexed: too many events or too late a position for the command index; a repeat of it would not be recognised",
+                               metadata: ["command": "\(c.id)", "first": "\(c.first)", "count": "\(c.count)"])
+                return
+            }
+            guard try state.commands.entry(c.id, isCommand: { (first) throws(EventStoreError) in try isCommand(c.id, at: first, in: log) }) == nil else { return }
+            state.commands.setDone(c.id, first: c.first, count: c.count)
         }
         do {
             try log.forEach(from: state.nextPosition, until: .max) { position, timestamp, bytes in
                 let event = try decoder.event(bytes, position: position, recordedAt: timestamp)
-                let version = state.streams.find(event.streamID).count
+                let key = StreamKey(event.streamID)
+                let version = state.streams.find(key).count
                 guard event.streamVersion == version, position == state.streams.end else {
                     throw EventStoreError(.corruptedEvent, "event at position \(position) has version \(event.streamVersion) in stream \(event.streamID), which is at \(version)", stream: event.streamID)
                 }
-                _ = state.streams.append(event.streamID)
+                _ = state.streams.append(key)
                 if let c = command, c.id == event.metadata.commandID, c.first + UInt64(c.count) == position {
                     command!.count += 1
                 } else {
-                    finish()
+                    try finish()
                     command = (event.metadata.commandID, position, 1)
                 }
                 state.nextPosition = position + 1
@@ -147,7 +172,7 @@ public final class EventStore: Sendable {
         } catch {
             throw EventStoreError(.storage, "the log could not be read: \(error)")
         }
-        finish()
+        try finish()
         return state
     }
 
@@ -231,7 +256,11 @@ public final class EventStore: Sendable {
 
     /// Whether the store has the command with this id, written or being written.
     public func knowsCommand(_ commandID: String) -> Bool {
-        state.withLock { $0.commands[commandID] != nil }
+        // A log that cannot be read to confirm a match counts as knowing it:
+        // `result(ofCommand:)` then reports the error.
+        state.withLock { s in
+            do { return try command(commandID, in: s) != nil } catch { return true }
+        }
     }
 
     enum Reserved: Sendable {
@@ -373,7 +402,7 @@ public final class EventStore: Sendable {
         for write in writes { s.streams.unlink(write.stream, count: UInt64(write.events.count)) }
         s.streams.truncate(to: first)
         s.nextPosition = first
-        s.commands[commandID] = nil
+        s.commands.removePending(commandID)
     }
 
     private struct Reservation {
@@ -393,18 +422,22 @@ public final class EventStore: Sendable {
                                pending shared: PendingAppend? = nil) throws(EventStoreError) -> ReserveOutcome {
         if s.closed { throw EventStoreError(.closed, "the event store is closed") }
         if let failure = s.failure { throw failure }
-        switch s.commands[commandID] {
+        switch try command(commandID, in: s) {
         case .done(let first, let count)?: return .repeated(.written(first: first, count: count))
         case .pending(let pending)?: return .repeated(.pending(pending))
         case nil: break
+        }
+        guard count <= CommandIndex.maxEvents, s.nextPosition <= CommandIndex.maxPosition else {
+            throw EventStoreError(.invalidAppend, "command \(commandID) has \(count) events; a command may have at most \(CommandIndex.maxEvents): split it. Nothing was written")
         }
         var bases: [UInt64] = []
         bases.reserveCapacity(writes.count)
         // Where each existing stream is in the map: found once, used again to link.
         var found: [StreamIndex.Slot?] = []
         found.reserveCapacity(writes.count)
-        for write in writes {
-            let (slot, count) = s.streams.find(write.stream)
+        let keys = writes.map { StreamKey($0.stream) }
+        for (write, key) in zip(writes, keys) {
+            let (slot, count) = s.streams.find(key)
             let actual: UInt64? = count == 0 ? nil : count - 1
             let ok: Bool = switch write.expectedVersion {
             case .any: true
@@ -425,20 +458,20 @@ public final class EventStore: Sendable {
         // Existing streams first, while the slots found above are still valid;
         // then the new streams (inserting may move the others).
         var position = first
-        for (write, slot) in zip(writes, found) {
+        for (i, (write, slot)) in zip(writes, found).enumerated() {
             let positions = position..<(position + UInt64(write.events.count))
-            if slot != nil { s.streams.link(write.stream, slot: slot, positions: positions) }
+            if slot != nil { s.streams.link(keys[i], slot: slot, positions: positions) }
             position = positions.upperBound
         }
         position = first
-        for (write, slot) in zip(writes, found) {
+        for (i, (write, slot)) in zip(writes, found).enumerated() {
             let positions = position..<(position + UInt64(write.events.count))
-            if slot == nil { s.streams.link(write.stream, slot: nil, positions: positions) }
+            if slot == nil { s.streams.link(keys[i], slot: nil, positions: positions) }
             position = positions.upperBound
         }
         s.nextPosition = first + UInt64(count)
         let pending = shared ?? PendingAppend()
-        s.commands[commandID] = .pending(pending)
+        s.commands.setPending(commandID, pending)
         return .new(Reservation(pending: pending, first: first, bases: bases))
     }
 
@@ -463,7 +496,7 @@ public final class EventStore: Sendable {
                 return
             }
             state.withLock { s in
-                for part in parts { s.commands[part.commandID] = .done(first: part.positions.lowerBound, count: UInt32(part.positions.count)) }
+                for part in parts { s.commands.setDone(part.commandID, first: part.positions.lowerBound, count: UInt32(part.positions.count)) }
             }
             pending.resolve(.success(AppendResult(positions: first..<(first + UInt64(count)), streamVersions: versions, recordedAt: timestamp)))
         case .failure(let error):
@@ -471,7 +504,7 @@ public final class EventStore: Sendable {
             let failure = EventStoreError(.failed, "an append failed after it was accepted (\(error.message)); reopen the store", storage: error.storage)
             state.withLock { s in
                 if s.failure == nil { s.failure = failure }
-                for part in parts { s.commands[part.commandID] = nil }
+                for part in parts { s.commands.removePending(part.commandID) }
             }
             pending.resolve(.failure(error))
         }
@@ -484,7 +517,7 @@ public final class EventStore: Sendable {
     /// command sent again must get its first result, not be judged again
     /// against a state that already holds its own events.
     public func result(ofCommand commandID: String) async throws(EventStoreError) -> AppendResult? {
-        switch state.withLock({ $0.commands[commandID] }) {
+        switch try state.withLock({ (s) throws(EventStoreError) in try command(commandID, in: s) }) {
         case nil: return nil
         case .done(let first, let count)?: return try result(ofCommandAt: first, count: count)
         case .pending(let pending)?:

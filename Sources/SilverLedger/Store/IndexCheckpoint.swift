@@ -6,50 +6,51 @@ import SilverLedgerStorage
 /// the bytes:
 ///
 /// ```
-/// bytes[8]  magic "SLIDX001"
+/// bytes[8]  magic "SLIDX002"
 /// u64 LE    end: the indexes cover the positions below it
 /// bytes[32] the chain hash of the batch holding position `end - 1` (genesis if `end` is 0)
-/// u64 LE    stream count S, then S × (string name, varint event count, varint last position)
+/// u64 LE    stream count S, then S × (bytes[16] key: the first 16 bytes of the SHA-256 of the name, varint event count, varint last position)
 /// varint×end  for each position p: p - (the previous position of p's stream), 0 if none
-/// u64 LE    command count C, then C × (string id, varint first position, varint event count)
+/// u64 LE    command count C, then C × (u64 LE fingerprint of the id, varint first position, varint event count)
 /// u32 LE    CRC32C of everything before it
 /// ```
 ///
-/// Strings are a varint length and UTF-8. A file that is damaged, or whose
+/// A stream is kept as its key (``StreamKey``) and a command id as its
+/// fingerprint (``CommandIndex/fingerprint(_:)``): the file holds no names. A
+/// file that is damaged, or whose
 /// chain hash is not the log's at `end` (the log was repaired or replaced), is
 /// ignored and the indexes are rebuilt from the whole log.
 enum IndexCheckpoint {
     static let fileName = "store.index"
-    static let magic: [UInt8] = Array("SLIDX001".utf8)
+    static let magic: [UInt8] = Array("SLIDX002".utf8)
 
     struct Contents {
         var end: UInt64
         var chain: [UInt8]
         var streams: StreamIndex
-        var commands: [String: EventStore.CommandEntry]
+        var commands: CommandIndex
     }
 
-    static func encode(end: UInt64, chain: [UInt8], streams: StreamIndex, commands: [String: EventStore.CommandEntry]) -> [UInt8] {
+    static func encode(end: UInt64, chain: [UInt8], streams: StreamIndex, commands: CommandIndex) -> [UInt8] {
         precondition(chain.count == 32 && streams.end == end)
         var bytes = magic
         bytes.reserveCapacity(Int(end) * 3 + streams.streams.count * 24 + commands.count * 24 + 64)
         withUnsafeBytes(of: end.littleEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: chain)
         withUnsafeBytes(of: UInt64(streams.streams.count).littleEndian) { bytes.append(contentsOf: $0) }
-        for (name, entry) in streams.streams {
-            bytes.appendString(name)
+        for (key, entry) in streams.streams {
+            withUnsafeBytes(of: key.high.bigEndian) { bytes.append(contentsOf: $0) }
+            withUnsafeBytes(of: key.low.bigEndian) { bytes.append(contentsOf: $0) }
             bytes.appendVarint(entry.count)
             bytes.appendVarint(entry.last)
         }
         for (p, previous) in streams.previous.enumerated() {
             bytes.appendVarint(previous == StreamIndex.none ? 0 : UInt64(p) - previous)
         }
-        let done = commands.compactMap { id, entry -> (String, UInt64, UInt32)? in
-            if case .done(let first, let count) = entry { (id, first, count) } else { nil }
-        }
+        let done = commands.done
         withUnsafeBytes(of: UInt64(done.count).littleEndian) { bytes.append(contentsOf: $0) }
-        for (id, first, count) in done {
-            bytes.appendString(id)
+        for (fingerprint, first, count) in done {
+            withUnsafeBytes(of: fingerprint.littleEndian) { bytes.append(contentsOf: $0) }
             bytes.appendVarint(first)
             bytes.appendVarint(UInt64(count))
         }
@@ -74,10 +75,12 @@ enum IndexCheckpoint {
                 let streamCount = try r.u64("streamCount")
                 guard streamCount <= UInt64(body.count) else { return .failure(.init("stream count \(streamCount) exceeds the file")) }
                 guard end <= UInt64(body.count) else { return .failure(.init("end \(end) exceeds the file")) }
-                var streams: [String: StreamIndex.Entry] = [:]
+                var streams: [StreamKey: StreamIndex.Entry] = [:]
                 streams.reserveCapacity(Int(streamCount))
                 for _ in 0..<streamCount {
-                    let name = try r.string("streamName")
+                    let key = try r.raw(16, "streamKey")
+                    let name = StreamKey(high: UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)),
+                                         low: UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
                     let count = try r.varint("streamCount")
                     let last = try r.varint("streamLast")
                     guard count > 0, last < end, streams.updateValue(.init(count: count, last: last), forKey: name) == nil else {
@@ -93,17 +96,18 @@ enum IndexCheckpoint {
                 }
                 let commandCount = try r.u64("commandCount")
                 guard commandCount <= UInt64(body.count) else { return .failure(.init("command count \(commandCount) exceeds the file")) }
-                var commands: [String: EventStore.CommandEntry] = [:]
-                commands.reserveCapacity(Int(commandCount))
+                var done: [(fingerprint: UInt64, first: UInt64, count: UInt32)] = []
+                done.reserveCapacity(Int(commandCount))
                 for _ in 0..<commandCount {
-                    let id = try r.string("commandID")
+                    let fingerprint = try r.u64("commandFingerprint")
                     let first = try r.varint("commandFirst")
                     let count = try r.varint("commandCount")
-                    guard count > 0, count <= UInt64(UInt32.max), first + count <= end,
-                          commands.updateValue(.done(first: first, count: UInt32(count)), forKey: id) == nil else {
-                        return .failure(.init("command \(id) has an impossible entry (first \(first), count \(count), end \(end)) or appears twice"))
+                    guard fingerprint != 0, count > 0, count <= UInt64(CommandIndex.maxEvents), first <= CommandIndex.maxPosition, first + count <= end else {
+                        return .failure(.init("command \(String(fingerprint, radix: 16)) has an impossible entry (first \(first), count \(count), end \(end))"))
                     }
+                    done.append((fingerprint, first, UInt32(count)))
                 }
+                let commands = CommandIndex(done: done)
                 guard r.offset == body.count else { return .failure(.init("\(body.count - r.offset) bytes are left over")) }
                 do throws(IndexCheckpointError) {
                     let index = try StreamIndex(streams: streams, previous: previous)

@@ -1,6 +1,38 @@
+import Crypto
+
+/// A stream's name as the index keeps it: the first 128 bits of the SHA-256
+/// of its UTF-8, so that no name is kept in memory (a collision, which would
+/// merge two streams, cannot be made on purpose: it takes about 2^64 work).
+struct StreamKey: Hashable, Sendable, CustomStringConvertible {
+    var high: UInt64
+    var low: UInt64
+
+    init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    init(_ name: String) {
+        var digest = SHA256()
+        var name = name
+        name.withUTF8 { digest.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        let bytes = digest.finalize()
+        (high, low) = bytes.withUnsafeBytes { b in
+            (UInt64(bigEndian: b.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+             UInt64(bigEndian: b.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }
+    }
+
+    /// The 32 hex digits (the first 16 bytes of the SHA-256).
+    var description: String {
+        let h = String(high, radix: 16), l = String(low, radix: 16)
+        return String(repeating: "0", count: 16 - h.count) + h + String(repeating: "0", count: 16 - l.count) + l
+    }
+}
+
 /// Where each stream's events are in the log, in 8 bytes per event and one
-/// map entry per stream (no allocation per stream): each stream's entry holds
-/// its event count and last position, and `previous[p]` links the event at
+/// map entry of 32 bytes per stream (its key, its event count and its last
+/// position; no allocation per stream): `previous[p]` links the event at
 /// position `p` to the one before it in its stream.
 struct StreamIndex: Sendable {
     struct Entry: Sendable {
@@ -10,12 +42,12 @@ struct StreamIndex: Sendable {
         var last: UInt64
     }
 
-    typealias Slot = Dictionary<String, Entry>.Index
+    typealias Slot = Dictionary<StreamKey, Entry>.Index
 
     /// No event before this one in its stream.
     static let none = UInt64.max
 
-    private(set) var streams: [String: Entry] = [:]
+    private(set) var streams: [StreamKey: Entry] = [:]
     /// For each position, the position of the previous event of the same stream (or ``none``).
     private(set) var previous: [UInt64] = []
 
@@ -23,7 +55,7 @@ struct StreamIndex: Sendable {
 
     /// An index read back from a file; checks that every stream's links
     /// reach its first event in exactly its count and that they cover every position once.
-    init(streams: [String: Entry], previous: [UInt64]) throws(IndexCheckpointError) {
+    init(streams: [StreamKey: Entry], previous: [UInt64]) throws(IndexCheckpointError) {
         var covered: UInt64 = 0
         for (name, entry) in streams {
             var p = entry.last
@@ -44,7 +76,7 @@ struct StreamIndex: Sendable {
     }
 
     /// An index taken as given (tests build inconsistent ones with it).
-    init(unchecked streams: [String: Entry], previous: [UInt64]) {
+    init(unchecked streams: [StreamKey: Entry], previous: [UInt64]) {
         self.streams = streams
         self.previous = previous
     }
@@ -53,8 +85,11 @@ struct StreamIndex: Sendable {
     var end: UInt64 { UInt64(previous.count) }
 
     /// Where `stream` is in the map and how many events it has (0 and nil if it has none).
-    func find(_ stream: String) -> (slot: Slot?, count: UInt64) {
-        guard let slot = streams.index(forKey: stream) else { return (nil, 0) }
+    func find(_ stream: String) -> (slot: Slot?, count: UInt64) { find(StreamKey(stream)) }
+
+    /// Where the stream with this key is in the map and how many events it has.
+    func find(_ key: StreamKey) -> (slot: Slot?, count: UInt64) {
+        guard let slot = streams.index(forKey: key) else { return (nil, 0) }
         return (slot, streams.values[slot].count)
     }
 
@@ -66,6 +101,11 @@ struct StreamIndex: Sendable {
     /// Records `positions` (already made room for) as the next events of
     /// `stream`, found at `slot` by ``find(_:)`` with no insertion since.
     mutating func link(_ stream: String, slot: Slot?, positions: Range<UInt64>) {
+        link(StreamKey(stream), slot: slot, positions: positions)
+    }
+
+    /// ``link(_:slot:positions:)`` for a stream known by its key.
+    mutating func link(_ key: StreamKey, slot: Slot?, positions: Range<UInt64>) {
         guard !positions.isEmpty else { return }
         var last = slot.map { streams.values[$0].last } ?? Self.none
         for p in positions {
@@ -76,30 +116,34 @@ struct StreamIndex: Sendable {
             streams.values[slot].count += UInt64(positions.count)
             streams.values[slot].last = last
         } else {
-            streams[stream] = Entry(count: UInt64(positions.count), last: last)
+            streams[key] = Entry(count: UInt64(positions.count), last: last)
         }
     }
 
     /// Appends one event at the end (rebuilding from the log); returns the version it gets.
-    mutating func append(_ stream: String) -> UInt64 {
+    mutating func append(_ stream: String) -> UInt64 { append(StreamKey(stream)) }
+
+    /// ``append(_:)`` for a stream known by its key.
+    mutating func append(_ key: StreamKey) -> UInt64 {
         let position = end
-        if let slot = streams.index(forKey: stream) {
+        if let slot = streams.index(forKey: key) {
             previous.append(streams.values[slot].last)
             streams.values[slot].last = position
             streams.values[slot].count += 1
             return streams.values[slot].count - 1
         }
         previous.append(Self.none)
-        streams[stream] = Entry(count: 1, last: position)
+        streams[key] = Entry(count: 1, last: position)
         return 0
     }
 
     /// Takes back the last `count` events of `stream` (an append that never reached the log).
     mutating func unlink(_ stream: String, count: UInt64) {
-        guard count > 0, var entry = streams[stream] else { return }
+        let key = StreamKey(stream)
+        guard count > 0, var entry = streams[key] else { return }
         for _ in 0..<count { entry.last = previous[Int(entry.last)] }
         entry.count -= count
-        streams[stream] = entry.count == 0 ? nil : entry
+        streams[key] = entry.count == 0 ? nil : entry
     }
 
     /// Drops the positions from `end` on (after ``unlink(_:count:)`` of their streams).
@@ -109,12 +153,12 @@ struct StreamIndex: Sendable {
 
     /// The version of the stream's last event, or nil if it has none.
     func version(of stream: String) -> UInt64? {
-        streams[stream].map { $0.count - 1 }
+        streams[StreamKey(stream)].map { $0.count - 1 }
     }
 
     /// The positions of the stream's events from `version` on that are below `limit`, in order.
     func positions(of stream: String, from version: UInt64, below limit: UInt64) -> [UInt64] {
-        guard let entry = streams[stream], version < entry.count else { return [] }
+        guard let entry = streams[StreamKey(stream)], version < entry.count else { return [] }
         var result: [UInt64] = []
         result.reserveCapacity(Int(entry.count - version))
         var p = entry.last
