@@ -286,3 +286,21 @@ struct CommandIndexTests {
         #expect(CommandIndex.fingerprint("") != 0)
     }
 }
+
+@Suite("Links: 4 bytes a position, long distances kept apart")
+struct LinksTests {
+    @Test func shortAndLongDistancesReadBackAndDropWithTheirPositions() {
+        // Distances of 4 or more are "far" here, as 2^32 - 1 and more are in a store.
+        var links = Links(farFrom: 4)
+        let previous: [UInt64] = [StreamIndex.none, 0, StreamIndex.none, 1, 0, 2, 5, 3]
+        for p in previous { links.append(p) }
+        #expect((0..<links.count).map { links[$0] } == previous)
+        links[7] = StreamIndex.none
+        links[6] = 1
+        #expect(links[7] == StreamIndex.none && links[6] == 1)
+        links.removeLast(3)
+        #expect(links.count == 5)
+        links.extend(to: 8)
+        #expect((0..<8).map { links[$0] } == [StreamIndex.none, 0, StreamIndex.none, 1, 0, StreamIndex.none, StreamIndex.none, StreamIndex.none])
+    }
+}

@@ -18,6 +18,7 @@ var years = 3
 var runs = 3
 var batch = 1000
 var rebuildOnly: String?
+var keep: String?
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
@@ -27,8 +28,9 @@ while let a = args.popFirst() {
     case "--runs": runs = Int(args.popFirst() ?? "") ?? runs
     case "--batch": batch = max(1, Int(args.popFirst() ?? "") ?? batch)
     case "--rebuild-only": rebuildOnly = args.popFirst()
+    case "--keep": keep = args.popFirst()
     default:
-        FileHandle.standardError.write(Data("usage: domain-throughput [--cadres N] [--branches N] [--years N] [--runs N] [--batch N] [--rebuild-only DIR]\n".utf8))
+        FileHandle.standardError.write(Data("usage: domain-throughput [--cadres N] [--branches N] [--years N] [--runs N] [--batch N] [--keep DIR] [--rebuild-only DIR]\n".utf8))
         exit(64)
     }
 }
@@ -53,6 +55,14 @@ func directorySize(_ path: String) -> Int {
     return files.reduce(0) { total, file in
         total + ((try? FileManager.default.attributesOfItem(atPath: path + "/" + file)[.size] as? Int) ?? 0)
     }
+}
+
+/// The peak resident memory of this process image, in bytes (VmHWM of
+/// /proc/self/status; `getrusage` would count the parent's before `exec`).
+func peakResidentBytes() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+    return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
 }
 
 /// Resident memory now, in bytes (from /proc/self/statm).
@@ -80,14 +90,14 @@ if let path = rebuildOnly {
     let afterRebuild = residentBytes()
     print(String(format: "in a fresh process: open %.2f s (resident +%.0f MB: the stream and command indexes); rebuild %.2f s, %.0f events/s (resident +%.0f MB: the state of %d cadres); peak %.0f MB",
                  openTime, Double(afterOpen - before) / 1e6, rebuild, Double(events) / rebuild, Double(afterRebuild - afterOpen) / 1e6,
-                 state.cadres.count, Double(peakMemoryBytes()) / 1e6))
+                 state.cadres.count, Double(peakResidentBytes()) / 1e6))
     try store.close()
     exit(0)
 }
 
-let dir = FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-domain-bench-\(getpid())").path
+let dir = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-domain-bench-\(getpid())").path
 try? FileManager.default.removeItem(atPath: dir)
-defer { try? FileManager.default.removeItem(atPath: dir) }
+defer { if keep == nil { try? FileManager.default.removeItem(atPath: dir) } }
 
 let options: EventStoreOptions = {
     var options = EventStoreOptions()

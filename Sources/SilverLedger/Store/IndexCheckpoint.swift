@@ -44,7 +44,8 @@ enum IndexCheckpoint {
             bytes.appendVarint(entry.count)
             bytes.appendVarint(entry.last)
         }
-        for (p, previous) in streams.previous.enumerated() {
+        for p in 0..<streams.previous.count {
+            let previous = streams.previous[p]
             bytes.appendVarint(previous == StreamIndex.none ? 0 : UInt64(p) - previous)
         }
         let done = commands.done
@@ -87,7 +88,7 @@ enum IndexCheckpoint {
                         return .failure(.init("stream \(name) has an impossible entry (count \(count), last \(last), end \(end)) or appears twice"))
                     }
                 }
-                var previous: [UInt64] = []
+                var previous = Links()
                 previous.reserveCapacity(Int(end))
                 for p in 0..<end {
                     let delta = try r.varint("previous")

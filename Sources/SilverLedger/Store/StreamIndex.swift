@@ -30,7 +30,7 @@ struct StreamKey: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Where each stream's events are in the log, in 8 bytes per event and one
+/// Where each stream's events are in the log, in 4 bytes per event and one
 /// map entry of 32 bytes per stream (its key, its event count and its last
 /// position; no allocation per stream): `previous[p]` links the event at
 /// position `p` to the one before it in its stream.
@@ -49,13 +49,13 @@ struct StreamIndex: Sendable {
 
     private(set) var streams: [StreamKey: Entry] = [:]
     /// For each position, the position of the previous event of the same stream (or ``none``).
-    private(set) var previous: [UInt64] = []
+    private(set) var previous = Links()
 
     init() {}
 
     /// An index read back from a file; checks that every stream's links
     /// reach its first event in exactly its count and that they cover every position once.
-    init(streams: [StreamKey: Entry], previous: [UInt64]) throws(IndexCheckpointError) {
+    init(streams: [StreamKey: Entry], previous: Links) throws(IndexCheckpointError) {
         var covered: UInt64 = 0
         for (name, entry) in streams {
             var p = entry.last
@@ -76,7 +76,7 @@ struct StreamIndex: Sendable {
     }
 
     /// An index taken as given (tests build inconsistent ones with it).
-    init(unchecked streams: [StreamKey: Entry], previous: [UInt64]) {
+    init(unchecked streams: [StreamKey: Entry], previous: Links) {
         self.streams = streams
         self.previous = previous
     }
@@ -95,7 +95,7 @@ struct StreamIndex: Sendable {
 
     /// Makes room for the positions up to `end` (exclusive); ``link(_:slot:positions:)`` fills them.
     mutating func extend(to end: UInt64) {
-        previous.append(contentsOf: repeatElement(Self.none, count: Int(end - self.end)))
+        previous.extend(to: Int(end))
     }
 
     /// Records `positions` (already made room for) as the next events of
@@ -167,5 +167,60 @@ struct StreamIndex: Sendable {
             p = previous[Int(p)]
         }
         return result.reversed()
+    }
+}
+
+/// For each position, the position of the previous event of its stream, in 4
+/// bytes: the distance back to it (0: none), the rare distance of 2^32 - 1 or
+/// more kept apart by position.
+struct Links: Sendable {
+    private var distances: [UInt32] = []
+    private var far: [Int: UInt64] = [:]
+    /// Distances from this one on are kept apart (`UInt32.max`; smaller in tests).
+    private let farFrom: UInt32
+
+    init(farFrom: UInt32 = .max) { self.farFrom = farFrom }
+
+    /// The number of positions.
+    var count: Int { distances.count }
+
+    mutating func reserveCapacity(_ n: Int) { distances.reserveCapacity(n) }
+
+    /// The previous position of `p`'s stream, or ``StreamIndex/none``.
+    subscript(p: Int) -> UInt64 {
+        get {
+            let d = distances[p]
+            if d == 0 { return StreamIndex.none }
+            if d == farFrom { return far[p]! }
+            return UInt64(p) - UInt64(d)
+        }
+        set {
+            far[p] = nil
+            if newValue == StreamIndex.none {
+                distances[p] = 0
+            } else if UInt64(p) - newValue < UInt64(farFrom) {
+                distances[p] = UInt32(UInt64(p) - newValue)
+            } else {
+                distances[p] = farFrom
+                far[p] = newValue
+            }
+        }
+    }
+
+    /// Adds the next position, linked to `previous`.
+    mutating func append(_ previous: UInt64) {
+        distances.append(0)
+        self[distances.count - 1] = previous
+    }
+
+    /// Adds positions up to `end` (exclusive), linked to none for now.
+    mutating func extend(to end: Int) {
+        distances.append(contentsOf: repeatElement(0, count: end - distances.count))
+    }
+
+    /// Drops the last `n` positions.
+    mutating func removeLast(_ n: Int) {
+        distances.removeLast(n)
+        if !far.isEmpty { far = far.filter { $0.key < distances.count } }
     }
 }
