@@ -80,6 +80,7 @@ if let path = rebuildOnly {
     let openTime = try await seconds { opened = try EventStore.open(at: path, types: Ledger.eventTypes, options: EventStoreOptions()) }
     let store = opened!
     let afterOpen = residentBytes()
+    let peakAfterOpen = peakResidentBytes()
     var events: UInt64 = 0
     var state = DomainState()
     let rebuild = try await seconds {
@@ -88,9 +89,9 @@ if let path = rebuildOnly {
         state = projected.projection
     }
     let afterRebuild = residentBytes()
-    print(String(format: "in a fresh process: open %.2f s (resident +%.0f MB: the stream and command indexes); rebuild %.2f s, %.0f events/s (resident +%.0f MB: the state of %d cadres); peak %.0f MB",
-                 openTime, Double(afterOpen - before) / 1e6, rebuild, Double(events) / rebuild, Double(afterRebuild - afterOpen) / 1e6,
-                 state.cadres.count, Double(peakResidentBytes()) / 1e6))
+    print(String(format: "in a fresh process: open %.2f s (resident +%.0f MB: the stream and command indexes; peak so far %.0f MB); rebuild %.2f s, %.0f events/s (resident +%.0f MB: the state of %d cadres); peak %.0f MB",
+                 openTime, Double(afterOpen - before) / 1e6, Double(peakAfterOpen) / 1e6, rebuild, Double(events) / rebuild,
+                 Double(afterRebuild - afterOpen) / 1e6, state.cadres.count, Double(peakResidentBytes()) / 1e6))
     try store.close()
     exit(0)
 }

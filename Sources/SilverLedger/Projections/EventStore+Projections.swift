@@ -48,10 +48,16 @@ extension EventStore {
                 switch pipe.next() {
                 case .success(let chunk):
                     if chunk.events.isEmpty { break }
-                    // By index: the elements are lent to `apply`, not copied out.
-                    for i in chunk.events.indices { projection.apply(chunk.events[i], decoded: chunk.values[i]) }
+                    // Through buffer pointers: the elements are lent to `apply`, not copied out.
+                    chunk.events.withUnsafeBufferPointer { events in
+                        chunk.values.withUnsafeBufferPointer { values in
+                            for i in events.indices { projection.apply(events[i], decoded: values[i]) }
+                        }
+                    }
                     position = chunk.events[chunk.events.count - 1].position + 1
                     applied += UInt64(chunk.events.count)
+                    // Freed on the reading thread, which has time to spare.
+                    pipe.recycle(chunk)
                     continue
                 case .failure(let error):
                     throw error
@@ -202,6 +208,8 @@ final class DecodedEvents: Sendable {
     private let free = DispatchSemaphore(value: DecodedEvents.chunksAhead)
     private let ready = DispatchSemaphore(value: 0)
     private let chunks = Mutex<[Chunk]>([])
+    /// Chunks applied, to be freed by the reading thread.
+    private let applied = Mutex<[Events]>([])
 
     /// Starts reading `start..<end` of `store`'s log.
     init(store: EventStore, from start: UInt64, until end: UInt64) {
@@ -230,9 +238,20 @@ final class DecodedEvents: Sendable {
     }
 
     private func put(_ chunk: Chunk) {
+        // Drop the chunks applied since the last one here, outside the lock.
+        var done = applied.withLock { a -> [Events] in
+            defer { a.removeAll() }
+            return a
+        }
+        done.removeAll()
         free.wait()
         chunks.withLock { $0.append(chunk) }
         ready.signal()
+    }
+
+    /// Hands an applied chunk back, for the reading thread to free.
+    func recycle(_ chunk: Events) {
+        applied.withLock { $0.append(chunk) }
     }
 
     /// The next chunk: events in log order; an empty chunk at the end, or the error that stopped the reading.

@@ -31,7 +31,7 @@ struct CommandIndex: Sendable {
     /// The written commands, as saved in `store.index`.
     init(done: [(fingerprint: UInt64, first: UInt64, count: UInt32)]) {
         reserve(done.count)
-        for d in done { insert(fingerprint: d.fingerprint, first: d.first, count: d.count) }
+        for d in done { insertDone(fingerprint: d.fingerprint, first: d.first, count: d.count) }
     }
 
     /// Every command known, pending ones included.
@@ -86,7 +86,7 @@ struct CommandIndex: Sendable {
     /// Records a command as written (it is no longer pending).
     mutating func setDone(_ id: String, first: UInt64, count: UInt32) {
         pendingByID[id] = nil
-        insert(fingerprint: Self.fingerprint(id), first: first, count: count)
+        insertDone(fingerprint: Self.fingerprint(id), first: first, count: count)
     }
 
     /// The written commands, for `store.index`.
@@ -100,7 +100,8 @@ struct CommandIndex: Sendable {
         return result
     }
 
-    private mutating func insert(fingerprint: UInt64, first: UInt64, count: UInt32) {
+    /// Records a written command known by its fingerprint (read back from `store.index`).
+    mutating func insertDone(fingerprint: UInt64, first: UInt64, count: UInt32) {
         precondition(first <= Self.maxPosition && Int(count) <= Self.maxEvents, "checked when the command was reserved")
         if (doneCount + 1) * 4 > slots.count / 2 * 3 { reserve(doneCount + 1) }
         let mask = slots.count / 2 - 1
@@ -112,7 +113,7 @@ struct CommandIndex: Sendable {
     }
 
     /// Grows the table to hold `n` written commands at most 3/4 full.
-    private mutating func reserve(_ n: Int) {
+    mutating func reserve(_ n: Int) {
         var capacity = max(16, slots.count / 2)
         while n * 4 > capacity * 3 { capacity *= 2 }
         guard capacity > slots.count / 2 else { return }

@@ -74,7 +74,8 @@ enum IndexCheckpoint {
                 let end = try r.u64("end")
                 let chain = Array(try r.raw(32, "chain"))
                 let streamCount = try r.u64("streamCount")
-                guard streamCount <= UInt64(body.count) else { return .failure(.init("stream count \(streamCount) exceeds the file")) }
+                // Each entry takes at least 18 bytes: a count beyond that is not reserved for.
+                guard streamCount <= UInt64(body.count - r.offset) / 18 else { return .failure(.init("stream count \(streamCount) exceeds the file")) }
                 guard end <= UInt64(body.count) else { return .failure(.init("end \(end) exceeds the file")) }
                 var streams: [StreamKey: StreamIndex.Entry] = [:]
                 streams.reserveCapacity(Int(streamCount))
@@ -96,9 +97,11 @@ enum IndexCheckpoint {
                     previous.append(delta == 0 ? StreamIndex.none : p - delta)
                 }
                 let commandCount = try r.u64("commandCount")
-                guard commandCount <= UInt64(body.count) else { return .failure(.init("command count \(commandCount) exceeds the file")) }
-                var done: [(fingerprint: UInt64, first: UInt64, count: UInt32)] = []
-                done.reserveCapacity(Int(commandCount))
+                // Each entry takes at least 10 bytes.
+                guard commandCount <= UInt64(body.count - r.offset) / 10 else { return .failure(.init("command count \(commandCount) exceeds the file")) }
+                // Straight into the table: a list first would double the memory an open needs.
+                var commands = CommandIndex()
+                commands.reserve(Int(commandCount))
                 for _ in 0..<commandCount {
                     let fingerprint = try r.u64("commandFingerprint")
                     let first = try r.varint("commandFirst")
@@ -106,9 +109,8 @@ enum IndexCheckpoint {
                     guard fingerprint != 0, count > 0, count <= UInt64(CommandIndex.maxEvents), first <= CommandIndex.maxPosition, first + count <= end else {
                         return .failure(.init("command \(String(fingerprint, radix: 16)) has an impossible entry (first \(first), count \(count), end \(end))"))
                     }
-                    done.append((fingerprint, first, UInt32(count)))
+                    commands.insertDone(fingerprint: fingerprint, first: first, count: UInt32(count))
                 }
-                let commands = CommandIndex(done: done)
                 guard r.offset == body.count else { return .failure(.init("\(body.count - r.offset) bytes are left over")) }
                 do throws(IndexCheckpointError) {
                     let index = try StreamIndex(streams: streams, previous: previous)
