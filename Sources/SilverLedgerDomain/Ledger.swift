@@ -91,8 +91,9 @@ public actor Ledger {
     /// place in the results holds its ``DomainError``. A command whose id the
     /// store already has, or that comes twice in the list, gets the first
     /// result. One batch of many commands is far cheaper than one append per
-    /// command: importers and bulk loaders use this. If the store fails,
-    /// nothing of the batch is written and this throws.
+    /// command: importers and bulk loaders use this. If the store refuses the
+    /// batch, nothing of it is written and this throws; if the log fails to
+    /// write it, this throws and the store must be reopened.
     public func execute(_ commands: [LedgerCommand], by recordedBy: String) async throws(DomainError) -> [Result<AppendResult, DomainError>] {
         try Rules.nonEmpty(recordedBy, "operator", "操作员")
         if stale { try rebuild() }
@@ -129,25 +130,37 @@ public actor Ledger {
             }
         }
         if !accepted.isEmpty {
-            do {
-                let ticket = try store.enqueue(commands: accepted)
-                for (i, result) in zip(acceptedAt, try await ticket.results()) { results[i] = .success(result) }
-            } catch {
+            let ticket: CommandsTicket
+            do { ticket = try store.enqueue(commands: accepted) } catch {
                 stale = true
                 throw DomainError(.store, english: "the store refused a batch of \(accepted.count) commands; none was written: \(error.message)",
                                   chinese: "存储拒绝了一批\(accepted.count)条指令，均未写入：\(error.message)", values: ["commands": "\(accepted.count)"])
             }
-        }
-        for i in sentBefore {
             do {
-                if let first = try await store.result(ofCommand: commands[i].commandID) { results[i] = .success(first) }
+                for (i, result) in zip(acceptedAt, try await ticket.results()) { results[i] = .success(result) }
             } catch {
-                results[i] = .failure(DomainError(.store, english: "the first result of command \(commands[i].commandID), sent again, could not be read: \(error.message)",
-                                                  chinese: "无法读取重复指令\(commands[i].commandID)的首次结果：\(error.message)", values: ["commandID": commands[i].commandID]))
+                stale = true
+                throw DomainError(.store, english: "a batch of \(accepted.count) commands could not be written: \(error.message)",
+                                  chinese: "一批\(accepted.count)条指令未能写入：\(error.message)", values: ["commands": "\(accepted.count)"])
             }
         }
+        for i in sentBefore {
+            let id = commands[i].commandID
+            var message = "the store has no result for it"
+            do {
+                if let first = try await store.result(ofCommand: id) {
+                    results[i] = .success(first)
+                    continue
+                }
+            } catch {
+                message = error.message
+            }
+            results[i] = .failure(DomainError(.store, english: "the first result of command \(id), sent again, could not be read: \(message)",
+                                              chinese: "无法读取重复指令\(id)的首次结果：\(message)", values: ["commandID": id]))
+        }
         for (i, first) in sameAs { results[i] = results[first] }
-        return results.map { $0! }
+        // Every place is filled above: by its result, its refusal, or the first command with its id.
+        return results.map { $0 ?? .failure(DomainError(.store, english: "no result", chinese: "无结果")) }
     }
 
     /// Rebuilds the state from the log after a failed append.

@@ -94,6 +94,19 @@ struct BatchCommandTests {
         #expect(one == many)
     }
 
+    @Test func aStoreThatRefusesTheBatchWritesNothingAndTheLedgerThrows() async throws {
+        let ledger = try ledger()
+        try await ledger.execute(registration("C0"), by: "op", commandID: "before")
+        try ledger.store.close()
+        let error = await refusal {
+            _ = try await ledger.execute([LedgerCommand(registration("C1"), id: "r1"), LedgerCommand(registration("C2"), id: "r2")], by: "op")
+        }
+        #expect(error?.code == .store)
+        #expect(error?.english.hasPrefix("the store refused a batch of 2 commands; none was written") == true)
+        #expect(ledger.store.nextPosition == 1)
+        #expect(!ledger.store.knowsCommand("r1"))
+    }
+
     @Test func anEmptyOperatorRefusesTheWholeBatch() async throws {
         let ledger = try ledger()
         let error = await refusal { _ = try await ledger.execute([LedgerCommand(registration("C1"), id: "r1")], by: " ") }
