@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import SilverLedgerStorage
 import Testing
 
 @testable import SilverLedger
@@ -302,5 +303,64 @@ struct LinksTests {
         #expect(links.count == 5)
         links.extend(to: 8)
         #expect((0..<8).map { links[$0] } == [StreamIndex.none, 0, StreamIndex.none, 1, 0, StreamIndex.none, StreamIndex.none, StreamIndex.none])
+    }
+}
+
+@Suite("store.index against docs/FORMAT.md, read by the independent verifier")
+struct StoreIndexFormatTests {
+    private func verify(_ dir: String) throws -> (status: Int32, output: String) {
+        let script = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/tools/verify_format.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, dir]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    @Test func theVerifierReadsTheSavedIndexesAsTheLogGivesThemAndCatchesAForgedOne() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-index-format-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try EventStore.open(at: dir, types: testTypes())
+        for i in 0..<30 {
+            try await store.append([Noted(text: "第\(i)条"), Counted(n: i)], to: "cadre-\(i % 7)", metadata: meta("单-\(i)"))
+        }
+        try await store.append(commands: (0..<20).map { i in
+            CommandWrites([StreamWrite(stream: "branch-\(i % 3)", events: [Counted(n: i)]),
+                           StreamWrite(stream: "meeting-\(i)", expectedVersion: .noStream, events: [Noted(text: "会议")])],
+                          metadata: meta("batch-\(i)"))
+        })
+        try store.close()
+        let (status, output) = try verify(dir)
+        #expect(status == 0, "verify_format.py: \(output)")
+        #expect(output.contains("store.index: 30 streams, 50 commands, links for 100 positions"), "\(output)")
+
+        // A command's fingerprint changed, the checksum made good again: the verifier says so.
+        let path = dir + "/snapshots/store.index"
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        // The first command entry starts right after the command count, which follows the links.
+        let count = bytes.count
+        let commandsAt = bytes.withUnsafeBytes { b -> Int in
+            var offset = 48
+            let streams = Int(UInt64(littleEndian: b.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            offset += 8
+            func skipVarint() { while b[offset] & 0x80 != 0 { offset += 1 }; offset += 1 }
+            for _ in 0..<streams { offset += 16; skipVarint(); skipVarint() }
+            for _ in 0..<100 { skipVarint() }
+            return offset + 8
+        }
+        bytes[commandsAt] ^= 0x01
+        let crc = CRC32C.checksum(Array(bytes[0..<(count - 4)]))
+        withUnsafeBytes(of: crc.littleEndian) { bytes.replaceSubrange((count - 4)..<count, with: $0) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let (forged, forgedOutput) = try verify(dir)
+        #expect(forged == 2, "verify_format.py: \(forgedOutput)")
+        #expect(forgedOutput.contains("store.index: the commands differ from the log's"), "\(forgedOutput)")
     }
 }

@@ -4,7 +4,9 @@
 Walks a store directory and checks every byte the format defines: the STORE
 manifest, every segment header, every batch (header, both CRC32Cs, the
 SHA-256 chain across segments, positions, timestamps, write groups), every
-payload (LZ4 block decompression, record framing), every index file and HEAD.
+payload (LZ4 block decompression, record framing), every index file and HEAD;
+and, for an event store, its saved stream and command indexes
+(snapshots/store.index) against the event envelopes of the log.
 Prints a summary, or the problems found with their file, byte offset and
 position.
 
@@ -324,6 +326,60 @@ def check_framing(hdr, b):
     return None
 
 
+def records_of(framed):
+    """The records of a payload whose framing check_framing accepted."""
+    offset = 0
+    while offset < len(framed):
+        length, offset = read_varint(framed, offset)
+        _, offset = read_varint(framed, offset)
+        yield framed[offset:offset + length]
+        offset += length
+
+
+def parse_envelope(record):
+    """docs/EVENTS.md, "The envelope": (stream id, command id) of a version-1 event
+    envelope, or None if the record is not one."""
+    if not record or record[0] != 1:
+        return None
+
+    def string(offset):
+        n, offset = read_varint(record, offset)
+        if n is None or offset + n > len(record):
+            raise ValueError("string")
+        return record[offset:offset + n].decode("utf-8"), offset + n
+
+    def varint(offset):
+        value, offset = read_varint(record, offset)
+        if value is None:
+            raise ValueError("varint")
+        return value, offset
+
+    try:
+        stream, offset = string(1)
+        _, offset = varint(offset)      # stream version
+        _, offset = string(offset)      # event type
+        _, offset = varint(offset)      # schema version
+        _, offset = varint(offset)      # business date (zigzag)
+        _, offset = string(offset)      # recorded by
+        command, offset = string(offset)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return stream, command
+
+
+def command_fingerprint(command_id):
+    """FORMAT.md: FNV-1a 64 of the id's UTF-8, then the finalizer; 1 instead of 0."""
+    h = 0xcbf29ce484222325
+    for byte in command_id.encode("utf-8"):
+        h = ((h ^ byte) * 0x100000001b3) & UINT64_MAX
+    h ^= h >> 33
+    h = (h * 0xff51afd7ed558ccd) & UINT64_MAX
+    h ^= h >> 33
+    h = (h * 0xc4ceb9fe1a85ec53) & UINT64_MAX
+    h ^= h >> 33
+    return h or 1
+
+
 # --- The verifier -------------------------------------------------------------
 
 class Verifier:
@@ -335,6 +391,11 @@ class Verifier:
         self.progress = None
         self.stats = {"segments": 0, "batches": 0, "records": 0, "raw": 0, "lz4": 0, "writes": 0,
                       "largest_write": 0, "stored": 0, "uncompressed": 0, "index_files": 0, "index_entries": 0}
+        # For snapshots/store.index: each record's (stream id, command id) if it is an
+        # event envelope (None if not), and the chain hash at each batch's end position.
+        self.envelopes = []
+        self.chain_at_end = {}
+        self.store_index = None
 
     def path(self, name):
         return os.path.join(self.dir, name)
@@ -440,6 +501,7 @@ class Verifier:
             self.end = (first, size, position)
         self.verify_head()
         self.verify_lock()
+        self.verify_store_index()
 
     def verify_segment(self, first, is_last, position, last_ts, chain, covered):
         """Checks one segment. `covered` is the end offset of the index open would use (§14), or None."""
@@ -523,6 +585,7 @@ class Verifier:
             message = check_framing(hdr, framed)
             if message:
                 fail("payload", message)
+            self.envelopes.extend(parse_envelope(record) for record in records_of(framed))
             if hdr["key_id"] != 0:
                 self.report(Problem(RESERVED, "batch key id %d, 0 expected in version 1" % hdr["key_id"], p, offset + 20, position))
             if hdr["max_ts"] - hdr["min_ts"] > INT64_MAX:
@@ -550,6 +613,7 @@ class Verifier:
             position = hdr["first"] + hdr["count"]
             last_ts = hdr["max_ts"]
             chain = hdr["chain"]
+            self.chain_at_end[position] = chain
             boundaries[offset] = (hdr, end, position, last_ts, chain)
             self.progress = (chain, position, last_ts)
             offset = end
@@ -794,6 +858,99 @@ class Verifier:
         elif text:
             self.note("LOCK holds %r, not a pid and a newline" % text[:32])
 
+    # FORMAT.md, "The event store's indexes, store.index"
+    def verify_store_index(self):
+        name = os.path.join("snapshots", "store.index")
+        if not os.path.isfile(self.path(name)):
+            return
+        data = open(self.path(name), "rb").read()
+
+        def bad(message, offset=None):
+            self.report(Problem(INDEX, "store.index: %s (open ignores it and rebuilds the indexes from the log)" % message,
+                                self.path(name), offset))
+
+        if data[:8] == b"SLIDX001":
+            self.note("store.index is of the old format SLIDX001: open ignores it and rebuilds the indexes")
+            return
+        if len(data) < 8 + 8 + 32 + 8 + 8 + 4:
+            return bad("truncated (%d bytes)" % len(data), 0)
+        if data[:8] != b"SLIDX002":
+            return bad("magic %r, SLIDX002 expected" % data[:8], 0)
+        body = data[:-4]
+        if crc32c(body) != u32(data, len(data) - 4):
+            return bad("CRC32C mismatch", len(data) - 4)
+        end = u64(body, 8)
+        if end > self.next_position:
+            return bad("end %d is past the log's next position %d" % (end, self.next_position), 8)
+        expected_chain = self.genesis if end == 0 else self.chain_at_end.get(end)
+        if expected_chain is None:
+            return bad("end %d is not the end of a batch" % end, 8)
+        if body[16:48] != expected_chain:
+            return bad("chain hash %s... is not the log's at position %d (%s...)" % (body[16:24].hex(), end, expected_chain[:8].hex()), 16)
+        envelopes = self.envelopes[:end]
+        if len(envelopes) < end or any(e is None for e in envelopes):
+            return bad("the log's records before position %d are not all event envelopes" % end)
+        # What the log says: each stream's key, count and last position; each position's
+        # link back; each command's fingerprint, first position and count (a command's
+        # events are consecutive; an id seen again later is not indexed again).
+        streams, links, commands, seen = {}, [], [], set()
+        for position, (stream, command) in enumerate(envelopes):
+            key = hashlib.sha256(stream.encode("utf-8")).digest()[:16]
+            count, last = streams.get(key, (0, None))
+            links.append(0 if last is None else position - last)
+            streams[key] = (count + 1, position)
+            if position > 0 and envelopes[position - 1][1] == command:
+                fp, first, n, indexed = commands[-1]
+                commands[-1] = (fp, first, n + 1, indexed)
+            else:
+                commands.append((command_fingerprint(command), position, 1, command not in seen))
+                seen.add(command)
+        commands = sorted((fp, first, n) for fp, first, n, indexed in commands if indexed)
+        # What the file says.
+        offset = 48
+        try:
+            count = u64(body, offset)
+            offset += 8
+            stored_streams = {}
+            for _ in range(count):
+                key = body[offset:offset + 16]
+                n, offset = read_varint(body, offset + 16)
+                last, offset = read_varint(body, offset)
+                if n is None or last is None or len(key) < 16:
+                    return bad("stream entry malformed", offset)
+                stored_streams[key] = (n, last)
+            stored_links = []
+            for position in range(end):
+                delta, offset = read_varint(body, offset)
+                if delta is None:
+                    return bad("link of position %d malformed" % position, offset)
+                stored_links.append(delta)
+            count = u64(body, offset)
+            offset += 8
+            stored_commands = []
+            for _ in range(count):
+                fp = u64(body, offset)
+                first, offset = read_varint(body, offset + 8)
+                n, offset = read_varint(body, offset)
+                if first is None or n is None:
+                    return bad("command entry malformed", offset)
+                stored_commands.append((fp, first, n))
+        except struct.error:
+            return bad("truncated", offset)
+        if offset != len(body):
+            return bad("%d bytes left over after the commands" % (len(body) - offset), offset)
+        if stored_streams != streams:
+            wrong = sorted(k.hex() for k in set(streams) ^ set(stored_streams)
+                           | {k.hex() for k in streams if stored_streams.get(k) not in (None, streams[k])})
+            return bad("the streams differ from the log's (%d in the file, %d in the log; first key differing %s)"
+                       % (len(stored_streams), len(streams), wrong[0] if wrong else "?"))
+        if stored_links != links:
+            position = next(i for i, (a, b) in enumerate(zip(stored_links, links)) if a != b)
+            return bad("the link of position %d is %d, the log gives %d" % (position, stored_links[position], links[position]))
+        if sorted(stored_commands) != commands:
+            return bad("the commands differ from the log's (%d in the file, %d in the log)" % (len(stored_commands), len(commands)))
+        self.store_index = (len(streams), len(commands), end)
+
     def summary(self):
         s = self.stats
         lines = [
@@ -809,6 +966,9 @@ class Verifier:
             "  genesis:    %s" % self.genesis.hex(),
             "  chain head: %s" % self.chain_head.hex(),
         ]
+        if self.store_index is not None:
+            lines.append("  store.index: %d streams, %d commands, links for %d positions: as the log's envelopes give them"
+                         % self.store_index)
         return "\n".join(lines)
 
 
