@@ -206,13 +206,9 @@ private struct StreamVersions {
     }
 
     mutating func check(_ writes: [StreamWrite], commandID: String) throws(DomainError) {
-        for write in writes {
-            let holds: Bool = switch write.expectedVersion {
-            case .any: true
-            case .noStream: written[write.stream] == nil && store.version(of: write.stream) == nil
-            case .exact(let v): version(of: write.stream) == v
-            }
-            guard holds else { throw DomainError.recordExists(write.stream, commandID: commandID) }
+        // `.any` needs no look-up in the store (most writes).
+        for write in writes where write.expectedVersion != .any && !write.expectedVersion.isMet(by: version(of: write.stream)) {
+            throw DomainError.recordExists(write.stream, commandID: commandID)
         }
         for write in writes where !write.events.isEmpty { written[write.stream, default: 0] += UInt64(write.events.count) }
     }

@@ -271,7 +271,9 @@ struct CommandIndexTests {
     @Test func twoIDsWithOneFingerprintAreToldApartByTheLog() throws {
         // Forced collision: two entries under the fingerprint of "a".
         let fp = CommandIndex.fingerprint("a")
-        let index = CommandIndex(done: [(fp, 10, 2), (fp, 20, 1)])
+        var index = CommandIndex()
+        index.insertDone(fingerprint: fp, first: 10, count: 2)
+        index.insertDone(fingerprint: fp, first: 20, count: 1)
         // "a" is the command at 20 (the log says so); the one at 10 is another id with the same fingerprint.
         guard case .done(20, 1)? = try index.entry("a", isCommand: { $0 == 20 }) else { Issue.record("not told apart"); return }
         #expect(try index.entry("a", isCommand: { _ in false }) == nil)

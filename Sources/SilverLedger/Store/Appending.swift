@@ -8,6 +8,15 @@ public enum ExpectedVersion: Sendable, Hashable, CustomStringConvertible {
     /// The stream's last event must have this version (versions start at 0).
     case exact(UInt64)
 
+    /// Whether a stream whose last event has version `actual` (nil: no stream) meets this expectation.
+    public func isMet(by actual: UInt64?) -> Bool {
+        switch self {
+        case .any: true
+        case .noStream: actual == nil
+        case .exact(let v): actual == v
+        }
+    }
+
     public var description: String {
         switch self {
         case .any: "any"

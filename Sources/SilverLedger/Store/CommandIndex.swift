@@ -28,12 +28,6 @@ struct CommandIndex: Sendable {
 
     init() {}
 
-    /// The written commands, as saved in `store.index`.
-    init(done: [(fingerprint: UInt64, first: UInt64, count: UInt32)]) {
-        reserve(done.count)
-        for d in done { insertDone(fingerprint: d.fingerprint, first: d.first, count: d.count) }
-    }
-
     /// Every command known, pending ones included.
     var count: Int { doneCount + pendingByID.count }
 

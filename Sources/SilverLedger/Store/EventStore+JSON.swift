@@ -161,9 +161,9 @@ extension EventStore {
                 throw EventStoreError(.invalidAppend, "line \(firstLine): command \(commandID) is already in the store (it came in during the import); the import stopped here")
             }
             var counts: [String: UInt64] = [:]
-            for event in group {
-                let found = s.streams.find(event.streamID)
-                let next = counts[event.streamID] ?? found.count
+            let keys = group.map { StreamKey($0.streamID) }
+            for (event, key) in zip(group, keys) {
+                let next = counts[event.streamID] ?? s.streams.find(key).count
                 guard event.streamVersion == next else {
                     throw EventStoreError(.invalidAppend, "line \(firstLine): stream \(event.streamID) is at version \(next), the import gives \(event.streamVersion) (an append came in during the import); the import stopped here", stream: event.streamID)
                 }
@@ -173,8 +173,8 @@ extension EventStore {
             s.commands.setPending(commandID, pending)
             s.streams.extend(to: s.nextPosition + UInt64(group.count))
             // One event at a time: a stream may come back within a command.
-            for event in group {
-                s.streams.link(event.streamID, slot: s.streams.find(event.streamID).slot, positions: event.position..<(event.position + 1))
+            for (event, key) in zip(group, keys) {
+                s.streams.link(key, slot: s.streams.find(key).slot, positions: event.position..<(event.position + 1))
             }
             s.nextPosition += UInt64(group.count)
             return pending

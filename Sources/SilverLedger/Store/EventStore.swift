@@ -86,7 +86,12 @@ public final class EventStore: Sendable {
 
     /// The command with this id, if the store has it (called under the state lock).
     func command(_ id: String, in s: State) throws(EventStoreError) -> CommandEntry? {
-        try s.commands.entry(id) { (first) throws(EventStoreError) in try Self.isCommand(id, at: first, in: log) }
+        try Self.command(id, in: s.commands, log: log)
+    }
+
+    /// The command with this id in `commands`, a fingerprint match confirmed by reading `log`.
+    static func command(_ id: String, in commands: CommandIndex, log: any RecordLog) throws(EventStoreError) -> CommandEntry? {
+        try commands.entry(id) { (first) throws(EventStoreError) in try isCommand(id, at: first, in: log) }
     }
 
     /// The event types this store decodes.
@@ -146,7 +151,7 @@ public final class EventStore: Sendable {
                                metadata: ["command": "\(c.id)", "first": "\(c.first)", "count": "\(c.count)"])
                 return
             }
-            guard try state.commands.entry(c.id, isCommand: { (first) throws(EventStoreError) in try isCommand(c.id, at: first, in: log) }) == nil else { return }
+            guard try Self.command(c.id, in: state.commands, log: log) == nil else { return }
             state.commands.setDone(c.id, first: c.first, count: c.count)
         }
         do {
@@ -439,12 +444,7 @@ public final class EventStore: Sendable {
         for (write, key) in zip(writes, keys) {
             let (slot, count) = s.streams.find(key)
             let actual: UInt64? = count == 0 ? nil : count - 1
-            let ok: Bool = switch write.expectedVersion {
-            case .any: true
-            case .noStream: actual == nil
-            case .exact(let v): actual == v
-            }
-            if !ok {
+            if !write.expectedVersion.isMet(by: actual) {
                 throw EventStoreError(
                     .wrongExpectedVersion,
                     "stream \(write.stream): expected \(write.expectedVersion), but it is at \(actual.map { "version \($0)" } ?? "no stream"); nothing was written (command \(commandID))",

@@ -195,7 +195,7 @@ struct Links: Sendable {
             return UInt64(p) - UInt64(d)
         }
         set {
-            far[p] = nil
+            if distances[p] == farFrom { far[p] = nil }
             if newValue == StreamIndex.none {
                 distances[p] = 0
             } else if UInt64(p) - newValue < UInt64(farFrom) {

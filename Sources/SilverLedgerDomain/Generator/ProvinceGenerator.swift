@@ -64,14 +64,12 @@ public struct ProvinceGenerator: Sendable {
 
         public init() {}
 
-        public static func == (a: Report, b: Report) -> Bool {
-            (a.commands, a.events, a.deaths, a.medals, a.meetings) == (b.commands, b.events, b.deaths, b.medals, b.meetings)
-                && (a.visits, a.studySessions, a.studiesAtHome, a.elections) == (b.visits, b.studySessions, b.studiesAtHome, b.elections)
-        }
+        /// Every count, the time left out: what `==` and `hash(into:)` compare.
+        private var counts: [Int] { [commands, Int(events), deaths, medals, meetings, visits, studySessions, studiesAtHome, elections] }
 
-        public func hash(into hasher: inout Hasher) {
-            for n in [commands, Int(events), deaths, medals, meetings, visits, studySessions, studiesAtHome, elections] { hasher.combine(n) }
-        }
+        public static func == (a: Report, b: Report) -> Bool { a.counts == b.counts }
+
+        public func hash(into hasher: inout Hasher) { hasher.combine(counts) }
     }
 
     public let configuration: Configuration
