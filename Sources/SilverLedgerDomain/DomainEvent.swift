@@ -16,9 +16,12 @@ enum DomainEvents {
         + MobileMemberEvents.all
         + ContributionEvents.all
 
-    /// The same types by their metatype's identity.
-    static let byType: [ObjectIdentifier: any DomainEvent.Type] =
-        Dictionary(uniqueKeysWithValues: all.map { (ObjectIdentifier($0), $0) })
+    /// The same types by their metatype's identity, each with its place in ``all``.
+    static let byType: [ObjectIdentifier: (index: Int, type: any DomainEvent.Type)] =
+        Dictionary(uniqueKeysWithValues: all.enumerated().map { (ObjectIdentifier($1), ($0, $1)) })
+
+    /// The stable names of ``all``, in the same order.
+    static let names: [String] = all.map { $0.eventType }
 }
 
 extension Optional where Wrapped == LedgerDate {

@@ -115,7 +115,7 @@ public struct CadreRecord: Codable, Sendable, Hashable {
 public struct DomainState: Projection, Codable, Sendable, Equatable {
     public static let name = "domain-state"
     /// Raised whenever the state's shape changes, so that older snapshots are not used.
-    public static let schemaVersion = 4
+    public static let schemaVersion = 5
 
     public var cadres: [CadreID: CadreRecord] = [:]
     public var branches: [BranchID: BranchRecord] = [:]
@@ -142,40 +142,104 @@ public struct DomainState: Projection, Codable, Sendable, Equatable {
 
     public mutating func apply(_ event: RecordedEvent, decoded: (any Event)?) {
         guard let decoded else { return }
-        evolve(decoded)
-        count(event.eventType, on: event.metadata.businessDate)
+        fold(decoded, named: event.eventType, in: event.metadata.businessDate.components.year)
+    }
+
+    /// Folds `event` in and counts it in `year`, the year of its business date.
+    mutating func fold(_ event: any Event, named name: @autoclosure () -> String, in year: Int) {
+        if let index = fold(event) {
+            eventCounts.count(index, in: year)
+        } else {
+            otherEventsPerYear[year, default: [:]][name(), default: 0] += 1
+        }
     }
 
     /// Events of each type per year of their business date, for the year-end summary.
-    public var eventsPerYear: [Int: [String: Int]] = [:]
+    public var eventsPerYear: [Int: [String: Int]] {
+        var result = otherEventsPerYear
+        for (year, counts) in zip(eventCounts.years, eventCounts.counts) {
+            for (index, count) in counts.enumerated() where count > 0 {
+                result[year, default: [:]][DomainEvents.names[index], default: 0] += Int(count)
+            }
+        }
+        return result
+    }
 
-    /// Counts one event of `type` dated `date`.
-    mutating func count(_ type: String, on date: LedgerDate) {
-        eventsPerYear[date.components.year, default: [:]][type, default: 0] += 1
+    /// Domain events per year of their business date, by their place in the domain's list of types.
+    var eventCounts = EventCounts()
+    /// Events of other types (registered by the embedding service) per year, by type name.
+    var otherEventsPerYear: [Int: [String: Int]] = [:]
+
+    /// Counts of events per year and type, in arrays: counting is on the path of every event applied.
+    struct EventCounts: Codable, Sendable, Equatable {
+        /// The years counted, ascending, and for each the count per type.
+        var years: [Int] = []
+        var counts: [[UInt32]] = []
+        /// Where the year last counted is (events come mostly in date order).
+        private var last = 0
+
+        enum CodingKeys: CodingKey { case years, counts }
+
+        static func == (a: Self, b: Self) -> Bool { a.years == b.years && a.counts == b.counts }
+
+        mutating func count(_ index: Int, in year: Int) {
+            if last >= years.count || years[last] != year {
+                var i = 0
+                while i < years.count && years[i] < year { i += 1 }
+                if i == years.count || years[i] != year {
+                    years.insert(year, at: i)
+                    counts.insert(Array(repeating: 0, count: DomainEvents.all.count), at: i)
+                }
+                last = i
+            }
+            counts[last][index] &+= 1
+        }
     }
 
     /// Folds one domain event in; other events leave the state as it is.
     public mutating func evolve(_ event: any Event) {
+        fold(event)
+    }
+
+    /// Folds one domain event in and returns its place in the domain's list of
+    /// types; returns nil, changing nothing, for events of other types.
+    @discardableResult
+    mutating func fold(_ event: any Event) -> Int? {
         // By the event's type, found in a table: a cast to `any DomainEvent`
         // would search the runtime's conformances for every event.
-        func open<E: Event>(_ event: E) {
-            guard let domainType = DomainEvents.byType[ObjectIdentifier(E.self)] else { return }
-            func apply<D: DomainEvent>(_: D.Type) { unsafeBitCast(event, to: D.self).apply(to: &self) }
+        func open<E: Event>(_ event: E) -> Int? {
+            guard let (index, domainType) = DomainEvents.byType[ObjectIdentifier(E.self)] else { return nil }
+            func apply<D: DomainEvent>(_: D.Type) {
+                // In place, through its address: a cast would copy the event.
+                withUnsafePointer(to: event) { pointer in
+                    UnsafeRawPointer(pointer).assumingMemoryBound(to: D.self).pointee.apply(to: &self)
+                }
+            }
             apply(domainType)
+            return index
         }
-        open(event)
+        return open(event)
+    }
+
+    /// Changes the record of `cadre`, if registered, in place: `cadres[cadre]?.field = …`
+    /// would move the whole record out of the table and back.
+    @inline(__always)
+    mutating func updateCadre(_ cadre: CadreID, _ change: (inout CadreRecord) -> Void) {
+        if let i = cadres.index(forKey: cadre) { change(&cadres.values[i]) }
     }
 
     /// The cadre joins the branch on `date`.
     mutating func join(_ cadre: CadreID, _ branch: BranchID, on date: LedgerDate) {
-        cadres[cadre]?.branchStints.append(.init(branch: branch, from: date, until: nil))
+        updateCadre(cadre) { $0.branchStints.append(.init(branch: branch, from: date, until: nil)) }
         branches[branch]?.members.insert(cadre)
     }
 
     /// The cadre leaves the branch (and its offices) on `date`.
     mutating func leave(_ cadre: CadreID, _ branch: BranchID, on date: LedgerDate) {
-        if let last = cadres[cadre]?.branchStints.indices.last, cadres[cadre]?.branchStints[last].until == nil {
-            cadres[cadre]?.branchStints[last].until = date
+        updateCadre(cadre) { record in
+            if let last = record.branchStints.indices.last, record.branchStints[last].until == nil {
+                record.branchStints[last].until = date
+            }
         }
         branches[branch]?.members.remove(cadre)
         branches[branch]?.vacate(cadre)

@@ -226,10 +226,7 @@ extension DomainState {
     /// Folds a command's events in, as the ledger accepts it.
     mutating func evolve(_ writes: [StreamWrite], on date: LedgerDate) {
         for write in writes {
-            for event in write.events {
-                evolve(event)
-                count(type(of: event).eventType, on: date)
-            }
+            for event in write.events { fold(event, named: type(of: event).eventType, in: date.components.year) }
         }
     }
 }

@@ -42,6 +42,26 @@ struct SummaryAndAuditTests {
         #expect(await ledger.state.eventsPerYear == (try ledger.view().state.eventsPerYear))
     }
 
+    /// An event type the embedding service registered beside the domain's.
+    struct NoteTaken: Event { static let eventType = "NoteTaken"; var text: String }
+
+    @Test func eventsOfOtherTypesAreCountedByTheirName() {
+        var state = DomainState()
+        func event(_ type: String, on day: String) -> RecordedEvent {
+            RecordedEvent(position: 0, streamID: "notes", streamVersion: 0, eventType: type, schemaVersion: 1, recordedAt: 0,
+                          metadata: EventMetadata(businessDate: date(day), recordedBy: "op", commandID: "n"), payload: [])
+        }
+        state.apply(event("NoteTaken", on: "2022-05-01"), decoded: NoteTaken(text: "a"))
+        state.apply(event("NoteTaken", on: "2021-05-01"), decoded: NoteTaken(text: "b"))
+        state.apply(event("NoteTaken", on: "2022-06-01"), decoded: NoteTaken(text: "c"))
+        state.apply(event("Unreadable", on: "2022-06-01"), decoded: nil)   // not decoded: neither folded nor counted
+        state.apply(event("BranchEstablished", on: "2021-01-01"),
+                    decoded: BranchEstablished(branch: "B9", name: "第九党支部", kind: .standalone, parentOrganisation: "机关党委",
+                                               establishedOn: date("2021-01-01")))
+        #expect(state.eventsPerYear == [2021: ["NoteTaken": 1, "BranchEstablished": 1], 2022: ["NoteTaken": 2]])
+        #expect(state.branches["B9"]?.name == "第九党支部")
+    }
+
     @Test func theAuditHistoryOfACadreHasEveryEventThatNamesThem() async throws {
         let ledger = try ledger(today: "2024-12-31")
         try await branchWithMembers(ledger, 2)

@@ -48,12 +48,9 @@ extension EventStore {
                 switch pipe.next() {
                 case .success(let chunk):
                     if chunk.events.isEmpty { break }
-                    // Through buffer pointers: the elements are lent to `apply`, not copied out.
-                    chunk.events.withUnsafeBufferPointer { events in
-                        chunk.values.withUnsafeBufferPointer { values in
-                            for i in events.indices { projection.apply(events[i], decoded: values[i]) }
-                        }
-                    }
+                    // From immutable locals: the elements are lent to `apply`, not copied out.
+                    let events = chunk.events, values = chunk.values
+                    for i in events.indices { projection.apply(events[i], decoded: values[i]) }
                     position = chunk.events[chunk.events.count - 1].position + 1
                     applied += UInt64(chunk.events.count)
                     // Freed on the reading thread, which has time to spare.

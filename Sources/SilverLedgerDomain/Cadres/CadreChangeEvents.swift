@@ -37,30 +37,36 @@ public struct HonourableRetirementRecorded: Event, Equatable {
 
 extension ResidenceChanged: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.cadres[cadre]?.residence = residence
-        state.cadres[cadre]?.residenceChangedOn = changedOn
+        state.updateCadre(cadre) { record in
+            record.residence = residence
+            record.residenceChangedOn = changedOn
+        }
     }
 }
 
 extension RelocationMarked: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.cadres[cadre]?.relocated = relocated
-        state.cadres[cadre]?.relocationArea = relocated ? area : nil
-        state.cadres[cadre]?.relocationMarkedOn = markedOn
+        state.updateCadre(cadre) { record in
+            record.relocated = relocated
+            record.relocationArea = relocated ? area : nil
+            record.relocationMarkedOn = markedOn
+        }
     }
 }
 
 extension HealthChanged: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.cadres[cadre]?.frail = frail
-        state.cadres[cadre]?.limitedMobility = limitedMobility
-        state.cadres[cadre]?.healthChangedOn = changedOn
+        state.updateCadre(cadre) { record in
+            record.frail = frail
+            record.limitedMobility = limitedMobility
+            record.healthChangedOn = changedOn
+        }
     }
 }
 
 extension HonourableRetirementRecorded: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.cadres[cadre]?.honourablyRetiredOn = honouredOn
+        state.updateCadre(cadre) { $0.honourablyRetiredOn = honouredOn }
     }
 }
 

@@ -76,19 +76,19 @@ extension CadreRegistered: DomainEvent {
 
 extension PartyMembershipRecorded: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.cadres[cadre]?.membership = .init(joinedOn: joinedOn, fullMemberOn: fullMemberOn)
+        state.updateCadre(cadre) { $0.membership = .init(joinedOn: joinedOn, fullMemberOn: fullMemberOn) }
     }
 }
 
 extension PartyMembershipCorrected: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.cadres[cadre]?.membership = .init(joinedOn: joinedOn, fullMemberOn: fullMemberOn)
+        state.updateCadre(cadre) { $0.membership = .init(joinedOn: joinedOn, fullMemberOn: fullMemberOn) }
     }
 }
 
 extension DeathRecorded: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.cadres[cadre]?.diedOn = diedOn
+        state.updateCadre(cadre) { $0.diedOn = diedOn }
         // Death ends branch membership and every office. An open outflow stays open
         // in the state: a return dated before the death may still be recorded late
         // (queries leave the dead out).

@@ -69,7 +69,7 @@ public struct NeedFollowedUp: Event, Equatable {
 extension VisitLogged: DomainEvent {
     public func apply(to state: inout DomainState) {
         // Visits may be logged late: keep the latest date, not the latest record.
-        state.cadres[cadre]?.lastVisitedOn.keepLatest(visitedOn)
+        state.updateCadre(cadre) { $0.lastVisitedOn.keepLatest(visitedOn) }
         for need in needs { state.needs[need.id] = .init(cadre: cadre, kind: need.kind, foundOn: visitedOn) }
     }
 }
