@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
     targets: [
         // The system liblz4 (apt: liblz4-dev). Not API: only SilverLedgerStorage imports it.
@@ -45,6 +46,24 @@ let package = Package(
             name: "SilverLedgerDomain",
             dependencies: ["SilverLedger"]
         ),
+        // The audit CLI `silverledger` (docs/CLI.md): an example executable, not a product.
+        .executableTarget(
+            name: "silverledger",
+            dependencies: [
+                "SilverLedgerDomain",
+                "SilverLedger",
+                "SilverLedgerStorage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/silverledger"
+        ),
+        // Embedding SilverLedger in a service, in a few dozen lines.
+        .executableTarget(
+            name: "embedding-example",
+            dependencies: ["SilverLedgerDomain", "SilverLedger"],
+            path: "Examples/embedding"
+        ),
         .executableTarget(
             name: "storage-demo",
             dependencies: ["SilverLedgerStorage"],
@@ -67,6 +86,11 @@ let package = Package(
         .testTarget(
             name: "SilverLedgerDomainTests",
             dependencies: ["SilverLedgerDomain", "SilverLedger"]
+        ),
+        // Runs the built `silverledger` binary end to end.
+        .testTarget(
+            name: "SilverLedgerCLITests",
+            dependencies: ["silverledger", "SilverLedgerDomain", "SilverLedger"]
         ),
     ],
     swiftLanguageModes: [.v6]

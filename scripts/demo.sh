@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The main job: builds and runs the demo.
+# The main job: builds the `silverledger` tool and runs its demo (a fresh store,
+# a generated province, the day's commands, the main reports, a verification).
+# Arguments go to the demo: scripts/demo.sh --cadres 3000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift run -c release storage-demo "$@"
+swift build --product silverledger
+.build/debug/silverledger demo "$@"

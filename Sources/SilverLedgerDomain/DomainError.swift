@@ -36,8 +36,15 @@ public struct DomainError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let medalAlreadyAwarded = Code(rawValue: "medal.alreadyAwarded")
         /// A record with this id (a study session, …) already exists.
         public static let recordExists = Code(rawValue: "record.exists")
+        /// Not written because another command of the same all-or-nothing batch was refused.
+        public static let batchNotWritten = Code(rawValue: "batch.notWritten")
         /// The store refused or failed the append (see the message).
         public static let store = Code(rawValue: "store")
+        /// A line of input (a command as a JSON line, …) is not well formed: not
+        /// JSON, a key missing or unknown, a value of the wrong type. The values
+        /// name the `line` and, where known, the `command`, the `field` and what
+        /// was `expected`.
+        public static let malformedInput = Code(rawValue: "input.malformed")
     }
 
     /// What kind of refusal this is.

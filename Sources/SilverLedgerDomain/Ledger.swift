@@ -94,9 +94,15 @@ public actor Ledger {
     /// command: importers and bulk loaders use this. If the store refuses the
     /// batch, nothing of it is written and this throws; if the log fails to
     /// write it, this throws and the store must be reopened.
-    public func execute(_ commands: [LedgerCommand], by recordedBy: String) async throws(DomainError) -> [Result<AppendResult, DomainError>] {
+    ///
+    /// With `allOrNothing`, one refused command stops the whole batch: nothing
+    /// is written, the refused commands' places hold their errors and every
+    /// other place a `batch.notWritten` error naming the first refusal.
+    public func execute(_ commands: [LedgerCommand], by recordedBy: String,
+                        allOrNothing: Bool = false) async throws(DomainError) -> [Result<AppendResult, DomainError>] {
         try Rules.nonEmpty(recordedBy, "operator", "操作员")
         if stale { try rebuild() }
+        let stateBefore = state
         let day = today()
         var results = [Result<AppendResult, DomainError>?](repeating: nil, count: commands.count)
         var accepted: [CommandWrites] = []
@@ -114,6 +120,7 @@ public actor Ledger {
             firstWithID[c.commandID] = i
             do throws(DomainError) {
                 try Rules.nonEmpty(c.commandID, "command id", "指令编号")
+                if let own = c.recordedBy { try Rules.nonEmpty(own, "operator", "操作员") }
                 if store.knowsCommand(c.commandID) {
                     sentBefore.append(i)
                     continue
@@ -122,12 +129,20 @@ public actor Ledger {
                 try versions.check(writes, commandID: c.commandID)
                 state.evolve(writes, on: c.command.date)
                 accepted.append(CommandWrites(writes, metadata: EventMetadata(
-                    businessDate: c.command.date, recordedBy: recordedBy, commandID: c.commandID,
+                    businessDate: c.command.date, recordedBy: c.recordedBy ?? recordedBy, commandID: c.commandID,
                     correlationID: c.correlationID, causationID: c.causationID)))
                 acceptedAt.append(i)
             } catch {
                 results[i] = .failure(error)
             }
+        }
+        if allOrNothing, let refused = results.firstIndex(where: { $0 != nil }), case .failure(let error)? = results[refused] {
+            state = stateBefore
+            let id = commands[refused].commandID
+            let notWritten = DomainError(
+                .batchNotWritten, english: "not written: command \(id) of the same all-or-nothing batch was refused (\(error.code))",
+                chinese: "未写入：同一批（全部或全不）中的指令\(id)被拒绝（\(error.code)）", values: ["refusedCommand": id, "refusedCode": error.code.rawValue])
+            return results.map { $0 ?? .failure(notWritten) }
         }
         if !accepted.isEmpty {
             let ticket: CommandsTicket
@@ -179,12 +194,16 @@ public struct LedgerCommand: Sendable {
     public var commandID: String
     public var correlationID: String?
     public var causationID: String?
+    /// The operator who sends it, if not the one the batch is sent by.
+    public var recordedBy: String?
 
-    public init(_ command: any DomainCommand, id commandID: String, correlationID: String? = nil, causationID: String? = nil) {
+    public init(_ command: any DomainCommand, id commandID: String, correlationID: String? = nil, causationID: String? = nil,
+                recordedBy: String? = nil) {
         self.command = command
         self.commandID = commandID
         self.correlationID = correlationID
         self.causationID = causationID
+        self.recordedBy = recordedBy
     }
 }
 

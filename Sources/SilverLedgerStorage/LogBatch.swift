@@ -2,7 +2,7 @@
 /// in the log or none of it is.
 ///
 /// Build a batch by appending record payloads (opaque bytes; the storage
-/// engine never looks inside), then pass it to ``Log/append(_:)``. Records get
+/// engine never looks inside), then pass it to ``Log/append(_:)-3e322``. Records get
 /// their timestamps from the log when the batch commits, unless you give each
 /// record one (for imports that must keep the original times); a batch either
 /// gives every record a timestamp or none.
@@ -59,7 +59,7 @@ public struct LogBatch: Sendable {
     /// Appends a record with its own timestamp (microseconds since 1970-01-01 UTC).
     ///
     /// Timestamps must not decrease within a batch, nor fall before the last
-    /// timestamp already in the log; ``Log/append(_:)`` rejects the batch otherwise.
+    /// timestamp already in the log; ``Log/append(_:)-3e322`` rejects the batch otherwise.
     public mutating func append(_ payload: UnsafeRawBufferPointer, timestamp: Int64) throws(StorageError) {
         if count > 0 && explicitTimestamps == nil {
             throw StorageError(.invalidArgument, "a batch gives every record a timestamp or none; record \(count) has one, the earlier ones do not")

@@ -10,7 +10,7 @@
 /// ```
 ///
 /// An event whose (name, version) is not registered is still read: it comes
-/// back as a ``RecordedEvent`` whose ``RecordedEvent/decoded`` is nil, with
+/// back as a ``RecordedEvent`` whose ``RecordedEvent/decoded(with:)`` is nil, with
 /// its raw payload, and is written back unchanged on export.
 ///
 /// Each registration also gives the JSON form of its stored shape (see

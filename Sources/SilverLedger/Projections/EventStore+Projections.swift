@@ -11,7 +11,11 @@ extension EventStore {
     /// damaged, or was saved by code with another schema (name, version or
     /// type), is ignored with a log line and the projection is rebuilt from
     /// the log: never a wrong state.
-    public func project<P: Projection>(_ type: P.Type = P.self, asOf: AsOf = .now, usingSnapshot: Bool = true) throws -> Projected<P> {
+    ///
+    /// `progress`, if given, is told the events applied so far and how many
+    /// there are to apply, every few hundred events (for a progress bar).
+    public func project<P: Projection>(_ type: P.Type = P.self, asOf: AsOf = .now, usingSnapshot: Bool = true,
+                                       progress: ((_ applied: UInt64, _ total: UInt64) -> Void)? = nil) throws -> Projected<P> {
         let end = try cutoff(asOf)
         var projected = Projected(projection: P(), position: 0, eventsApplied: 0, usedSnapshot: false)
         if usingSnapshot, let snapshottable = P.self as? any (Projection & Codable).Type,
@@ -20,7 +24,7 @@ extension EventStore {
             projected.position = loaded.1
             projected.usedSnapshot = true
         }
-        try apply(&projected, until: end)
+        try apply(&projected, until: end, progress: progress)
         return projected
     }
 
@@ -28,7 +32,8 @@ extension EventStore {
     ///
     /// A long run of events whose payloads the projection decodes is read and
     /// decoded on a second thread while this one applies them.
-    func apply<P: Projection>(_ projected: inout Projected<P>, until end: UInt64) throws {
+    func apply<P: Projection>(_ projected: inout Projected<P>, until end: UInt64,
+                              progress: ((_ applied: UInt64, _ total: UInt64) -> Void)? = nil) throws {
         // The loop works on plain locals: in this unspecialized generic code every
         // use of `Projected<P>` would look its type metadata up again.
         let decodes = P.decodesPayloads
@@ -53,6 +58,7 @@ extension EventStore {
                     for i in events.indices { projection.apply(events[i], decoded: values[i]) }
                     position = chunk.events[chunk.events.count - 1].position + 1
                     applied += UInt64(chunk.events.count)
+                    progress?(applied, count)
                     // Freed on the reading thread, which has time to spare.
                     pipe.recycle(chunk)
                     continue
@@ -68,8 +74,10 @@ extension EventStore {
                 projection.apply(event, decoded: decodes ? try decodePayload(of: event) : nil)
                 position = p + 1
                 applied += 1
+                if applied & 1023 == 0 { progress?(applied, count) }
             }
         }
+        progress?(applied, applied)
         position = max(position, min(end, log.nextPosition))
     }
 
@@ -102,6 +110,9 @@ extension EventStore {
     /// (temporary file, sync, rename, directory sync), with the log's chain
     /// hash at that position so that it is only ever used with the same log.
     public func saveSnapshot<P: Projection & Codable>(_ projected: Projected<P>) throws {
+        guard !options.readOnly else {
+            throw EventStoreError(.invalidAppend, "the store was opened read-only; the snapshot of \(P.name) was not saved")
+        }
         guard let chain = try log.chainHash(through: projected.position) else {
             throw EventStoreError(.invalidAppend, "projection \(P.name) is at position \(projected.position), past the end of the log (\(log.nextPosition)); nothing was saved")
         }

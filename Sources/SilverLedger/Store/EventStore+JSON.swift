@@ -1,7 +1,7 @@
 import Foundation
 import SilverLedgerStorage
 
-/// What ``EventStore/importJSONLines(_:)`` wrote.
+/// What ``EventStore/importJSONLines(_:progress:)`` wrote.
 public struct ImportReport: Sendable, Hashable {
     /// The positions of the events imported.
     public var positions: Range<UInt64>
@@ -40,15 +40,20 @@ extension EventStore {
     /// atomically. All lines are checked before anything is written: if one
     /// breaks a rule, the error names its line and nothing is imported.
     /// Appends made while an import runs wait for it, and vice versa.
+    ///
+    /// `progress`, if given, is told the events written so far and how many
+    /// there are, after each command.
     @discardableResult
-    public func importJSONLines(_ text: String) async throws(EventStoreError) -> ImportReport {
+    public func importJSONLines(_ text: String,
+                                progress: ((_ written: Int, _ total: Int) -> Void)? = nil) async throws(EventStoreError) -> ImportReport {
         let events = try EventJSON.decodeLines(text, types: types)
-        return try await importEvents(events, lineNumbers: Self.lineNumbers(of: text))
+        return try await importEvents(events, lineNumbers: Self.lineNumbers(of: text), progress: progress)
     }
 
-    /// Imports the JSON Lines file at `path` (see ``importJSONLines(_:)``).
+    /// Imports the JSON Lines file at `path` (see ``importJSONLines(_:progress:)``).
     @discardableResult
-    public func importJSONLines(fromFile path: String) async throws(EventStoreError) -> ImportReport {
+    public func importJSONLines(fromFile path: String,
+                                progress: ((_ written: Int, _ total: Int) -> Void)? = nil) async throws(EventStoreError) -> ImportReport {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw EventStoreError(.invalidAppend, "cannot read \(path): \(error.localizedDescription)")
@@ -56,7 +61,7 @@ extension EventStore {
         guard let text = String(data: data, encoding: .utf8) else {
             throw EventStoreError(.invalidAppend, "\(path) is not UTF-8 text")
         }
-        return try await importJSONLines(text)
+        return try await importJSONLines(text, progress: progress)
     }
 
     /// The line number of each non-blank line, as `EventJSON.decodeLines` counts them.
@@ -70,12 +75,14 @@ extension EventStore {
         return numbers
     }
 
-    private func importEvents(_ events: [RecordedEvent], lineNumbers: [Int]) async throws(EventStoreError) -> ImportReport {
+    private func importEvents(_ events: [RecordedEvent], lineNumbers: [Int],
+                              progress: ((Int, Int) -> Void)?) async throws(EventStoreError) -> ImportReport {
         guard !events.isEmpty else { return ImportReport(positions: nextPosition..<nextPosition, commands: 0) }
         let groups = try checkImport(events, lineNumbers: lineNumbers)
         for group in groups {
             let pending = try await reserveImported(events[group], firstLine: lineNumbers[group.lowerBound])
             _ = try await pending.value()
+            progress?(group.upperBound, events.count)
         }
         return ImportReport(positions: events[0].position..<(events[events.count - 1].position + 1), commands: groups.count)
     }

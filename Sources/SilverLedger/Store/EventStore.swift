@@ -29,6 +29,10 @@ public struct EventStoreOptions: Sendable {
     public var logger = Logger(label: "silverledger")
     /// The clock that stamps events (microseconds since 1970-01-01 UTC).
     public var clock: @Sendable () -> Int64 = systemClockMicroseconds
+    /// Opens for reading only: takes no lock (so a writer may hold it, and
+    /// reads see what it had committed at open), writes nothing, not even the
+    /// saved indexes at close; appends and snapshot saves fail.
+    public var readOnly = false
 
     /// The defaults.
     public init() {}
@@ -116,6 +120,7 @@ public final class EventStore: Sendable {
         var logOptions = LogOptions(durability: options.durability.storage)
         logOptions.logger = options.logger
         logOptions.clock = options.clock
+        logOptions.readOnly = options.readOnly
         let log: Log
         do throws(StorageError) { log = try Log.open(at: directory, options: logOptions) } catch { throw EventStoreError(error) }
         do throws(EventStoreError) {
@@ -649,7 +654,7 @@ public final class EventStore: Sendable {
         // No append is between its reservation and the log after this.
         submission.withLock { _ in }
         try log.close { [self] in
-            guard !alreadyClosed else { return }
+            guard !alreadyClosed, !options.readOnly else { return }
             saveIndexes()
         }
     }

@@ -31,6 +31,28 @@ public struct EventStoreError: Error, Sendable, Hashable, CustomStringConvertibl
     public var actual: UInt64?
     /// The storage engine's error, for ``Code/storage``.
     public var storage: String?
+    /// What kind of storage failure it was, for ``Code/storage`` (and
+    /// ``Code/closed``, ``Code/failed``): lets a program tell a locked store
+    /// from an I/O error or damage without parsing the message.
+    public var storageKind: StorageKind?
+
+    /// The kinds of storage failure.
+    public enum StorageKind: String, Sendable, Hashable {
+        /// The operating system refused or failed a read, write or sync.
+        case io
+        /// The bytes on disk fail their checks (checksum, chain, structure).
+        case corrupted
+        /// Another process holds the store's writer lock.
+        case locked
+        /// The directory is not a store (no manifest), or does not exist.
+        case notAStore
+        /// The store was written in a format this version does not read.
+        case incompatibleFormat
+        /// The store was opened read-only.
+        case readOnly
+        /// Any other failure (see the message).
+        case other
+    }
 
     init(_ code: Code, _ message: String, stream: String? = nil, expected: ExpectedVersion? = nil, actual: UInt64? = nil, storage: String? = nil) {
         self.code = code

@@ -38,6 +38,15 @@ enum RecordTail: Sendable {
 extension EventStoreError {
     init(_ error: StorageError) {
         self.init(error.code == .closed ? .closed : error.code == .failed ? .failed : .storage, error.description, storage: error.description)
+        storageKind = switch error.code {
+        case .io: .io
+        case .corrupted: .corrupted
+        case .locked: .locked
+        case .notAStore: .notAStore
+        case .incompatibleFormat: .incompatibleFormat
+        case .readOnly: .readOnly
+        default: .other
+        }
     }
 }
 

@@ -34,7 +34,7 @@ extension Rules {
 }
 
 /// 成立党支部.
-public struct EstablishBranch: DomainCommand {
+public struct EstablishBranch: DomainCommand, Codable {
     public var branch: BranchID
     public var name: String
     public var type: BranchType
@@ -67,7 +67,7 @@ public struct EstablishBranch: DomainCommand {
 }
 
 /// 党员加入支部: a party member in no branch joins one.
-public struct AddMember: DomainCommand {
+public struct AddMember: DomainCommand, Codable {
     public var branch: BranchID
     public var cadre: CadreID
     public var addedOn: LedgerDate
@@ -90,7 +90,7 @@ public struct AddMember: DomainCommand {
 }
 
 /// 党员离开支部.
-public struct RemoveMember: DomainCommand {
+public struct RemoveMember: DomainCommand, Codable {
     public var branch: BranchID
     public var cadre: CadreID
     public var reason: String
@@ -116,7 +116,7 @@ public struct RemoveMember: DomainCommand {
 }
 
 /// 组织关系转接: a member moves to another branch, in one event.
-public struct TransferMember: DomainCommand {
+public struct TransferMember: DomainCommand, Codable {
     public var cadre: CadreID
     public var from: BranchID
     public var to: BranchID
@@ -148,7 +148,7 @@ public struct TransferMember: DomainCommand {
 /// 选举书记、副书记、委员: valid only if the voters present exceed 4/5 of those
 /// entitled and the winner's votes exceed half of those present; the winner is
 /// a member of the branch on the election date.
-public struct ElectOfficer: DomainCommand {
+public struct ElectOfficer: DomainCommand, Codable {
     /// The default term: 3 years.
     public static let defaultTermYears = 3
 
@@ -211,7 +211,7 @@ public struct ElectOfficer: DomainCommand {
 }
 
 /// 撤销党支部: only a branch with no members left.
-public struct DissolveBranch: DomainCommand {
+public struct DissolveBranch: DomainCommand, Codable {
     public var branch: BranchID
     public var dissolvedOn: LedgerDate
 

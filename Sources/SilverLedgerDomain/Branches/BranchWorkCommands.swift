@@ -18,7 +18,7 @@ extension DomainError.Code {
 /// has the same name and former unit). A branch has one liaison: a new
 /// appointment replaces the previous one, is dated on or after it, and must
 /// change something.
-public struct AppointLiaison: DomainCommand {
+public struct AppointLiaison: DomainCommand, Codable {
     public var branch: BranchID
     public var name: String
     public var unit: String
@@ -72,7 +72,7 @@ public struct AppointLiaison: DomainCommand {
 /// designation at a time: while designated, only a higher level (county → city
 /// → province) may be designated, on or after the current designation and its
 /// last review; after a revocation, a new designation is dated on or after it.
-public struct DesignateDemonstration: DomainCommand {
+public struct DesignateDemonstration: DomainCommand, Codable {
     public var branch: BranchID
     public var batch: String
     public var level: DemonstrationLevel
@@ -122,7 +122,7 @@ public struct DesignateDemonstration: DomainCommand {
 /// active on the date; the review comes after the designation and after the
 /// last review. Reviews are due every 3 years from the designation or the last
 /// passed review; an early or late review is recorded with the date it was due.
-public struct RecordDemonstrationReview: DomainCommand {
+public struct RecordDemonstrationReview: DomainCommand, Codable {
     public var branch: BranchID
     public var outcome: DemonstrationReviewOutcome
     public var reviewedOn: LedgerDate
@@ -166,7 +166,7 @@ public struct RecordDemonstrationReview: DomainCommand {
 /// The branch is active on the date; name and method are given. A branch has
 /// one brand: a new registration replaces the previous one, is dated on or
 /// after it, and must change the name or the method.
-public struct RegisterBrand: DomainCommand {
+public struct RegisterBrand: DomainCommand, Codable {
     public var branch: BranchID
     public var name: String
     public var method: String

@@ -24,7 +24,7 @@ enum ChangeOrder {
 ///
 /// The new residence is not empty and differs from the recorded one; the
 /// cadre is registered and alive on the date; changes are recorded in date order.
-public struct ChangeResidence: DomainCommand {
+public struct ChangeResidence: DomainCommand, Codable {
     public var cadre: CadreID
     public var residence: String
     public var changedOn: LedgerDate
@@ -58,7 +58,7 @@ public struct ChangeResidence: DomainCommand {
 ///
 /// A relocated cadre needs an area; a cadre marked not relocated takes none.
 /// Marking what is already recorded is refused.
-public struct MarkRelocated: DomainCommand {
+public struct MarkRelocated: DomainCommand, Codable {
     public var cadre: CadreID
     public var relocated: Bool
     /// 安置地: required when `relocated`, empty otherwise.
@@ -102,7 +102,7 @@ public struct MarkRelocated: DomainCommand {
 /// 健康状况变更: 年老体弱 (frail) and 行动不便 (limited mobility) from `changedOn`.
 ///
 /// At least one flag differs from the recorded ones.
-public struct ChangeHealth: DomainCommand {
+public struct ChangeHealth: DomainCommand, Codable {
     public var cadre: CadreID
     /// 年老体弱.
     public var frail: Bool
@@ -138,7 +138,7 @@ public struct ChangeHealth: DomainCommand {
 }
 
 /// 荣誉退休: record a cadre's honourable retirement, once.
-public struct RecordHonourableRetirement: DomainCommand {
+public struct RecordHonourableRetirement: DomainCommand, Codable {
     public var cadre: CadreID
     public var honouredOn: LedgerDate
 

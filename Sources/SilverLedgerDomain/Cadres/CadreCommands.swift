@@ -1,7 +1,7 @@
 import SilverLedger
 
 /// 登记离退休干部: enter a cadre in the register.
-public struct RegisterCadre: DomainCommand {
+public struct RegisterCadre: DomainCommand, Codable {
     public var cadre: CadreID
     public var name: String
     public var category: CadreCategory
@@ -46,7 +46,7 @@ public struct RegisterCadre: DomainCommand {
 }
 
 /// 记录党员信息: record a cadre's party membership (入党, 转正).
-public struct RecordPartyMembership: DomainCommand {
+public struct RecordPartyMembership: DomainCommand, Codable {
     public var cadre: CadreID
     public var joinedOn: LedgerDate
     public var fullMemberOn: LedgerDate
@@ -78,7 +78,7 @@ public struct RecordPartyMembership: DomainCommand {
 }
 
 /// 更正党员信息: correct recorded membership dates, with a reason; the old dates stay in the history.
-public struct CorrectPartyMembership: DomainCommand {
+public struct CorrectPartyMembership: DomainCommand, Codable {
     public var cadre: CadreID
     public var joinedOn: LedgerDate
     public var fullMemberOn: LedgerDate
@@ -118,7 +118,7 @@ public struct CorrectPartyMembership: DomainCommand {
 }
 
 /// 记录去世: record a cadre's death.
-public struct RecordDeath: DomainCommand {
+public struct RecordDeath: DomainCommand, Codable {
     public var cadre: CadreID
     public var diedOn: LedgerDate
     public var recordedOn: LedgerDate

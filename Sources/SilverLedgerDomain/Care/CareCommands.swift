@@ -13,7 +13,7 @@ extension DomainError.Code {
 /// A cadre has one active plan. A new plan replaces the active one and needs a
 /// reason, is not dated before it, and keeps it in the history; a first plan
 /// takes no reason.
-public struct CreateCarePlan: DomainCommand {
+public struct CreateCarePlan: DomainCommand, Codable {
     public var cadre: CadreID
     /// 结对联系人: the name of the contact paired with the cadre.
     public var contact: String
@@ -67,7 +67,7 @@ public struct CreateCarePlan: DomainCommand {
 }
 
 /// 困难帮扶: record assistance to a cadre in hardship; the amount is in fen (分), ≥ 0.
-public struct RecordHardshipAssistance: DomainCommand {
+public struct RecordHardshipAssistance: DomainCommand, Codable {
     public var cadre: CadreID
     /// The amount in fen (分): 12_345 is ¥123.45. 0 for help in kind.
     public var amountFen: Int
@@ -98,7 +98,7 @@ public struct RecordHardshipAssistance: DomainCommand {
 }
 
 /// 居家养老服务: record a home-care service provided to a cadre.
-public struct RecordHomeCareService: DomainCommand {
+public struct RecordHomeCareService: DomainCommand, Codable {
     public var cadre: CadreID
     /// What was provided (e.g. 助餐, 助浴, 上门护理).
     public var service: String
@@ -121,7 +121,7 @@ public struct RecordHomeCareService: DomainCommand {
 }
 
 /// 适老化改造: record an adaptation of a cadre's home for old age.
-public struct RecordHomeAdaptation: DomainCommand {
+public struct RecordHomeAdaptation: DomainCommand, Codable {
     public var cadre: CadreID
     /// What was done (e.g. 卫生间加装扶手).
     public var adaptation: String

@@ -11,9 +11,9 @@ extension DomainError.Code {
 }
 
 /// 记录走访慰问: log a visit to a living cadre, with at least one visitor and the needs found.
-public struct LogVisit: DomainCommand {
+public struct LogVisit: DomainCommand, Codable {
     /// A need as the visitor reports it.
-    public struct Need: Sendable, Hashable {
+    public struct Need: Codable, Sendable, Hashable {
         public var kind: NeedKind
         public var description: String
         public init(kind: NeedKind, description: String) {
@@ -71,7 +71,7 @@ public struct LogVisit: DomainCommand {
 }
 
 /// 跟踪落实需求: record what was done about an open need; `resolved` closes it.
-public struct FollowUpNeed: DomainCommand {
+public struct FollowUpNeed: DomainCommand, Codable {
     public var need: String
     public var action: String
     public var resolved: Bool

@@ -28,7 +28,7 @@ extension Rules {
 /// 银发人才库: register a cadre's expertise; registering again replaces the tags.
 ///
 /// At least one tag, none empty, no two alike (after trimming, ignoring case).
-public struct RegisterTalent: DomainCommand {
+public struct RegisterTalent: DomainCommand, Codable {
     public var cadre: CadreID
     /// Expertise tags (专长), e.g. 水利工程, 法律咨询.
     public var expertise: [String]
@@ -62,7 +62,7 @@ public struct RegisterTalent: DomainCommand {
 }
 
 /// 银发人才工作站: establish a talent workstation at a unit. Stream `workstation-<id>`; an id is used once.
-public struct EstablishWorkstation: DomainCommand {
+public struct EstablishWorkstation: DomainCommand, Codable {
     public var workstation: String
     public var unit: String
     public var establishedOn: LedgerDate
@@ -87,7 +87,7 @@ public struct EstablishWorkstation: DomainCommand {
 }
 
 /// 组建志愿服务队: form a volunteer team. Stream `team-<id>`; an id is used once.
-public struct FormVolunteerTeam: DomainCommand {
+public struct FormVolunteerTeam: DomainCommand, Codable {
     public var team: String
     public var name: String
     public var formedOn: LedgerDate
@@ -110,7 +110,7 @@ public struct FormVolunteerTeam: DomainCommand {
 }
 
 /// 加入志愿服务队: a living cadre joins a team formed by that date, once.
-public struct JoinVolunteerTeam: DomainCommand {
+public struct JoinVolunteerTeam: DomainCommand, Codable {
     public var team: String
     public var cadre: CadreID
     public var joinedOn: LedgerDate
@@ -139,7 +139,7 @@ public struct JoinVolunteerTeam: DomainCommand {
 /// 志愿服务: record a team's service: the participants (members of the team,
 /// alive on the day, each named once), the activity and the hours (more than
 /// 0, at most 24 a day).
-public struct RecordVolunteerService: DomainCommand {
+public struct RecordVolunteerService: DomainCommand, Codable {
     public var team: String
     public var participants: [CadreID]
     public var activity: String
@@ -191,7 +191,7 @@ public struct RecordVolunteerService: DomainCommand {
 
 /// 老党员工作室: establish a studio led by a cadre who is a party member, alive on the date.
 /// Stream `studio-<id>`; an id is used once.
-public struct EstablishStudio: DomainCommand {
+public struct EstablishStudio: DomainCommand, Codable {
     public var studio: String
     public var name: String
     public var lead: CadreID
@@ -221,7 +221,7 @@ public struct EstablishStudio: DomainCommand {
 
 /// 银发宣讲微讲堂: record a lecture by a living cadre, with its topic and audience (≥ 0).
 /// Stream `lecture-<id>`; an id is used once.
-public struct RecordLecture: DomainCommand {
+public struct RecordLecture: DomainCommand, Codable {
     public var lecture: String
     public var speaker: CadreID
     public var topic: String

@@ -32,7 +32,7 @@ public struct ProvinceGenerator: Sendable {
         public var visitsPerCadrePerYear: Double = 2
         /// The chance that a required meeting is not held (a shortfall).
         public var missedMeetingRate: Double = 0.08
-        /// How many commands go to the ledger together (``Ledger/execute(_:by:)``
+        /// How many commands go to the ledger together (``Ledger/execute(_:by:allOrNothing:)``
         /// with a list); 1 sends each alone. The records are the same either way.
         public var batchSize: Int = 1
 
@@ -83,8 +83,11 @@ public struct ProvinceGenerator: Sendable {
     /// the first refusal, which would be a fault of the generator. Cadres are
     /// born so that all have retired before the start; the youngest are born
     /// in `startYear - 61`.
-    public func run(into ledger: Ledger) async throws -> Report {
-        var run = Run(configuration: configuration, ledger: ledger)
+    ///
+    /// `progress`, if given, is told the months generated so far and how many
+    /// there are (`years × 12`), after each month.
+    public func run(into ledger: Ledger, progress: ((_ months: Int, _ total: Int) -> Void)? = nil) async throws -> Report {
+        var run = Run(configuration: configuration, ledger: ledger, progress: progress)
         try await run.all()
         try await run.flush()
         run.report.events = ledger.store.nextPosition
@@ -110,6 +113,7 @@ struct SplitMix64: RandomNumberGenerator {
 private struct Run {
     let configuration: ProvinceGenerator.Configuration
     let ledger: Ledger
+    let progress: ((Int, Int) -> Void)?
     var random: SplitMix64
     var report = ProvinceGenerator.Report()
     var commandNumber = 0
@@ -125,9 +129,10 @@ private struct Run {
     var members: [BranchID: [Int]] = [:]
     var branchIDs: [BranchID] = []
 
-    init(configuration: ProvinceGenerator.Configuration, ledger: Ledger) {
+    init(configuration: ProvinceGenerator.Configuration, ledger: Ledger, progress: ((Int, Int) -> Void)?) {
         self.configuration = configuration
         self.ledger = ledger
+        self.progress = progress
         self.random = SplitMix64(seed: configuration.seed)
     }
 
@@ -170,6 +175,7 @@ private struct Run {
         for year in configuration.startYear..<(configuration.startYear + configuration.years) {
             for month in 1...12 {
                 try await runMonth(year, month)
+                progress?((year - configuration.startYear) * 12 + month, configuration.years * 12)
             }
         }
     }

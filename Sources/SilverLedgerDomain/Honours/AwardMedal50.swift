@@ -6,7 +6,7 @@ import SilverLedger
 /// standing of at least 50 full years on that date (full-membership date +
 /// 50 years ≤ award date; 29 February counts as 28 February in years without
 /// it), and never awarded the medal before.
-public struct AwardMedal50: DomainCommand {
+public struct AwardMedal50: DomainCommand, Codable {
     /// The years of standing the medal needs.
     public static let requiredYears = 50
 

@@ -29,7 +29,7 @@ extension Rules {
 ///
 /// The cadre is a party member and alive on the date. At most one ceremony a
 /// calendar year per cadre, recorded in date order.
-public struct RecordPoliticalBirthday: DomainCommand {
+public struct RecordPoliticalBirthday: DomainCommand, Codable {
     public var cadre: CadreID
     /// Who held the ceremony (a branch, the bureau, …).
     public var organiser: String
@@ -75,7 +75,7 @@ public struct RecordPoliticalBirthday: DomainCommand {
 /// branch active on it. The year is not after the award date's year (nor
 /// today's), nor before the recipient's registration or establishment. The same
 /// title, level and year is recorded once per recipient.
-public struct RecordHonour: DomainCommand {
+public struct RecordHonour: DomainCommand, Codable {
     public var recipient: HonourRecipient
     public var title: HonourTitle
     public var level: HonourLevel
@@ -142,5 +142,32 @@ public struct RecordHonour: DomainCommand {
                     english: "\(title.rawValue) (\(title.chinese)) is for \(title.isCollective ? "a branch" : "a cadre"), not for \(recipient)",
                     chinese: "\(title.chinese)授予\(title.isCollective ? "党支部" : "个人")，不能授予\(recipient.chinese)",
                     values: ["title": title.rawValue, "recipient": "\(recipient)"])
+    }
+}
+
+/// Written as an object with one key, the kind of recipient: `{"cadre":"C000017"}`
+/// or `{"branch":"B0012"}` (the field `recipient` of ``RecordHonour``).
+extension HonourRecipient: Codable {
+    private enum CodingKeys: String, CodingKey { case cadre, branch }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let cadre = try container.decodeIfPresent(CadreID.self, forKey: .cadre)
+        let branch = try container.decodeIfPresent(BranchID.self, forKey: .branch)
+        switch (cadre, branch) {
+        case (let cadre?, nil): self = .cadre(cadre)
+        case (nil, let branch?): self = .branch(branch)
+        default:
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "a recipient is an object with exactly one key, cadre or branch"))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .cadre(let id): try container.encode(id, forKey: .cadre)
+        case .branch(let id): try container.encode(id, forKey: .branch)
+        }
     }
 }

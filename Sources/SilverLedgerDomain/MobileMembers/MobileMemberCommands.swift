@@ -30,7 +30,7 @@ enum MobileMemberRules {
 /// active then); destination and reason are given; the member has no open
 /// outflow (one at a time), and `since` is not before the member's last return.
 /// In the cadre's stream.
-public struct RegisterOutflow: DomainCommand {
+public struct RegisterOutflow: DomainCommand, Codable {
     public var cadre: CadreID
     public var fromBranch: BranchID
     public var destination: String
@@ -75,7 +75,7 @@ public struct RegisterOutflow: DomainCommand {
 ///
 /// Only for an open outflow, once; on or after its start; the cadre alive on
 /// the date. In the cadre's stream.
-public struct AcceptInflow: DomainCommand {
+public struct AcceptInflow: DomainCommand, Codable {
     public var cadre: CadreID
     public var receivingOrganisation: String
     public var acceptedOn: LedgerDate
@@ -112,7 +112,7 @@ public struct AcceptInflow: DomainCommand {
 ///
 /// Only for an open outflow; on or after its start (and its acceptance, if
 /// any); the cadre alive on the date. In the cadre's stream.
-public struct RecordReturn: DomainCommand {
+public struct RecordReturn: DomainCommand, Codable {
     public var cadre: CadreID
     public var returnedOn: LedgerDate
 

@@ -18,7 +18,7 @@ extension DomainError.Code {
 /// every attendee and absentee is a registered cadre, alive on that date and a
 /// member of the branch on it, named once across both lists. The meeting is
 /// its own stream, `meeting-<id>`: an id is used once.
-public struct RecordMeeting: DomainCommand {
+public struct RecordMeeting: DomainCommand, Codable {
     public var meeting: String
     public var branch: BranchID
     public var kind: MeetingType
@@ -89,7 +89,7 @@ public struct RecordMeeting: DomainCommand {
 /// The cadre was an absentee of the meeting and has not been delivered its
 /// study yet; the delivery is on or after the meeting date, the cadre alive on
 /// it. Recorded in the meeting's stream.
-public struct DeliverStudyAtHome: DomainCommand {
+public struct DeliverStudyAtHome: DomainCommand, Codable {
     public var meeting: String
     public var cadre: CadreID
     public var deliveredOn: LedgerDate
@@ -130,7 +130,7 @@ public struct DeliverStudyAtHome: DomainCommand {
 /// The cadre is a member of the branch on the evaluation date and alive on it;
 /// the evaluation is dated within the year evaluated or in the first quarter
 /// of the next (by 31 March); a cadre is evaluated once per year.
-public struct RecordDemocraticEvaluation: DomainCommand {
+public struct RecordDemocraticEvaluation: DomainCommand, Codable {
     public var branch: BranchID
     public var cadre: CadreID
     public var year: Int

@@ -9,7 +9,7 @@ extension DomainError.Code {
 ///
 /// Hours are more than 0 and at most 24 (one day); every attendee is a
 /// registered cadre, alive on the day, named once.
-public struct RecordStudySession: DomainCommand {
+public struct RecordStudySession: DomainCommand, Codable {
     public var session: String
     public var organiser: String
     public var format: StudyFormat
@@ -60,7 +60,7 @@ public struct RecordStudySession: DomainCommand {
 }
 
 /// 记录竞答成绩: a quiz score from 0 to 100.
-public struct RecordQuizResult: DomainCommand {
+public struct RecordQuizResult: DomainCommand, Codable {
     public var cadre: CadreID
     public var quiz: String
     public var score: Int

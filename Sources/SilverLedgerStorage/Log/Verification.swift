@@ -1,4 +1,4 @@
-/// What ``Log/verify(at:from:options:)`` checked and found.
+/// What ``Log/verify(at:from:options:progress:)`` checked and found.
 public struct VerificationReport: Sendable, Hashable {
     /// One thing found wrong, with its place.
     public struct Problem: Sendable, Hashable, CustomStringConvertible {
@@ -67,8 +67,13 @@ extension Log {
     /// checksums, the hash chain, decompression, record framing, positions and
     /// timestamps, and that the index files agree with the segments. Reads
     /// only; takes no lock, so it may run while a writer appends.
-    public static func verify(at directory: String, from position: UInt64 = 0, options: LogOptions = LogOptions()) throws(StorageError) -> VerificationReport {
+    ///
+    /// `progress`, if given, is told the segment bytes checked so far and how
+    /// many there are to check, after each batch.
+    public static func verify(at directory: String, from position: UInt64 = 0, options: LogOptions = LogOptions(),
+                              progress: ((_ bytes: Int64, _ total: Int64) -> Void)? = nil) throws(StorageError) -> VerificationReport {
         var walker = try StoreWalker(directory: directory, options: options)
+        walker.progress = progress
         return try walker.verify(from: position)
     }
 
@@ -85,6 +90,8 @@ struct StoreWalker {
     let manifest: Manifest
     let segmentFirsts: [UInt64]
     let names: [String]
+    /// Told the bytes walked so far and the bytes to walk.
+    var progress: ((Int64, Int64) -> Void)?
 
     init(directory: String, options: LogOptions) throws(StorageError) {
         fs = options.fileSystem
@@ -135,6 +142,14 @@ struct StoreWalker {
         var decoded: [UInt8] = []
         let hasher = ChainHasher()
         defer { hasher.shutdown() }
+        var bytesToWalk: Int64 = 0, bytesWalked: Int64 = 0
+        if progress != nil {
+            for first in segmentFirsts[startIndex...] {
+                let file = try fs.open(paths.segment(first), .read)
+                defer { fs.close(file) }
+                bytesToWalk += try fs.size(file)
+            }
+        }
         for i in startIndex..<segmentFirsts.count {
             let first = segmentFirsts[i]
             let isLast = i == segmentFirsts.count - 1
@@ -180,6 +195,7 @@ struct StoreWalker {
                         report.uncompressedBytes += Int64(batch.header.uncompressedLength)
                         report.nextPosition = batch.header.nextPosition
                         report.chainHead = batch.header.chainHash.description
+                        progress?(bytesWalked + batch.offset + Int64(batch.header.totalLength), bytesToWalk)
                     }
                 }
                 if let failure {
@@ -196,6 +212,7 @@ struct StoreWalker {
             }
             chain = scanner.chain
             lastTimestamp = scanner.lastTimestamp
+            bytesWalked += size
             checkIndex(first, scanned: index, boundaries: boundaries, sealed: !isLast, report: &report)
         }
         return nil
