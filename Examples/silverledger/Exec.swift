@@ -52,9 +52,11 @@ struct Exec: AsyncParsableCommand {
                 case .success(let appended):
                     let events = try store.events(in: appended.positions)
                     if format == .json {
-                        struct Out: Encodable { var line: Int; var command: String; var id: String; var accepted: Bool; var events: [String] }
-                        say(try jsonLine(Out(line: line.lineNumber, command: line.name, id: line.command.commandID, accepted: true,
-                                             events: try events.map { try EventJSON.encode($0, types: store.types) })))
+                        // The events in the JSON form of EVENTS.md, as objects: spliced in last, after the sorted keys.
+                        struct Out: Encodable { var line: Int; var command: String; var id: String; var accepted: Bool }
+                        let head = try jsonLine(Out(line: line.lineNumber, command: line.name, id: line.command.commandID, accepted: true))
+                        let objects = try events.map { try EventJSON.encode($0, types: store.types) }.joined(separator: ",")
+                        say(head.dropLast() + #","events":["# + objects + "]}")
                     } else {
                         say("\(Terminal.green("✓")) line \(line.lineNumber) \(line.name) \(line.command.commandID): \(events.count) event\(events.count == 1 ? "" : "s")")
                         for event in events {

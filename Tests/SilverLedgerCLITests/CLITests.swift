@@ -128,6 +128,9 @@ struct CLITests {
         #expect(results.count == 8)
         #expect(results.map { $0["accepted"] as? Bool } == [true, true, true, true, true, true, true, false])
         #expect(results.last?["code"] as? String == "medal.standing")
+        let events = try #require(results.first?["events"] as? [[String: Any]])
+        #expect(events.first?["type"] as? String == "BranchEstablished")
+        #expect(events.first?["position"] as? Int == 0)
         let stats = try jsonObject(try silverledger(["stats", "--store", store, "--format", "json"]).stdout)
         #expect(stats["events"] as? Int == 7)
     }
