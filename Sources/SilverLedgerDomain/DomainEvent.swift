@@ -6,6 +6,18 @@ import SilverLedger
 public protocol DomainEvent: Event {
     /// Folds the event into the state.
     func apply(to state: inout DomainState)
+    /// Folds the event stored at `address` into the state, in place. The
+    /// default (keep it) reads it through the concrete type: a rebuild calls
+    /// this for every event it has only as an `any Event`, and a generic call
+    /// of ``apply(to:)`` there would copy the event first.
+    static func apply(at address: UnsafeRawPointer, to state: inout DomainState)
+}
+
+extension DomainEvent {
+    @inline(__always)
+    public static func apply(at address: UnsafeRawPointer, to state: inout DomainState) {
+        address.assumingMemoryBound(to: Self.self).pointee.apply(to: &state)
+    }
 }
 
 /// Every event type of the domain, by group.

@@ -142,15 +142,20 @@ public struct DomainState: Projection, Codable, Sendable, Equatable {
 
     public mutating func apply(_ event: RecordedEvent, decoded: (any Event)?) {
         guard let decoded else { return }
-        fold(decoded, named: event.eventType, in: event.metadata.businessDate.components.year)
+        let year = event.businessDate.components.year
+        if let index = fold(decoded) {
+            eventCounts.count(index, in: year)
+        } else {
+            otherEventsPerYear[year, default: [:]][event.eventType, default: 0] += 1
+        }
     }
 
     /// Folds `event` in and counts it in `year`, the year of its business date.
-    mutating func fold(_ event: any Event, named name: @autoclosure () -> String, in year: Int) {
+    mutating func fold(_ event: any Event, named name: String, in year: Int) {
         if let index = fold(event) {
             eventCounts.count(index, in: year)
         } else {
-            otherEventsPerYear[year, default: [:]][name(), default: 0] += 1
+            otherEventsPerYear[year, default: [:]][name, default: 0] += 1
         }
     }
 
@@ -209,13 +214,8 @@ public struct DomainState: Projection, Codable, Sendable, Equatable {
         // would search the runtime's conformances for every event.
         func open<E: Event>(_ event: E) -> Int? {
             guard let (index, domainType) = DomainEvents.byType[ObjectIdentifier(E.self)] else { return nil }
-            func apply<D: DomainEvent>(_: D.Type) {
-                // In place, through its address: a cast would copy the event.
-                withUnsafePointer(to: event) { pointer in
-                    UnsafeRawPointer(pointer).assumingMemoryBound(to: D.self).pointee.apply(to: &self)
-                }
-            }
-            apply(domainType)
+            // In place, through its address: a cast would copy the event.
+            withUnsafePointer(to: event) { domainType.apply(at: UnsafeRawPointer($0), to: &self) }
             return index
         }
         return open(event)

@@ -113,6 +113,54 @@ struct EventModelTests {
         }
     }
 
+    @Test func anEventReadFromItsRecordEqualsTheSameEventBuiltAndKeepsItsFieldsThroughSetters() throws {
+        let payload = try BinaryEncoder().encode(MedalAwarded(cadre: "cadre-9"))
+        let metadata = EventMetadata(businessDate: LedgerDate("2024-07-01")!, recordedBy: "干部处-张三", commandID: "command-with-a-long-id-0042",
+                                     correlationID: "corr-1", causationID: nil)
+        let bytes = EnvelopeCodec.encode(streamID: "cadre-0000000009-long", streamVersion: 7, eventType: "MedalAwarded", schemaVersion: 1,
+                                         metadata: metadata, payload: payload)
+        let read = try EnvelopeCodec.decode(bytes[...], position: 3, recordedAt: 9)
+        let built = RecordedEvent(position: 3, streamID: "cadre-0000000009-long", streamVersion: 7, eventType: "MedalAwarded",
+                                  schemaVersion: 1, recordedAt: 9, metadata: metadata, payload: payload)
+        #expect(read == built)
+        #expect(read.hashValue == built.hashValue)
+        #expect(read.businessDate == metadata.businessDate)
+        #expect(read.commandID == "command-with-a-long-id-0042")
+        #expect(read.withStreamIDBytes { Array($0) } == Array("cadre-0000000009-long".utf8))
+
+        // Each setter changes its field only.
+        var renamed = read
+        renamed.streamID = "cadre-10"
+        #expect(renamed.streamID == "cadre-10")
+        #expect(renamed.metadata == metadata)
+        #expect(renamed.payload == payload)
+        #expect(renamed != read)
+        var redated = read
+        redated.businessDate = LedgerDate("2025-01-01")!
+        #expect(redated.metadata.businessDate == LedgerDate("2025-01-01")!)
+        #expect(redated.metadata.commandID == metadata.commandID)
+        var reattributed = read
+        reattributed.metadata.recordedBy = "someone else"
+        #expect(reattributed.metadata.recordedBy == "someone else")
+        #expect(reattributed.metadata.correlationID == "corr-1")
+        #expect(reattributed.streamID == "cadre-0000000009-long")
+        #expect(reattributed.payload == payload)
+        var repaid = read
+        repaid.payload = [1, 2]
+        #expect(repaid.payload == [1, 2])
+        #expect(repaid.streamID == read.streamID)
+        #expect(repaid.metadata == metadata)
+        #expect(read.payload == payload)   // the original is untouched
+
+        // A string the event builds only when asked for is still checked when the record is read.
+        var badOperator = bytes
+        let 张 = Array("张".utf8)
+        let at = (0..<(bytes.count - 2)).first { Array(bytes[$0..<($0 + 3)]) == 张 }!   // inside "干部处-张三", the operator
+        badOperator[at] = 0xFF
+        let error = #expect(throws: EnvelopeError.self) { try EnvelopeCodec.decode(badOperator[...], position: 0, recordedAt: 0) }
+        #expect(error?.field.description == "recordedBy")
+    }
+
     @Test func aMalformedEnvelopeIsAnErrorNamingTheField() throws {
         let bytes = EnvelopeCodec.encode(streamID: "cadre-9", streamVersion: 7, eventType: "MedalAwarded", schemaVersion: 1,
                                          metadata: EventMetadata(businessDate: LedgerDate(daysSinceEpoch: 0), recordedBy: "op", commandID: "c"),

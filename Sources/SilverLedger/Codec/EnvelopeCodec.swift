@@ -67,15 +67,11 @@ struct EnvelopeError: Error, CustomStringConvertible {
     var description: String { "envelope field \(field) at byte \(offset): \(problem)" }
 }
 
-/// Decodes envelopes one after another, reusing the strings that repeat
-/// (event types, operators) instead of building them again for every event.
+/// Decodes envelopes one after another, checking every field and reusing
+/// the event type names that repeat instead of building them again.
 struct EnvelopeDecoder {
-    /// Recently decoded strings of the fields whose values repeat most.
+    /// Recently decoded event type names.
     private var types = StringCache()
-    private var operators = StringCache()
-    /// The command id of the previous event: the events of one command come together.
-    /// (Streams change from one event to the next too often for the same trick to pay.)
-    private var lastCommand = ""
 
     init() {}
 
@@ -89,57 +85,82 @@ struct EnvelopeDecoder {
         }
     }
 
-    /// Decodes one record; the payload is a slice of `record` (no copy).
+    /// Decodes one record. The event keeps `record` (no copy): its payload and
+    /// its strings are read from it when asked for; they are checked here.
     mutating func decode(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws(EnvelopeError) -> RecordedEvent {
-        var payloadOffset = 0
-        var event: RecordedEvent
         do {
-            event = try record.withUnsafeBytes { try readFields($0, position: position, recordedAt: recordedAt, payloadOffset: &payloadOffset) }
+            return try record.withUnsafeBytes { b throws(EnvelopeError) in
+                var r = EnvelopeReader(bytes: b)
+                let head = try EnvelopeCodec.Head(&r)
+                let eventType = try types.string(UnsafeRawBufferPointer(rebasing: b[head.eventType]), "eventType", at: head.eventType.upperBound)
+                return RecordedEvent(position: position, streamVersion: head.streamVersion, eventType: eventType,
+                                     schemaVersion: head.schemaVersion, recordedAt: recordedAt, businessDate: head.businessDate,
+                                     record: record, payloadOffset: r.offset)
+            }
         } catch let error as EnvelopeError {
             throw error
         } catch {
-            preconditionFailure("readFields throws only EnvelopeError")
+            preconditionFailure("the envelope is read with typed throws")
         }
-        event.payloadSlice = record[(record.startIndex + payloadOffset)...]
-        return event
     }
+}
 
-    /// The envelope's fields, with an empty payload; `payloadOffset` is where the payload starts.
-    private mutating func readFields(_ b: UnsafeRawBufferPointer, position: UInt64, recordedAt: Int64,
-                                     payloadOffset: inout Int) throws(EnvelopeError) -> RecordedEvent {
-        var r = EnvelopeReader(bytes: b)
-        let v = try r.byte("envelopeVersion")
-        guard v == EnvelopeCodec.version else {
-            throw EnvelopeError(field: "envelopeVersion", problem: "version \(v), this build reads \(EnvelopeCodec.version)", offset: 0)
+extension EnvelopeCodec {
+    /// Where the fields of an envelope are (byte ranges of the record) and the values of its numbers.
+    struct Head {
+        var stream: Range<Int>
+        var streamVersion: UInt64
+        var eventType: Range<Int>
+        var schemaVersion: Int
+        var businessDate: LedgerDate
+        var recordedBy: Range<Int>
+        var commandID: Range<Int>
+        var correlationID: Range<Int>?
+        var causationID: Range<Int>?
+
+        /// Reads and checks the envelope's fields, leaving `r` at the payload:
+        /// version, lengths, ranges, and every string's UTF-8.
+        init(_ r: inout EnvelopeReader) throws(EnvelopeError) {
+            let v = try r.byte("envelopeVersion")
+            guard v == EnvelopeCodec.version else {
+                throw EnvelopeError(field: "envelopeVersion", problem: "version \(v), this build reads \(EnvelopeCodec.version)", offset: 0)
+            }
+            stream = try r.text("streamID")
+            streamVersion = try r.varint("streamVersion")
+            eventType = try r.text("eventType")
+            let schema = try r.varint("schemaVersion")
+            guard schema <= UInt64(Int32.max) else {
+                throw EnvelopeError(field: "schemaVersion", problem: "\(schema) is out of range", offset: r.offset)
+            }
+            schemaVersion = Int(schema)
+            let zigzag = try r.varint("businessDate")
+            let day = Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
+            guard let days = Int32(exactly: day) else {
+                throw EnvelopeError(field: "businessDate", problem: "day \(day) is out of range", offset: r.offset)
+            }
+            businessDate = LedgerDate(daysSinceEpoch: days)
+            recordedBy = try r.text("recordedBy")
+            commandID = try r.text("commandID")
+            let flags = try r.byte("flags")
+            guard flags & ~3 == 0 else { throw EnvelopeError(field: "flags", problem: "unknown flags \(flags)", offset: r.offset - 1) }
+            correlationID = flags & 1 != 0 ? try r.text("correlationID") : nil
+            causationID = flags & 2 != 0 ? try r.text("causationID") : nil
         }
-        let streamID = try r.string("streamID")
-        let streamVersion = try r.varint("streamVersion")
-        let eventType = try types.string(try r.bytes("eventType"), "eventType", at: r.offset)
-        let schemaVersion = try r.varint("schemaVersion")
-        guard schemaVersion <= UInt64(Int32.max) else {
-            throw EnvelopeError(field: "schemaVersion", problem: "\(schemaVersion) is out of range", offset: r.offset)
+
+        /// The head of an envelope checked before (by ``EnvelopeDecoder``): `b` is the record up to its payload.
+        init(validated b: UnsafeRawBufferPointer) {
+            var r = EnvelopeReader(bytes: b)
+            do { try self.init(&r) } catch { preconditionFailure("an envelope checked when it was read no longer reads: \(error)") }
         }
-        let zigzag = try r.varint("businessDate")
-        let day = Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1)))
-        guard let days = Int32(exactly: day) else {
-            throw EnvelopeError(field: "businessDate", problem: "day \(day) is out of range", offset: r.offset)
+
+        /// The string at `range` of `b` (checked UTF-8).
+        func string(_ b: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+            String(decoding: UnsafeRawBufferPointer(rebasing: b[range]), as: UTF8.self)
         }
-        let recordedBy = try operators.string(try r.bytes("recordedBy"), "recordedBy", at: r.offset)
-        let commandUTF8 = try r.bytes("commandID")
-        if !StringCache.matches(lastCommand, commandUTF8) {
-            lastCommand = try EnvelopeReader.makeString(commandUTF8, "commandID", at: r.offset - commandUTF8.count)
+
+        func string(_ b: UnsafeRawBufferPointer, _ field: KeyPath<Head, Range<Int>>) -> String {
+            string(b, self[keyPath: field])
         }
-        let commandID = lastCommand
-        let flags = try r.byte("flags")
-        guard flags & ~3 == 0 else { throw EnvelopeError(field: "flags", problem: "unknown flags \(flags)", offset: r.offset - 1) }
-        let correlation = flags & 1 != 0 ? try r.string("correlationID") : nil
-        let causation = flags & 2 != 0 ? try r.string("causationID") : nil
-        payloadOffset = r.offset
-        return RecordedEvent(position: position, streamID: streamID, streamVersion: streamVersion, eventType: eventType,
-                             schemaVersion: Int(schemaVersion), recordedAt: recordedAt,
-                             metadata: EventMetadata(businessDate: LedgerDate(daysSinceEpoch: days), recordedBy: recordedBy,
-                                                     commandID: commandID, correlationID: correlation, causationID: causation),
-                             payloadSlice: [])
     }
 }
 
@@ -218,6 +239,24 @@ struct EnvelopeReader {
         }
         defer { offset += Int(n) }
         return UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + Int(n))])
+    }
+
+    /// A string field's byte range, its UTF-8 checked (without building the string).
+    @inline(__always) mutating func text(_ field: StaticString) throws(EnvelopeError) -> Range<Int> {
+        let utf8 = try bytes(field)
+        let start = offset - utf8.count
+        try Self.checkUTF8(utf8, field, at: start)
+        return start..<offset
+    }
+
+    /// Throws unless `utf8` is valid UTF-8 (ASCII is checked without building anything).
+    @inline(__always) static func checkUTF8(_ utf8: UnsafeRawBufferPointer, _ field: StaticString, at offset: Int) throws(EnvelopeError) {
+        var high: UInt8 = 0
+        for byte in utf8 { high |= byte }
+        if high < 0x80 { return }
+        guard String(validating: utf8.assumingMemoryBound(to: UInt8.self), as: UTF8.self) != nil else {
+            throw EnvelopeError(field: field, problem: "not valid UTF-8", offset: offset)
+        }
     }
 
     @inline(__always) mutating func string(_ field: StaticString) throws(EnvelopeError) -> String {

@@ -53,9 +53,12 @@ extension EventStore {
                 switch pipe.next() {
                 case .success(let chunk):
                     if chunk.events.isEmpty { break }
-                    // From immutable locals: the elements are lent to `apply`, not copied out.
-                    let events = chunk.events, values = chunk.values
-                    for i in events.indices { projection.apply(events[i], decoded: values[i]) }
+                    // Through buffer pointers: the elements are lent to `apply`, not copied out.
+                    chunk.events.withUnsafeBufferPointer { events in
+                        chunk.values.withUnsafeBufferPointer { values in
+                            for i in events.indices { projection.apply(events[i], decoded: values[i]) }
+                        }
+                    }
                     position = chunk.events[chunk.events.count - 1].position + 1
                     applied += UInt64(chunk.events.count)
                     progress?(applied, count)
@@ -228,7 +231,7 @@ final class DecodedEvents: Sendable {
                 try store.log.forEach(from: start, until: end) { p, timestamp, bytes in
                     let event = try decoder.event(bytes, position: p, recordedAt: timestamp)
                     chunk.values.append(try store.decodePayload(of: event))
-                    chunk.events.append(event)
+                    chunk.events.append(consume event)
                     if chunk.events.count == Self.chunkSize {
                         put(.success(chunk))
                         chunk = Events(capacity: Self.chunkSize)

@@ -78,7 +78,7 @@ public final class EventStore: Sendable {
         do {
             var decoder = EnvelopeDecoder()
             try log.forEach(from: position, until: position + 1) { p, timestamp, bytes in
-                found = try decoder.event(bytes, position: p, recordedAt: timestamp).metadata.commandID
+                found = try decoder.event(bytes, position: p, recordedAt: timestamp).commandID
             }
         } catch let error as EventStoreError {
             throw error
@@ -162,17 +162,17 @@ public final class EventStore: Sendable {
         do {
             try log.forEach(from: state.nextPosition, until: .max) { position, timestamp, bytes in
                 let event = try decoder.event(bytes, position: position, recordedAt: timestamp)
-                let key = StreamKey(event.streamID)
+                let key = event.withStreamIDBytes { StreamKey(utf8: $0) }
                 let version = state.streams.find(key).count
                 guard event.streamVersion == version, position == state.streams.end else {
                     throw EventStoreError(.corruptedEvent, "event at position \(position) has version \(event.streamVersion) in stream \(event.streamID), which is at \(version)", stream: event.streamID)
                 }
                 _ = state.streams.append(key)
-                if let c = command, c.id == event.metadata.commandID, c.first + UInt64(c.count) == position {
+                if let c = command, c.id == event.commandID, c.first + UInt64(c.count) == position {
                     command!.count += 1
                 } else {
                     try finish()
-                    command = (event.metadata.commandID, position, 1)
+                    command = (event.commandID, position, 1)
                 }
                 state.nextPosition = position + 1
                 state.openedWith.eventsRead += 1

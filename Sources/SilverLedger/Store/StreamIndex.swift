@@ -13,9 +13,14 @@ struct StreamKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     init(_ name: String) {
-        var digest = SHA256()
         var name = name
-        name.withUTF8 { digest.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        self = name.withUTF8 { StreamKey(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The key of the stream whose name has these UTF-8 bytes.
+    init(utf8 name: UnsafeRawBufferPointer) {
+        var digest = SHA256()
+        digest.update(bufferPointer: name)
         let bytes = digest.finalize()
         (high, low) = bytes.withUnsafeBytes { b in
             (UInt64(bigEndian: b.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
