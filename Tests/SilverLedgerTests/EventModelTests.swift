@@ -83,6 +83,37 @@ struct EventModelTests {
         #expect(try recorded.decoded(as: MedalAwarded.self, with: types) == nil)
     }
 
+    @Test func thePayloadDecoderOfAReplayGivesWhatTheRegistryGivesForEveryTypeItMeets() throws {
+        var types = EventTypes()
+        types.register(VisitLogged.self)
+        types.register(VisitLoggedV1.self, as: "VisitLogged", version: 1) { old in
+            VisitLogged(cadre: old.cadre, kind: old.kind, channel: .inPerson, visitedOn: LedgerDate(daysSinceEpoch: 0))
+        }
+        types.register(MedalAwarded.self)
+        func event(_ type: String, _ version: Int, _ payload: [UInt8]) -> RecordedEvent {
+            RecordedEvent(position: 0, streamID: "s", streamVersion: 0, eventType: type, schemaVersion: version, recordedAt: 0,
+                          metadata: EventMetadata(businessDate: LedgerDate(daysSinceEpoch: 1), recordedBy: "op", commandID: "c"), payload: payload)
+        }
+        let medal = event("MedalAwarded", 1, try BinaryEncoder().encode(MedalAwarded(cadre: "cadre-7")))
+        let old = event("VisitLogged", 1, try BinaryEncoder().encode(VisitLoggedV1(cadre: "cadre-1", kind: "生日慰问")))
+        // More unknown (type, version) pairs than the decoder remembers, between the known ones, twice over.
+        let unknown = (0..<40).map { event("Unknown\($0 % 20)", $0 / 20 + 1, [1, 2, 3]) }
+        var decoder = EventTypes.PayloadDecoder(types)
+        for round in 0..<2 {
+            for (i, other) in unknown.enumerated() {
+                #expect(try decoder.decode(other) == nil, "round \(round), \(other.eventType) v\(other.schemaVersion)")
+                if i % 7 == 0 {
+                    #expect((try decoder.decode(medal) as? MedalAwarded)?.cadre == "cadre-7")
+                    #expect((try decoder.decode(old) as? VisitLogged)?.channel == .inPerson)
+                    // Same name, another version: not confused with the one remembered.
+                    #expect(try decoder.decode(event("MedalAwarded", 2, [0])) == nil)
+                }
+            }
+        }
+        // A payload that does not decode is an error, as through the registry.
+        #expect(throws: (any Error).self) { try decoder.decode(event("MedalAwarded", 1, [0xFF])) }
+    }
+
     @Test func anUnknownTypeIsKeptRawNotDropped() throws {
         let types = EventTypes()
         let recorded = RecordedEvent(position: 3, streamID: "s", streamVersion: 0, eventType: "FromTheFuture", schemaVersion: 9,

@@ -44,6 +44,13 @@ func seconds(_ body: () async throws -> Void) async rethrows -> Double {
 
 func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
+/// The CPU time of all the process's threads so far, in seconds.
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
 func peakMemoryBytes() -> Int {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -83,14 +90,17 @@ if let path = rebuildOnly {
     let peakAfterOpen = peakResidentBytes()
     var events: UInt64 = 0
     var state = DomainState()
+    let cpuBefore = processCPUSeconds()
     let rebuild = try await seconds {
         let projected = try store.project(DomainState.self, usingSnapshot: false)
         events = projected.eventsApplied
         state = projected.projection
     }
+    let cpu = processCPUSeconds() - cpuBefore
     let afterRebuild = residentBytes()
-    print(String(format: "in a fresh process: open %.2f s (resident +%.0f MB: the stream and command indexes; peak so far %.0f MB); rebuild %.2f s, %.0f events/s (resident +%.0f MB: the state of %d cadres); peak %.0f MB",
+    print(String(format: "in a fresh process: open %.2f s (resident +%.0f MB: the stream and command indexes; peak so far %.0f MB); rebuild %.2f s, %.0f events/s, CPU %.2f µs per event on both threads (resident +%.0f MB: the state of %d cadres); peak %.0f MB",
                  openTime, Double(afterOpen - before) / 1e6, Double(peakAfterOpen) / 1e6, rebuild, Double(events) / rebuild,
+                 cpu * 1e6 / Double(max(events, 1)),
                  Double(afterRebuild - afterOpen) / 1e6, state.cadres.count, Double(peakResidentBytes()) / 1e6))
     try store.close()
     exit(0)

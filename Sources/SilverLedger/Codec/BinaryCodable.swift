@@ -70,6 +70,11 @@ public struct BinaryReader {
 
     /// Reads an LEB128 varint of at most 10 bytes that fits 64 bits.
     @inlinable public mutating func varint() throws -> UInt64 {
+        // Most varints (counts, lengths, small numbers) are one byte.
+        if position < bytes.count, bytes[position] < 0x80 {
+            defer { position += 1 }
+            return UInt64(bytes[position])
+        }
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {

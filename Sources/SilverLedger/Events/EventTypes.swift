@@ -102,6 +102,44 @@ public struct EventTypes: Sendable {
         return try entry.decodeBinary(payload)
     }
 
+    /// Decodes the payloads of many events, remembering the decoders of the
+    /// types seen last: a lookup by name would hash the name and copy the
+    /// entry's closures for every event.
+    struct PayloadDecoder {
+        typealias Decode = @Sendable (UnsafeRawBufferPointer) throws -> any Event
+        let types: EventTypes
+        private var names: [String] = []
+        private var versions: [Int] = []
+        private var decoders: [Decode?] = []
+        private var next = 0
+        private static let capacity = 16
+
+        init(_ types: EventTypes) { self.types = types }
+
+        /// The payload of `event` decoded, or nil if its (type, version) is not registered.
+        mutating func decode(_ event: RecordedEvent) throws -> (any Event)? {
+            // The type names of a store's events are the same few strings
+            // (``EnvelopeDecoder`` shares them), so most comparisons are of identical strings.
+            for i in names.indices where versions[i] == event.schemaVersion && names[i] == event.eventType {
+                guard let decode = decoders[i] else { return nil }
+                return try event.withPayloadBytes(decode)
+            }
+            let decode = types.entry(name: event.eventType, version: event.schemaVersion)?.decodeBinary
+            if names.count < Self.capacity {
+                names.append(event.eventType)
+                versions.append(event.schemaVersion)
+                decoders.append(decode)
+            } else {
+                names[next] = event.eventType
+                versions[next] = event.schemaVersion
+                decoders[next] = decode
+                next = (next + 1) % Self.capacity
+            }
+            guard let decode else { return nil }
+            return try event.withPayloadBytes(decode)
+        }
+    }
+
     /// The registration of a stored (name, version), if any.
     func entry(name: String, version: Int) -> Entry? {
         entries[Key(name: name, version: version)]

@@ -62,7 +62,8 @@ extension EventStore {
                     position = chunk.events[chunk.events.count - 1].position + 1
                     applied += UInt64(chunk.events.count)
                     progress?(applied, count)
-                    // Freed on the reading thread, which has time to spare.
+                    // Freed on the reading thread: glibc's malloc frees a block into the
+                    // arena of the thread that allocated it, under that arena's lock.
                     pipe.recycle(chunk)
                     continue
                 case .failure(let error):
@@ -72,9 +73,10 @@ extension EventStore {
             }
         } else {
             var decoder = EnvelopeDecoder()
+            var payloads = EventTypes.PayloadDecoder(types)
             try log.forEach(from: position, until: end) { p, timestamp, bytes in
                 let event = try decoder.event(bytes, position: p, recordedAt: timestamp)
-                projection.apply(event, decoded: decodes ? try decodePayload(of: event) : nil)
+                projection.apply(event, decoded: decodes ? try Self.decodePayload(of: event, with: &payloads) : nil)
                 position = p + 1
                 applied += 1
                 if applied & 1023 == 0 { progress?(applied, count) }
@@ -90,8 +92,19 @@ extension EventStore {
     /// The payload of `event`, decoded, or a `corruptedEvent` error naming it.
     func decodePayload(of event: RecordedEvent) throws(EventStoreError) -> (any Event)? {
         do { return try event.decoded(with: types) } catch {
-            throw EventStoreError(.corruptedEvent, "the payload of the event at position \(event.position) (\(event.eventType) version \(event.schemaVersion)) could not be decoded: \(error)")
+            throw Self.undecodable(event, error)
         }
+    }
+
+    /// The payload of `event` decoded with `decoder`, or a `corruptedEvent` error naming it.
+    static func decodePayload(of event: RecordedEvent, with decoder: inout EventTypes.PayloadDecoder) throws(EventStoreError) -> (any Event)? {
+        do { return try decoder.decode(event) } catch {
+            throw undecodable(event, error)
+        }
+    }
+
+    private static func undecodable(_ event: RecordedEvent, _ error: any Error) -> EventStoreError {
+        EventStoreError(.corruptedEvent, "the payload of the event at position \(event.position) (\(event.eventType) version \(event.schemaVersion)) could not be decoded: \(error)")
     }
 
     /// The log position (exclusive) that `asOf` stands for: the events before it
@@ -213,7 +226,7 @@ final class DecodedEvents: Sendable {
         }
     }
     typealias Chunk = Result<Events, any Error>
-    private static let chunkSize = 256
+    private static let chunkSize = 1024
     private static let chunksAhead = 4
 
     private let free = DispatchSemaphore(value: DecodedEvents.chunksAhead)
@@ -226,11 +239,12 @@ final class DecodedEvents: Sendable {
     init(store: EventStore, from start: UInt64, until end: UInt64) {
         let thread = Thread { [self] in
             var decoder = EnvelopeDecoder()
+            var payloads = EventTypes.PayloadDecoder(store.types)
             var chunk = Events(capacity: Self.chunkSize)
             do {
                 try store.log.forEach(from: start, until: end) { p, timestamp, bytes in
                     let event = try decoder.event(bytes, position: p, recordedAt: timestamp)
-                    chunk.values.append(try store.decodePayload(of: event))
+                    chunk.values.append(try EventStore.decodePayload(of: event, with: &payloads))
                     chunk.events.append(consume event)
                     if chunk.events.count == Self.chunkSize {
                         put(.success(chunk))

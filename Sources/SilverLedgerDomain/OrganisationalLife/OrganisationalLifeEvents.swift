@@ -187,9 +187,10 @@ extension MeetingRecorded: DomainEvent {
 
 extension StudyDeliveredAtHome: DomainEvent {
     public func apply(to state: inout DomainState) {
-        guard var awaiting = state.organisationalLife.awaitingStudy[meeting] else { return }
-        awaiting.absentees.removeAll { $0 == cadre }
-        state.organisationalLife.awaitingStudy[meeting] = awaiting.absentees.isEmpty ? nil : awaiting
+        // In place: a copy taken out and written back would copy the absentees too.
+        guard let i = state.organisationalLife.awaitingStudy.index(forKey: meeting) else { return }
+        state.organisationalLife.awaitingStudy.values[i].absentees.removeAll { $0 == cadre }
+        if state.organisationalLife.awaitingStudy.values[i].absentees.isEmpty { state.organisationalLife.awaitingStudy.remove(at: i) }
     }
 }
 
