@@ -24,6 +24,7 @@ struct RecoveryFaultTests {
         let segment = try #require(try segmentPaths(dir).last)
         let lastBatch = try #require(try batchLocations(inSegment: segment).last)
         try truncateFile(segment, to: lastBatch.endOffset - 7)
+        try rewindHead(dir, segment: segment, before: lastBatch)   // the crash came during that write
         return (records, segment, try fileSize(segment))
     }
 

@@ -199,6 +199,17 @@ func removeIndexes(_ directory: String) throws {
     for path in try indexPaths(directory) { try FileManager.default.removeItem(atPath: path) }
 }
 
+/// Sets `HEAD` as a crash during the write that starts at `location` of
+/// `segment` leaves it: the writer's durable watermark is where the write
+/// before it ended. (A closed store's HEAD covers everything, so damage to
+/// its last batch is damage to an acknowledged write, not a torn one.)
+func rewindHead(_ directory: String, segment: String, before location: BatchLocation) throws {
+    let name = String(segment.split(separator: "/").last!)
+    let first = try #require(Format.position(fromFileName: name, suffix: Format.segmentSuffix))
+    let head = Head(segmentFirstPosition: first, endOffset: location.offset, nextPosition: location.header.firstPosition, durable: true)
+    try writeFile(directory + "/HEAD", head.encoded())
+}
+
 /// A copy of `source` (a closed store) at `destination`.
 func copyStore(_ source: String, to destination: String) throws {
     if FileManager.default.fileExists(atPath: destination) { try FileManager.default.removeItem(atPath: destination) }

@@ -75,6 +75,7 @@ struct TornTailTests {
             for cut in last.offset..<last.endOffset {
                 try copyStore(pristine, to: work)
                 try truncateFile(work + "/" + name, to: cut)
+                try rewindHead(work, segment: work + "/" + name, before: last)
                 if removeIndex { try removeIndexes(work) }
                 try checkRecovered(
                     work, expected: Array(batches.dropLast()), lastBatchOffset: last.offset,
@@ -107,9 +108,10 @@ struct TornTailTests {
         }
     }
 
-    /// A complete last batch whose checksum fails is ambiguous (a torn write, or damage
-    /// after it was acknowledged): Recovery.swift cuts it off and keeps it aside
-    /// (`Recovery.tornTailReason`: nothing of a later write follows it).
+    /// A complete last batch whose checksum fails, with no durable HEAD covering
+    /// it, is ambiguous (a torn write, or damage after it was acknowledged):
+    /// Recovery.swift cuts it off and keeps it aside (`Recovery.tornTailReason`:
+    /// nothing of a later write follows it).
     @Test(arguments: [0, 1, 2, 10, 25])
     func aCompleteLastBatchWithAFlippedPayloadByteIsSetAside(payloadOffset: Int) throws {
         try withTemporaryDirectory { dir in
@@ -118,6 +120,7 @@ struct TornTailTests {
             let last = try #require(try batchLocations(inSegment: segment).last)
             let offset = last.offset + Int64(Format.batchHeaderLength) + Int64(min(payloadOffset, Int(last.header.storedLength) - 1))
             try flipByte(at: offset, in: segment)
+            try rewindHead(dir, segment: segment, before: last)
             let damaged = Array(try fileBytes(segment)[Int(last.offset)...])
             try checkRecovered(
                 dir, expected: Array(batches.dropLast()), lastBatchOffset: last.offset, cutBytes: damaged,
@@ -132,8 +135,72 @@ struct TornTailTests {
             let segment = try segmentPaths(dir).last!
             let last = try #require(try batchLocations(inSegment: segment).last)
             try flipByte(at: last.offset + Int64(headerOffset), in: segment)
+            try rewindHead(dir, segment: segment, before: last)
             let damaged = Array(try fileBytes(segment)[Int(last.offset)...])
             try checkRecovered(dir, expected: Array(batches.dropLast()), lastBatchOffset: last.offset, cutBytes: damaged)
+        }
+    }
+
+    /// The same damage to the last batch of a store closed cleanly: its HEAD is
+    /// durable and covers the batch, which was synced and acknowledged, so it is
+    /// damage. Open refuses the store naming the place and changes nothing;
+    /// verify calls it damage; repair cuts it, keeping a copy.
+    @Test(arguments: ["payload byte", "header byte", "lost end"])
+    func damageToAnAcknowledgedLastBatchIsRefusedNotSetAside(_ damage: String) throws {
+        try withTemporaryDirectory { dir in
+            let batches = try makeStore(dir, seed: 37)
+            let segment = try segmentPaths(dir).last!
+            let last = try #require(try batchLocations(inSegment: segment).last)
+            switch damage {
+            case "payload byte": try flipByte(at: last.offset + Int64(Format.batchHeaderLength) + 2, in: segment)
+            case "header byte": try flipByte(at: last.offset + 30, in: segment)
+            default: try truncateFile(segment, to: last.endOffset - 5)
+            }
+            let before = try fileBytes(segment)
+            let error = storageError { _ = try openLog(at: dir) }
+            #expect(error?.code == .corrupted)
+            #expect(error?.path == segment)
+            #expect(error?.offset == last.offset)
+            #expect(error?.position == last.header.firstPosition)
+            #expect(error?.message.contains("below the writer's durable commit watermark") == true, "\(String(describing: error))")
+            #expect(try fileBytes(segment) == before, "open changes nothing")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/recovered"))
+            // A reader refuses it too.
+            var readOnly = LogOptions()
+            readOnly.readOnly = true
+            #expect(storageError { _ = try openLog(at: dir, options: readOnly) }?.code == .corrupted)
+
+            let report = try Log.verify(at: dir)
+            let problem = try #require(report.problems.first)
+            #expect(problem.kind == .corruption)
+            #expect(problem.offset == last.offset)
+            #expect(problem.message.contains("durable commit watermark"))
+
+            let repaired = try Log.repair(at: dir)
+            #expect(repaired.repaired)
+            #expect(repaired.nextPosition == last.header.firstPosition)
+            let log = try openLog(at: dir)
+            #expect(try readAll(log, verifyingChain: true) == batches.dropLast().flatMap { $0 })
+            try log.close()
+        }
+    }
+
+    /// The durable flag of HEAD says what was synced: set after commits in the
+    /// durable modes, at open and at close; not after a commit under `none`.
+    @Test func headIsDurableOnlyWhenWhatItCoversWasSynced() throws {
+        func head(_ dir: String) throws -> Head { try #require(Head.decode(try fileBytes(dir + "/HEAD"))) }
+        try withTemporaryDirectory { dir in
+            for durability in [Durability.none, .fsyncPerAppend, .groupCommit] {
+                let path = dir + "/\(durability)"
+                let log = try openLog(at: path, options: LogOptions(durability: durability))
+                #expect(try head(path).durable, "at open (\(durability))")
+                let receipt = try appendSync(log, LogBatch([[1, 2, 3]]))
+                let after = try head(path)
+                #expect(after.nextPosition == receipt.firstPosition + 1)
+                #expect(after.durable == (durability != .none), "after a commit (\(durability))")
+                try log.close()
+                #expect(try head(path).durable, "at close (\(durability))")
+            }
         }
     }
 
@@ -159,6 +226,7 @@ struct TornTailTests {
             let segment = try segmentPaths(dir).last!
             let last = try #require(try batchLocations(inSegment: segment).last)
             try truncateFile(segment, to: last.endOffset - 5)
+            try rewindHead(dir, segment: segment, before: last)
             var options = LogOptions()
             options.readOnly = true
             let reader = try openLog(at: dir, options: options)
@@ -204,6 +272,7 @@ struct TornTailTests {
             let damaged = locations[start]
             #expect(locations[start + 1].header.groupFirstPosition == damaged.header.firstPosition)
             try flipByte(at: damaged.offset + Int64(Format.batchHeaderLength) + 3, in: segment)
+            try rewindHead(dir, segment: segment, before: damaged)
             try removeIndexes(dir) // the crash came before the index was written
             let cut = Array(try fileBytes(segment)[Int(damaged.offset)...])
             let log = try openLog(at: dir)

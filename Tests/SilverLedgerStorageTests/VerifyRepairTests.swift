@@ -191,6 +191,7 @@ struct VerifyRepairTests {
             let last = try #require(segments.last)
             let lastBatch = try #require(try batchLocations(inSegment: last).last)
             try truncateFile(last, to: lastBatch.endOffset - 5)
+            try rewindHead(dir, segment: last, before: lastBatch)   // a crash during the last write
             try FileManager.default.removeItem(atPath: String(segments[0].dropLast(4)) + ".idx")
 
             let report = try Log.verify(at: dir)

@@ -16,7 +16,7 @@ store of many 64 MiB segments takes a while).
 
 It also says, for the first problem, what `Log.open` would do about it
 (FORMAT.md §14): cut it off as a torn tail (nothing of a later write follows
-it), refuse the store, or not see it at all because a usable index covers it
+it, and no durable HEAD covers it), refuse the store, or not see it at all because a usable index covers it
 or it is inside a payload.
 
     usage: verify_format.py [--quiet] [--self-test] STORE_DIR
@@ -479,6 +479,7 @@ class Verifier:
         self.read_manifest()
         self.list_directory()
         self.drop_interrupted_creations()
+        self.durable_head = self.read_durable_head()
         chain = self.genesis
         last_ts = INT64_MIN
         position = 0
@@ -546,6 +547,10 @@ class Verifier:
                                             "check payloads: readers fail when they reach this batch")
                 elif not is_last:
                     kind, suffix = DAMAGE, "; in a sealed segment: open refuses the store"
+                elif self.durable_head is not None and self.durable_head[0] == first and batch_offset < self.durable_head[1]:
+                    kind, suffix = DAMAGE, ("; below the writer's durable commit watermark (HEAD end offset %d): the batch "
+                                            "was synced and acknowledged, so it is damage, not a torn write; open refuses "
+                                            "the store" % self.durable_head[1])
                 else:
                     kind, why = self.classify_tail(kind_of_problem, data, batch_offset, at)
                     suffix = "; " + why + ("; a torn tail: open cuts it off into recovered/" if kind == TORN_TAIL
@@ -794,6 +799,16 @@ class Verifier:
             self.note("%s covers the last segment up to offset %d of %d (a checkpoint: open scans the rest)"
                       % (stem(first) + ".idx", end_offset, size))
 
+    # §10, §14
+    def read_durable_head(self):
+        """(segment, end offset) of a valid HEAD whose durable flag is set, else None (as open reads it)."""
+        if "HEAD" not in self.names:
+            return None
+        b = open(self.path("HEAD"), "rb").read()
+        if len(b) != HEAD_LEN or b[0:8] != MAGIC_HEAD or crc32c(b[0:36]) != u32(b, 36) or u32(b, 32) & ~1:
+            return None
+        return (u64(b, 8), i64(b, 16)) if u32(b, 32) & 1 else None
+
     # §10
     def verify_head(self):
         p = self.path("HEAD")
@@ -811,8 +826,10 @@ class Verifier:
             self.report(Problem(HEAD, "HEAD CRC mismatch (stored 0x%08x, computed 0x%08x; readers ignore it)"
                                 % (u32(b, 36), crc32c(b[0:36])), p, 36))
             return
-        if u32(b, 32) != 0:
-            self.report(Problem(RESERVED, "HEAD reserved field is not zero", p, 32))
+        if u32(b, 32) & ~1:
+            self.report(Problem(HEAD, "HEAD flags 0x%08x: bits other than 0 (durable) are set (open and readers ignore it)"
+                                % u32(b, 32), p, 32))
+            return
         segment, end_offset, next_position = u64(b, 8), i64(b, 16), u64(b, 24)
         self.head = (segment, end_offset, next_position)
         if self.end is None:
@@ -1013,8 +1030,8 @@ def self_test():
         except LZ4Error:
             pass
     # §18: HEAD of the worked example (the same in every store made that way).
-    head = bytes.fromhex("534c484541443031" "0000000000000000" "8001000000000000" "0500000000000000" "00000000")
-    assert crc32c(head) == 0xC899F440
+    head = bytes.fromhex("534c484541443031" "0000000000000000" "8001000000000000" "0500000000000000" "01000000")
+    assert crc32c(head) == 0x15DC5EF8
     # §5: the header layout and checks; §14: the torn-tail rule.
     genesis = hashlib.sha256(GENESIS_TEXT + bytes(16)).digest()
     a, chain = _encode_batch(genesis, 0, 0, [b"a"], 10)             # write 1: position 0

@@ -162,6 +162,12 @@ struct Head: Equatable {
     var segmentFirstPosition: UInt64
     var endOffset: Int64
     var nextPosition: UInt64
+    /// The segment was synced up to `endOffset` before this HEAD was written:
+    /// the batches below it were acknowledged as durable, so none of them can be a torn write.
+    var durable: Bool
+
+    /// Flag bit 0 of HEAD: ``durable``.
+    static let durableFlag: UInt32 = 1
 
     func encoded() -> [UInt8] {
         var bytes = [UInt8]()
@@ -170,7 +176,7 @@ struct Head: Equatable {
         bytes.appendLE(segmentFirstPosition)
         bytes.appendLE(endOffset)
         bytes.appendLE(nextPosition)
-        bytes.appendLE(UInt32(0))
+        bytes.appendLE(durable ? Head.durableFlag : 0)
         bytes.appendLE(bytes.withUnsafeBytes { CRC32C.checksum($0) })
         return bytes
     }
@@ -181,7 +187,17 @@ struct Head: Equatable {
             guard b.loadLE(UInt64.self, at: 0) == Format.headMagic,
                 CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<36])) == b.loadLE(UInt32.self, at: 36)
             else { return nil }
-            return Head(segmentFirstPosition: b.loadLE(at: 8), endOffset: b.loadLE(at: 16), nextPosition: b.loadLE(at: 24))
+            let flags = b.loadLE(UInt32.self, at: 32)
+            guard flags & ~Head.durableFlag == 0 else { return nil }   // written by a later version: not understood
+            return Head(segmentFirstPosition: b.loadLE(at: 8), endOffset: b.loadLE(at: 16), nextPosition: b.loadLE(at: 24),
+                        durable: flags & Head.durableFlag != 0)
         }
+    }
+
+    /// Whether the batch starting at `offset` of segment `first` lies below this
+    /// watermark and was synced: acknowledged as durable, so damage there is
+    /// damage, never a torn write.
+    func coversDurably(_ offset: Int64, inSegment first: UInt64) -> Bool {
+        durable && segmentFirstPosition == first && offset < endOffset
     }
 }

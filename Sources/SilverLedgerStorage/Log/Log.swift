@@ -41,7 +41,9 @@ public final class Log: Sendable {
     /// Opening reads the index files and the last batch each names, and scans
     /// only the part of the last segment written since its last index
     /// checkpoint. A torn write at the very end (what a crash leaves of the
-    /// last write) is cut off and copied to `recovered/`; any other damage in
+    /// last write) is cut off and copied to `recovered/`; damage to a batch
+    /// the writer had synced and acknowledged (below its durable `HEAD`
+    /// watermark, docs/FORMAT.md §10) is never taken for one. Any other damage in
     /// what open reads makes it fail with ``StorageError/Code/corrupted``,
     /// naming the file, offset and position (see ``Log/repair(at:options:)``).
     /// Damage elsewhere is found by cursors when they reach it, and by

@@ -94,7 +94,7 @@ final class LogEngine: Sendable {
         if !options.readOnly {
             for name in names where name.hasSuffix(".tmp") { try? fs.remove(paths.directory + "/" + name) }
         }
-        let head = options.readOnly ? Self.readHead(fs: fs, paths: paths) : nil
+        let head = Self.readHead(fs: fs, paths: paths)
         var recovery = Recovery(fs: fs, paths: paths, manifest: manifest, options: options)
         var segments = try recovery.load(segmentFirsts: segmentFirsts, head: head)
         recoveryReport = recovery.report

@@ -70,7 +70,15 @@ final class LogWriter: @unchecked Sendable {
     }
 
     func start(engine: LogEngine) {
-        writeHead()
+        // Synced first, so that the watermark can say that everything below it is on disk
+        // (a session before this one may have written without syncing).
+        do throws(StorageError) {
+            try fs.sync(active)
+            writeHead(durable: true)
+        } catch {
+            options.logger.warning("could not sync the active segment at open", metadata: ["error": "\(error)"])
+            writeHead(durable: false)
+        }
         let thread = Thread { [self] in run(engine) }
         thread.name = "silverledger-writer"
         thread.start()
@@ -226,7 +234,7 @@ final class LogWriter: @unchecked Sendable {
             committed = state.segments[last].index.end
         }
         bytesSinceCheckpoint += writeBuffer.count
-        writeHead()
+        writeHead(durable: options.durability != .none)
         engine.notifyWaiters()
         for s in staged {
             s.request.completion(.success(AppendReceipt(
@@ -280,7 +288,7 @@ final class LogWriter: @unchecked Sendable {
             activeFirst = next.firstPosition
             committed = next.index.end
             engine.state.withLock { $0.segments.append(next) }
-            writeHead()
+            writeHead(durable: true)   // the new segment's header was synced; it holds nothing else
             options.logger.debug("rolled segment", metadata: ["segment": "\(next.path)"])
         } catch {
             poison(error, engine)
@@ -289,9 +297,12 @@ final class LogWriter: @unchecked Sendable {
     }
 
     /// Publishes the committed end for readers in other processes (not synced: after a crash recovery rewrites it).
-    private func writeHead() {
+    /// `durable`: the segment was synced up to that end before this write, so
+    /// that recovery may treat damage below it as damage, not as a torn write.
+    private func writeHead(durable: Bool) {
         guard let head else { return }
-        let bytes = Head(segmentFirstPosition: activeFirst, endOffset: committed.endOffset, nextPosition: committed.nextPosition).encoded()
+        let bytes = Head(segmentFirstPosition: activeFirst, endOffset: committed.endOffset, nextPosition: committed.nextPosition,
+                         durable: durable).encoded()
         do throws(StorageError) {
             try bytes.withBytes { (b) throws(StorageError) in try fs.writeFully(head, [b], at: 0) }
         } catch {
@@ -308,7 +319,7 @@ final class LogWriter: @unchecked Sendable {
         if bytesSinceCheckpoint > 0 || options.durability == .none {
             do throws(StorageError) { try checkpoint(engine) } catch { return error }
         }
-        writeHead()
+        writeHead(durable: true)   // synced by every commit, or by that checkpoint
         return nil
     }
 }

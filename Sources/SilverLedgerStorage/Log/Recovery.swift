@@ -163,7 +163,8 @@ struct Recovery {
     }
 
     /// The last segment: start from its index checkpoint (if it still holds)
-    /// and scan the rest; a torn tail is cut off and kept aside, damage before it is an error.
+    /// and scan the rest; a torn tail is cut off and kept aside, damage before it
+    /// (or below a durable HEAD) is an error.
     private mutating func loadLast(_ first: UInt64, previous: SegmentEnd, head: Head?) throws(StorageError) -> SegmentIndex {
         let path = paths.segment(first)
         let file = try fs.open(path, writable ? .readWrite : .read)
@@ -198,6 +199,9 @@ struct Recovery {
             if writable && report.bytesScanned > 0 { try saveCheckpoint(index) }
             return index
         }
+        if let head, head.coversDurably(problem.offset, inSegment: first) {
+            throw StorageError.corrupted(problem.message + "; " + Recovery.belowDurableWatermark(head), path: path, offset: problem.offset, position: problem.expectedPosition)
+        }
         guard let reason = try Recovery.tornTailReason(problem, fs: fs, file: file, size: size) else {
             throw StorageError.corrupted(problem.message + "; whole batches of later writes follow it", path: path, offset: problem.offset, position: problem.expectedPosition)
         }
@@ -218,6 +222,11 @@ struct Recovery {
     /// Saves the last segment's index as recovered, so the next open need not scan again.
     private func saveCheckpoint(_ index: SegmentIndex) throws(StorageError) {
         try fs.writeAtomically(index.encoded(storeID: manifest.storeID), to: paths.index(index.firstPosition), directory: paths.directory)
+    }
+
+    /// Why damage below a durable HEAD is not a torn write.
+    static func belowDurableWatermark(_ head: Head) -> String {
+        "the batch lies below the writer's durable commit watermark (HEAD: end offset \(head.endOffset), next position \(head.nextPosition)): it was synced and acknowledged, so this is damage, not a write cut short"
     }
 
     /// Whether a scan problem in the last segment is a torn tail (and why), or

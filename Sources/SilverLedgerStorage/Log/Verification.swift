@@ -199,9 +199,12 @@ struct StoreWalker {
                     }
                 }
                 if let failure {
-                    let isTail = isLast ? try Recovery.tornTailReason(failure, fs: fs, file: file, size: size) != nil : false
+                    let acknowledged = head?.coversDurably(failure.offset, inSegment: first) ?? false
+                    let isTail = isLast && !acknowledged ? try Recovery.tornTailReason(failure, fs: fs, file: file, size: size) != nil : false
                     var message = failure.message
-                    if isTail {
+                    if acknowledged, let head {
+                        message += "; " + Recovery.belowDurableWatermark(head)
+                    } else if isTail {
                         message += head.map { $0.segmentFirstPosition == first && failure.offset >= $0.endOffset } == true
                             ? "; beyond the writer's commit watermark: a write in progress or cut short (open sets it aside)"
                             : "; at the end of the log: a write cut short, or damage to the last batch (open sets it aside)"
