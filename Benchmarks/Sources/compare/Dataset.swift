@@ -187,17 +187,21 @@ struct Dataset {
         return batches
     }
 
-    /// The first `maxBatches` batches of the store's log as the engine frames
-    /// them before compression (per record: varint length, varint time delta,
-    /// payload), with their record counts: the input of the limits.
+    /// `maxBatches` batches spread evenly over the store's log (every n-th), as
+    /// the engine frames them before compression (per record: varint length,
+    /// varint time delta, payload), with their record counts: the input of the limits.
     func framedBatches(_ maxBatches: Int) throws -> [(framed: [UInt8], records: Int)] {
         var options = LogOptions(durability: .none)
         options.readOnly = true
         let log = try Log.open(at: storePath, options: options)
         defer { try? log.close() }
         let cursor = try log.cursor(from: 0)
+        let every = max(1, Int(log.nextPosition / 1000) / maxBatches)   // batches hold about 1,000 events
         var out: [(framed: [UInt8], records: Int)] = []
+        var index = -1
         while out.count < maxBatches, let view = try cursor.nextBatch() {
+            index += 1
+            guard index % every == 0 else { continue }
             var bytes: [UInt8] = []
             bytes.reserveCapacity(view.uncompressedBytes)
             var last = view.firstTimestamp

@@ -153,7 +153,7 @@ if wanted("limits") || wanted("append") || wanted("replay") {
     let storedBytes = Double(compressed.reduce(0) { $0 + $1.count }) / Double(framed.count)
     let c = median(kernelRuns.map(\.compress)), d = median(kernelRuns.map(\.decompress))
     let crc = median(kernelRuns.map(\.crc32c)), sha = median(kernelRuns.map(\.sha256))
-    rows.append(TableRow(measure: "— limits: the store's first \(framed.count) batches (\(Int(perBatch)) events, \(grouped(rawBytes)) B framed, \(grouped(storedBytes)) B compressed each) —"))
+    rows.append(TableRow(measure: "— limits: \(framed.count) batches spread over the store (\(Int(perBatch)) events, \(grouped(rawBytes)) B framed, \(grouped(storedBytes)) B compressed each) —"))
     rows.append(TableRow(measure: "liblz4 compress alone", rawOrLimit: rate(perBatch / c) + " (" + gbps(rawBytes / c) + ")"))
     rows.append(TableRow(measure: "liblz4 decompress alone", rawOrLimit: rate(perBatch / d) + " (" + gbps(rawBytes / d) + ")"))
     rows.append(TableRow(measure: "CRC32C alone (compressed bytes)", rawOrLimit: rate(perBatch / crc) + " (" + gbps(storedBytes / crc) + ")"))
@@ -233,7 +233,7 @@ if wanted("group") {
     rows.append(TableRow(measure: "limit: 4 KiB write + fdatasync loop, appending", ours: rate(a), rawOrLimit: grouped(f) + " /s", ratio: ratio(a / f)))
     rows.append(TableRow(measure: "limit: 4 KiB write + fdatasync loop, in place", ours: rate(a), rawOrLimit: grouped(fi) + " /s", ratio: ratio(a / fi)))
     targets.append("group commit, 64 writers ≥ 10× one fsync per event: \(rate(a)) = \(ratio(a / f)) the appending 4 KiB loop (\(verdict(a >= 10 * f))), \(ratio(a / fi)) the in-place loop (\(verdict(a >= 10 * fi)))")
-    targets.append("group commit within 2× of 64 events per sync (\(rate(64 * max(f, fi)))): \(ratio(a / (64 * max(f, fi)))) — \(verdict(a >= 32 * max(f, fi)))")
+    targets.append("(not an issue target) group commit against its own bound, every sync carrying all 64 writers' events (\(rate(64 * max(f, fi)))): \(ratio(a / (64 * max(f, fi))))")
 }
 
 // MARK: 3. Replay, 4. stream reads, 5. bytes
