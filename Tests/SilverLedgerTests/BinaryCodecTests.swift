@@ -68,6 +68,23 @@ private func sample() -> Everything {
 
 @Suite("Binary codec")
 struct BinaryCodecTests {
+    @Test func theASCIICheckFindsAHighByteAtEveryPlace() {
+        for length in 0..<40 {
+            let ascii = [UInt8](repeating: 0x41, count: length)
+            #expect(ascii.withUnsafeBytes { $0.isASCII }, "length \(length)")
+            for at in 0..<length {
+                for high: UInt8 in [0x80, 0xE5, 0xFF] {
+                    var bytes = ascii
+                    bytes[at] = high
+                    #expect(!bytes.withUnsafeBytes { $0.isASCII }, "length \(length), byte \(at) = \(high)")
+                }
+            }
+        }
+        // A slice that starts off alignment and stops before a high byte.
+        let bytes: [UInt8] = [0xFF] + Array(repeating: 0x61, count: 17) + [0xFF]
+        #expect(bytes.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[1..<18]).isASCII })
+    }
+
     @Test func everyKindOfFieldRoundTrips() throws {
         let value = sample()
         let bytes = try BinaryEncoder().encode(value)

@@ -105,9 +105,7 @@ public struct BinaryReader {
         let utf8 = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)])
         position += n
         // ASCII needs no validation.
-        var high: UInt8 = 0
-        for byte in utf8 { high |= byte }
-        if high < 0x80 { return String(decoding: utf8, as: UTF8.self) }
+        if utf8.isASCII { return String(decoding: utf8, as: UTF8.self) }
         return try validated(utf8)
     }
 
@@ -274,4 +272,22 @@ extension BinaryCodable where Self: RawRepresentable, RawValue == String {
         self = value
     }
     @inlinable public func write(to writer: inout BinaryWriter) { writer.string(rawValue) }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Whether every byte is below 0x80: eight bytes at a time, then the rest.
+    @inlinable var isASCII: Bool {
+        guard let base = baseAddress else { return true }
+        var i = 0
+        var high: UInt64 = 0
+        while i + 8 <= count {
+            high |= base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < count {
+            high |= UInt64(base.load(fromByteOffset: i, as: UInt8.self))
+            i += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
+    }
 }

@@ -74,9 +74,7 @@ final class BinarySource {
         let n = try count(codingPath)
         let utf8 = try raw(n, codingPath)
         // ASCII needs no validation (and `String(validating:)` is unspecialized: slow for short strings).
-        var high: UInt8 = 0
-        for byte in utf8 { high |= byte }
-        if high < 0x80 { return String(decoding: utf8, as: UTF8.self) }
+        if utf8.isASCII { return String(decoding: utf8, as: UTF8.self) }
         guard let s = String(validating: utf8.bindMemory(to: UInt8.self), as: UTF8.self) else {
             throw corrupted("string is not valid UTF-8", codingPath)
         }

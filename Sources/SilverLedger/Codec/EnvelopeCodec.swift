@@ -70,8 +70,10 @@ struct EnvelopeError: Error, CustomStringConvertible {
 /// Decodes envelopes one after another, checking every field and reusing
 /// the event type names that repeat instead of building them again.
 struct EnvelopeDecoder {
-    /// Recently decoded event type names.
-    private var types = StringCache()
+    /// The event type names seen.
+    private var types = TypeNames()
+    /// The slot of the last event's type name (see ``TypeNames``).
+    var typeSlot: Int { types.slot }
 
     init() {}
 
@@ -92,7 +94,7 @@ struct EnvelopeDecoder {
             return try record.withUnsafeBytes { b throws(EnvelopeError) in
                 var r = EnvelopeReader(bytes: b)
                 let head = try EnvelopeCodec.Head(&r)
-                let eventType = try types.string(UnsafeRawBufferPointer(rebasing: b[head.eventType]), "eventType", at: head.eventType.upperBound)
+                let eventType = try types.name(UnsafeRawBufferPointer(rebasing: b[head.eventType]), "eventType", at: head.eventType.upperBound)
                 return RecordedEvent(position: position, streamVersion: head.streamVersion, eventType: eventType,
                                      schemaVersion: head.schemaVersion, recordedAt: recordedAt, businessDate: head.businessDate,
                                      record: record, payloadOffset: r.offset)
@@ -164,36 +166,42 @@ extension EnvelopeCodec {
     }
 }
 
-/// A few recently seen strings, matched by their bytes.
-private struct StringCache {
-    private var entries: [String] = []
+/// The event type names seen, each built once and shared by every event of
+/// its type; an event's type is also known by its slot here, which stays the
+/// same for the name while it is held (``EventTypes/PayloadDecoder`` keys on it).
+struct TypeNames {
+    /// How many names are held; a store with more types reuses slots in turn.
+    static let capacity = 64
+    private var names: [String] = []
+    private var lengths: [Int] = []
     private var next = 0
-    private var last = 0
+    /// The slot of the name returned last.
+    private(set) var slot = 0
 
-    mutating func string(_ utf8: UnsafeRawBufferPointer, _ field: StaticString, at end: Int) throws(EnvelopeError) -> String {
-        if last < entries.count, Self.matches(entries[last], utf8) { return entries[last] }
-        for (i, entry) in entries.enumerated() where Self.matches(entry, utf8) {
-            last = i
-            return entry
+    mutating func name(_ utf8: UnsafeRawBufferPointer, _ field: StaticString, at end: Int) throws(EnvelopeError) -> String {
+        if slot < names.count, lengths[slot] == utf8.count, Self.matches(names[slot], utf8) { return names[slot] }
+        for i in lengths.indices where lengths[i] == utf8.count && Self.matches(names[i], utf8) {
+            slot = i
+            return names[i]
         }
         let s = try EnvelopeReader.makeString(utf8, field, at: end - utf8.count)
-        if entries.count < 8 {
-            last = entries.count
-            entries.append(s)
+        if names.count < Self.capacity {
+            slot = names.count
+            names.append(s)
+            lengths.append(utf8.count)
         } else {
-            last = next
-            entries[next] = s
-            next = (next + 1) & 7
+            slot = next
+            names[next] = s
+            lengths[next] = utf8.count
+            next = (next + 1) % Self.capacity
         }
         return s
     }
 
-    /// Whether `string`'s UTF-8 is exactly `utf8`.
-    @inline(__always) static func matches(_ string: String, _ utf8: UnsafeRawBufferPointer) -> Bool {
-        guard string.utf8.count == utf8.count else { return false }
-        return string.utf8.withContiguousStorageIfAvailable { stored in
-            utf8.count == 0 || memcmp(stored.baseAddress!, utf8.baseAddress!, utf8.count) == 0
-        } ?? false
+    /// Whether `string`'s UTF-8 is exactly `utf8` (of the same length).
+    @inline(__always) private static func matches(_ string: String, _ utf8: UnsafeRawBufferPointer) -> Bool {
+        var string = string
+        return string.withUTF8 { stored in utf8.count == 0 || memcmp(stored.baseAddress!, utf8.baseAddress!, utf8.count) == 0 }
     }
 }
 
@@ -251,9 +259,7 @@ struct EnvelopeReader {
 
     /// Throws unless `utf8` is valid UTF-8 (ASCII is checked without building anything).
     @inline(__always) static func checkUTF8(_ utf8: UnsafeRawBufferPointer, _ field: StaticString, at offset: Int) throws(EnvelopeError) {
-        var high: UInt8 = 0
-        for byte in utf8 { high |= byte }
-        if high < 0x80 { return }
+        if utf8.isASCII { return }
         guard String(validating: utf8.assumingMemoryBound(to: UInt8.self), as: UTF8.self) != nil else {
             throw EnvelopeError(field: field, problem: "not valid UTF-8", offset: offset)
         }
@@ -266,9 +272,7 @@ struct EnvelopeReader {
 
     static func makeString(_ utf8: UnsafeRawBufferPointer, _ field: StaticString, at offset: Int) throws(EnvelopeError) -> String {
         // ASCII needs no validation (and `String(validating:)` is unspecialized: slow for short strings).
-        var high: UInt8 = 0
-        for byte in utf8 { high |= byte }
-        if high < 0x80 { return String(decoding: utf8, as: UTF8.self) }
+        if utf8.isASCII { return String(decoding: utf8, as: UTF8.self) }
         guard let s = String(validating: utf8.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
             throw EnvelopeError(field: field, problem: "not valid UTF-8", offset: offset)
         }

@@ -102,39 +102,33 @@ public struct EventTypes: Sendable {
         return try entry.decodeBinary(payload)
     }
 
-    /// Decodes the payloads of many events, remembering the decoders of the
-    /// types seen last: a lookup by name would hash the name and copy the
-    /// entry's closures for every event.
+    /// Decodes the payloads of many events, remembering the decoder of each
+    /// type seen by the slot of its name in the ``EnvelopeDecoder`` that read
+    /// the events: a lookup by name would hash the name and copy the entry's
+    /// closures for every event.
     struct PayloadDecoder {
         typealias Decode = @Sendable (UnsafeRawBufferPointer) throws -> any Event
+        private struct Remembered {
+            var name: String
+            var version: Int
+            var decode: Decode?
+        }
         let types: EventTypes
-        private var names: [String] = []
-        private var versions: [Int] = []
-        private var decoders: [Decode?] = []
-        private var next = 0
-        private static let capacity = 16
+        private var slots: [Remembered?] = Array(repeating: nil, count: TypeNames.capacity)
 
         init(_ types: EventTypes) { self.types = types }
 
-        /// The payload of `event` decoded, or nil if its (type, version) is not registered.
-        mutating func decode(_ event: RecordedEvent) throws -> (any Event)? {
-            // The type names of a store's events are the same few strings
-            // (``EnvelopeDecoder`` shares them), so most comparisons are of identical strings.
-            for i in names.indices where versions[i] == event.schemaVersion && names[i] == event.eventType {
-                guard let decode = decoders[i] else { return nil }
+        /// The payload of `event` decoded, or nil if its (type, version) is not
+        /// registered. `slot`: the slot of its type name (``EnvelopeDecoder/typeSlot``).
+        mutating func decode(_ event: RecordedEvent, slot: Int) throws -> (any Event)? {
+            // The name held for a slot is the very string the event has (no
+            // comparison of bytes), unless the slot was given to another name since.
+            if let r = slots[slot], r.version == event.schemaVersion, r.name == event.eventType {
+                guard let decode = r.decode else { return nil }
                 return try event.withPayloadBytes(decode)
             }
             let decode = types.entry(name: event.eventType, version: event.schemaVersion)?.decodeBinary
-            if names.count < Self.capacity {
-                names.append(event.eventType)
-                versions.append(event.schemaVersion)
-                decoders.append(decode)
-            } else {
-                names[next] = event.eventType
-                versions[next] = event.schemaVersion
-                decoders[next] = decode
-                next = (next + 1) % Self.capacity
-            }
+            slots[slot] = Remembered(name: event.eventType, version: event.schemaVersion, decode: decode)
             guard let decode else { return nil }
             return try event.withPayloadBytes(decode)
         }

@@ -76,7 +76,7 @@ extension EventStore {
             var payloads = EventTypes.PayloadDecoder(types)
             try log.forEach(from: position, until: end) { p, timestamp, bytes in
                 let event = try decoder.event(bytes, position: p, recordedAt: timestamp)
-                projection.apply(event, decoded: decodes ? try Self.decodePayload(of: event, with: &payloads) : nil)
+                projection.apply(event, decoded: decodes ? try Self.decodePayload(of: event, slot: decoder.typeSlot, with: &payloads) : nil)
                 position = p + 1
                 applied += 1
                 if applied & 1023 == 0 { progress?(applied, count) }
@@ -96,9 +96,10 @@ extension EventStore {
         }
     }
 
-    /// The payload of `event` decoded with `decoder`, or a `corruptedEvent` error naming it.
-    static func decodePayload(of event: RecordedEvent, with decoder: inout EventTypes.PayloadDecoder) throws(EventStoreError) -> (any Event)? {
-        do { return try decoder.decode(event) } catch {
+    /// The payload of `event` decoded with `decoder` (`slot`: its type's in the
+    /// envelope decoder that read it), or a `corruptedEvent` error naming it.
+    static func decodePayload(of event: RecordedEvent, slot: Int, with decoder: inout EventTypes.PayloadDecoder) throws(EventStoreError) -> (any Event)? {
+        do { return try decoder.decode(event, slot: slot) } catch {
             throw undecodable(event, error)
         }
     }
@@ -244,7 +245,7 @@ final class DecodedEvents: Sendable {
             do {
                 try store.log.forEach(from: start, until: end) { p, timestamp, bytes in
                     let event = try decoder.event(bytes, position: p, recordedAt: timestamp)
-                    chunk.values.append(try EventStore.decodePayload(of: event, with: &payloads))
+                    chunk.values.append(try EventStore.decodePayload(of: event, slot: decoder.typeSlot, with: &payloads))
                     chunk.events.append(consume event)
                     if chunk.events.count == Self.chunkSize {
                         put(.success(chunk))
