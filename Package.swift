@@ -85,7 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SilverLedgerDomainTests",
-            dependencies: ["SilverLedgerDomain", "SilverLedger"]
+            dependencies: ["SilverLedgerDomain", "SilverLedger", "SilverLedgerStorage"]
         ),
         // Runs the built `silverledger` binary end to end.
         .testTarget(

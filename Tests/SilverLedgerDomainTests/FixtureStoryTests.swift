@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import SilverLedger
+import SilverLedgerStorage
 import Testing
 
 @testable import SilverLedgerDomain
@@ -69,7 +69,7 @@ func fixtureText(_ name: String, _ tell: (Ledger) async throws -> Void) async th
     let file = fixtures.appendingPathComponent(name)
     if writingFixtures {
         var options = EventStoreOptions()
-        let clock = Mutex(Int64(1_720_000_000_000_000))
+        let clock = Locked(Int64(1_720_000_000_000_000))
         options.clock = { clock.withLock { $0 += 1_000_000; return $0 } }
         let fixed = LedgerDate("2024-12-31")!
         let ledger = try Ledger(store: EventStore.inMemory(types: Ledger.eventTypes, options: options), today: { fixed })

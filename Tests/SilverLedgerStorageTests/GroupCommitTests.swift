@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 @testable import SilverLedgerStorage
@@ -62,8 +61,8 @@ struct GroupCommitTests {
     @Test func concurrentSynchronousAppendsFromThreads() throws {
         try withTemporaryDirectory { dir in
             let log = try openLog(at: dir, options: LogOptions(durability: .groupCommit))
-            let positions = Mutex<[UInt64]>([])
-            let failures = Mutex<[String]>([])
+            let positions = Locked<[UInt64]>([])
+            let failures = Locked<[String]>([])
             DispatchQueue.concurrentPerform(iterations: 8) { task in
                 for index in 0..<10 {
                     do {

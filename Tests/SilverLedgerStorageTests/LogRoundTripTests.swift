@@ -1,12 +1,11 @@
-import Synchronization
 import Testing
 
 @testable import SilverLedgerStorage
 
 /// A clock the test sets by hand.
 final class ManualClock: Sendable {
-    private let now: Mutex<Int64>
-    init(_ now: Int64) { self.now = Mutex(now) }
+    private let now: Locked<Int64>
+    init(_ now: Int64) { self.now = Locked(now) }
     func set(_ value: Int64) { now.withLock { $0 = value } }
     var function: @Sendable () -> Int64 { { [self] in now.withLock { $0 } } }
 }

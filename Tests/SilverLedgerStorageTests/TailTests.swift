@@ -1,12 +1,11 @@
 import Foundation
-import Synchronization
 import Testing
 
 @testable import SilverLedgerStorage
 
 /// What a tail consumer has seen, shared with the test.
 private final class Seen: Sendable {
-    let records = Mutex<[LogRecord]>([])
+    let records = Locked<[LogRecord]>([])
     var count: Int { records.withLock { $0.count } }
     var all: [LogRecord] { records.withLock { $0 } }
     func add(_ record: LogRecord) { records.withLock { $0.append(record) } }

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 import SilverLedgerStorage
 import Testing
 
@@ -8,7 +7,7 @@ import Testing
 
 /// Log lines kept for tests to look at.
 final class RecordedLog: Sendable {
-    let lines = Mutex<[String]>([])
+    let lines = Locked<[String]>([])
 
     var logger: Logger {
         Logger(label: "test") { _ in Handler(log: self) }

@@ -1,6 +1,5 @@
 import Foundation
 import SilverLedgerStorage
-import Synchronization
 import Testing
 
 @testable import SilverLedger
@@ -35,7 +34,7 @@ struct SumOfCountedV2: Projection, Codable, Equatable {
 
 /// A clock that ticks 1 second per reading, from 2024-01-01.
 final class TickingClock: Sendable {
-    let now = Mutex<Int64>(1_704_067_200_000_000)
+    let now = Locked<Int64>(1_704_067_200_000_000)
     func read() -> Int64 { now.withLock { $0 += 1_000_000; return $0 } }
 }
 
@@ -189,7 +188,7 @@ struct LongReplayTests {
         let store = EventStore.inMemory(types: testTypes())
         try await fillLong(store, count: 10_000)
         // A record that is not an envelope, written straight to the log.
-        let done = Mutex(false)
+        let done = Locked(false)
         try store.log.submit(LogBatch([[0x07, 0x01]])) { _ in done.withLock { $0 = true } }
         #expect(done.withLock { $0 })
         try await fillLong(store, count: 10_000)

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import Synchronization
 import SilverLedgerStorage
 
 extension EventStore {
@@ -232,9 +231,9 @@ final class DecodedEvents: Sendable {
 
     private let free = DispatchSemaphore(value: DecodedEvents.chunksAhead)
     private let ready = DispatchSemaphore(value: 0)
-    private let chunks = Mutex<[Chunk]>([])
+    private let chunks = Locked<[Chunk]>([])
     /// Chunks applied, to be freed by the reading thread.
-    private let applied = Mutex<[Events]>([])
+    private let applied = Locked<[Events]>([])
 
     /// Starts reading `start..<end` of `store`'s log.
     init(store: EventStore, from start: UInt64, until end: UInt64) {

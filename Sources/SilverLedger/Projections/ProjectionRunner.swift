@@ -1,4 +1,4 @@
-import Synchronization
+import SilverLedgerStorage
 
 /// Keeps a projection up to date: rebuilds it from the log (from its snapshot
 /// if there is a valid one), then applies every new event as it commits.
@@ -26,12 +26,12 @@ public final class ProjectionRunner<P: Projection>: Sendable {
 
     /// Shared with the following task, which must not keep the runner itself alive.
     private final class Shared: Sendable {
-        let state: Mutex<State>
-        init(_ state: State) { self.state = Mutex(state) }
+        let state: Locked<State>
+        init(_ state: State) { self.state = Locked(state) }
     }
 
     private let shared: Shared
-    private let follower = Mutex<Task<Void, Never>?>(nil)
+    private let follower = Locked<Task<Void, Never>?>(nil)
 
     /// Rebuilds `P` up to the committed end of `store` (using its snapshot if
     /// `usingSnapshot`), then starts following new events.

@@ -1,5 +1,4 @@
 import Logging
-import Synchronization
 import SilverLedgerStorage
 
 /// How an ``EventStore`` is opened.
@@ -102,17 +101,17 @@ public final class EventStore: Sendable {
     public let types: EventTypes
     let log: any RecordLog
     let options: EventStoreOptions
-    let state: Mutex<State>
+    let state: Locked<State>
     /// Held while an append is reserved and handed to the log, so that the log
     /// receives appends in the order their versions were reserved. The log's
     /// completions take only `state`, never this.
-    let submission = Mutex(())
+    let submission = Locked(())
 
     private init(log: any RecordLog, types: EventTypes, options: EventStoreOptions) throws(EventStoreError) {
         self.log = log
         self.types = types
         self.options = options
-        self.state = Mutex(try Self.rebuild(from: log, logger: options.logger))
+        self.state = Locked(try Self.rebuild(from: log, logger: options.logger))
     }
 
     /// Opens (or creates) the store in `directory`.
@@ -711,7 +710,7 @@ final class PendingAppend: Sendable {
         var result: Result<AppendResult, EventStoreError>?
         var waiters: [CheckedContinuation<Result<AppendResult, EventStoreError>, Never>] = []
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init() {}
 

@@ -1,5 +1,5 @@
+import SilverLedgerStorage
 import Foundation
-import Synchronization
 
 /// Splits work over `0..<count` in two halves run on two cores at once (the
 /// calling thread takes one), when the machine has them.
@@ -9,7 +9,7 @@ enum Halves {
 
     /// `body` for the first and the second half of `0..<count`, each run once, in parallel.
     static func run<T: Sendable, E: Error>(_ count: Int, _ body: @Sendable (Range<Int>) throws(E) -> T) -> (Result<T, E>, Result<T, E>) {
-        let results = Mutex<[Result<T, E>?]>([nil, nil])
+        let results = Locked<[Result<T, E>?]>([nil, nil])
         let middle = count / 2
         DispatchQueue.concurrentPerform(iterations: 2) { half in
             let range = half == 0 ? 0..<middle : middle..<count

@@ -1,4 +1,3 @@
-import Synchronization
 import SilverLedgerStorage
 
 /// Where the event store keeps its records: the on-disk log, or memory for
@@ -116,7 +115,7 @@ final class MemoryRecordLog: RecordLog {
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var nextWaiterID: UInt64 = 0
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let clock: @Sendable () -> Int64
 
     init(clock: @escaping @Sendable () -> Int64) { self.clock = clock }

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// A ``FileSystem`` that passes calls to another one and makes chosen calls fail.
 ///
@@ -40,7 +39,7 @@ package final class FaultInjectingFileSystem: FileSystem {
     }
 
     private let base: any FileSystem
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     package init(base: any FileSystem = POSIXFileSystem()) {
         self.base = base

@@ -19,7 +19,7 @@ final class LogEngine: Sendable {
     let paths: StorePaths
     let manifest: Manifest
     let options: LogOptions
-    let state: Mutex<State>
+    let state: Locked<State>
     let recoveryReport: RecoveryReport
     /// The writer; nil for a read-only log.
     let writer: LogWriter?
@@ -107,7 +107,7 @@ final class LogEngine: Sendable {
                 chainHead: .genesis(storeID: manifest.storeID), lastBatchOffset: 0),
                 fs: fs, paths: paths, manifest: manifest, options: options)]
         }
-        state = Mutex(State(segments: segments))
+        state = Locked(State(segments: segments))
         writer = options.readOnly ? nil : try LogWriter(fs: fs, paths: paths, manifest: manifest, options: options, active: segments[segments.count - 1])
         writer?.start(engine: self)
     }
