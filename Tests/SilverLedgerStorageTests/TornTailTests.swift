@@ -185,6 +185,39 @@ struct TornTailTests {
         }
     }
 
+    /// A last segment cut exactly at a batch boundary reads as a shorter, whole
+    /// log; only the durable watermark tells that acknowledged batches are gone.
+    /// Open refuses it, verify reports it, repair records it and lets the
+    /// shorter log open.
+    @Test func aLastSegmentCutAtABatchBoundaryBelowADurableHeadIsRefused() throws {
+        try withTemporaryDirectory { dir in
+            let batches = try makeStore(dir, seed: 38)
+            let segment = try segmentPaths(dir).last!
+            let locations = try batchLocations(inSegment: segment)
+            let cut = locations[locations.count - 3]   // the last three batches gone, whole
+            try truncateFile(segment, to: cut.offset)
+            let error = storageError { _ = try openLog(at: dir) }
+            #expect(error?.code == .corrupted)
+            #expect(error?.path == segment)
+            #expect(error?.offset == cut.offset)
+            #expect(error?.position == cut.header.firstPosition)
+            #expect(error?.message.contains("acknowledged batches are missing") == true, "\(String(describing: error))")
+            #expect(try fileSize(segment) == cut.offset, "open changes nothing")
+
+            let report = try Log.verify(at: dir)
+            #expect(report.problems.first?.kind == .corruption)
+            #expect(report.problems.first?.offset == cut.offset)
+
+            let repaired = try Log.repair(at: dir)
+            #expect(repaired.repaired)
+            #expect(repaired.nextPosition == cut.header.firstPosition)
+            let log = try openLog(at: dir)
+            let kept = batches.dropLast(3).flatMap { $0 }
+            #expect(try readAll(log, verifyingChain: true) == kept)
+            try log.close()
+        }
+    }
+
     /// The durable flag of HEAD says what was synced: set after commits in the
     /// durable modes, at open and at close; not after a commit under `none`.
     @Test func headIsDurableOnlyWhenWhatItCoversWasSynced() throws {

@@ -498,6 +498,12 @@ class Verifier:
             finally:
                 self.chain_head, self.next_position, self.last_timestamp = self.progress
             self.stats["segments"] += 1
+            if is_last and self.durable_head is not None and self.durable_head[0] == first and self.durable_head[1] > size:
+                # §14: a last segment that ends, whole, before its durable HEAD's end offset.
+                self.report(Problem(DAMAGE, "the segment ends at byte %d, but the writer's durable commit watermark (HEAD) "
+                                    "says it held %d bytes: acknowledged batches are missing; open refuses the store"
+                                    % (size, self.durable_head[1]), self.path(stem(first) + ".seg"), size, position))
+                return
             self.verify_index(first, is_last, size, boundaries, start_state)
             self.end = (first, size, position)
         self.verify_head()

@@ -196,6 +196,9 @@ struct Recovery {
             if problem != nil { break }
         }
         guard let problem else {
+            if let head, let missing = Recovery.missingBelowDurableWatermark(head, segment: first, end: index.end) {
+                throw StorageError.corrupted(missing, path: path, offset: index.end.endOffset, position: index.end.nextPosition)
+            }
             if writable && report.bytesScanned > 0 { try saveCheckpoint(index) }
             return index
         }
@@ -222,6 +225,14 @@ struct Recovery {
     /// Saves the last segment's index as recovered, so the next open need not scan again.
     private func saveCheckpoint(_ index: SegmentIndex) throws(StorageError) {
         try fs.writeAtomically(index.encoded(storeID: manifest.storeID), to: paths.index(index.firstPosition), directory: paths.directory)
+    }
+
+    /// Why a last segment that ends, whole, before its durable HEAD's end
+    /// offset is damage (a file cut at a batch boundary reads as a shorter
+    /// log), or nil if it does not.
+    static func missingBelowDurableWatermark(_ head: Head, segment first: UInt64, end: SegmentEnd) -> String? {
+        guard head.durable, head.segmentFirstPosition == first, head.endOffset > end.endOffset else { return nil }
+        return "the segment ends at byte \(end.endOffset) (position \(end.nextPosition)), but the writer's durable commit watermark (HEAD) says it held \(head.endOffset) bytes, up to position \(head.nextPosition): synced and acknowledged batches are missing"
     }
 
     /// Why damage below a durable HEAD is not a torn write.

@@ -29,7 +29,9 @@ extension Log {
         defer { LogEngine.releaseLock(lock, fs: fs) }
         var walker = try StoreWalker(directory: directory, options: options)
         var scan = VerificationReport()
-        guard let damage = try walker.walk(from: 0, report: &scan, head: nil) else {
+        // With HEAD: a last segment shorter than its durable watermark is damage too (nothing
+        // to cut there; the repair records it and removes the watermark that claims more).
+        guard let damage = try walker.walk(from: 0, report: &scan, head: LogEngine.readHead(fs: fs, paths: paths)) else {
             return RepairReport(repaired: false, nextPosition: scan.nextPosition)
         }
         _ = try fs.makeDirectory(paths.recovered)

@@ -213,6 +213,10 @@ struct StoreWalker {
                     return Damage(segmentFirst: first, offset: failure.offset, position: failure.expectedPosition, message: failure.message, isTail: isTail)
                 }
             }
+            if isLast, let head, let missing = Recovery.missingBelowDurableWatermark(head, segment: first, end: index.end) {
+                report.problems.append(.init(kind: .corruption, message: missing, path: path, offset: index.end.endOffset, position: index.end.nextPosition))
+                return Damage(segmentFirst: first, offset: index.end.endOffset, position: index.end.nextPosition, message: missing, isTail: false)
+            }
             chain = scanner.chain
             lastTimestamp = scanner.lastTimestamp
             bytesWalked += size
