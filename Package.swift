@@ -44,7 +44,7 @@ let package = Package(
         // The records of veteran-cadre work (docs/DOMAIN.md): commands, rules, events, queries.
         .target(
             name: "SilverLedgerDomain",
-            dependencies: ["SilverLedger"]
+            dependencies: ["SilverLedger", "SilverLedgerStorage"]
         ),
         // The audit CLI `silverledger` (docs/CLI.md): an example executable, not a product.
         .executableTarget(

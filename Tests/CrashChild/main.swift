@@ -21,24 +21,13 @@ import Glibc
 import Darwin
 #endif
 
-struct SplitMix64 {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 func appendLE<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
     withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
 }
 
 func crashRecord(position: UInt64, batchFirst: UInt64, index: UInt32, count: UInt32) -> [UInt8] {
-    var rng = SplitMix64(state: position &* 0x2545_F491_4F6C_DD1D ^ 0x5EED)
+    var rng = SplitMix64(seed: position &* 0x2545_F491_4F6C_DD1D ^ 0x5EED)
     let fillerLength = Int(rng.next() % 256)
     var out: [UInt8] = []
     out.reserveCapacity(24 + fillerLength)

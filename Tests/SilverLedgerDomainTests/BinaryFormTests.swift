@@ -1,5 +1,6 @@
 import Foundation
 @testable import SilverLedger
+import SilverLedgerStorage
 import Testing
 
 @testable import SilverLedgerDomain

@@ -39,20 +39,10 @@ private func makeTemporaryDirectory() throws -> String {
 
 // MARK: Random bytes
 
-/// SplitMix64: deterministic pseudo-random numbers, so that failures reproduce.
-struct TestRNG: RandomNumberGenerator {
-    var state: UInt64
+/// Deterministic pseudo-random numbers, so that failures reproduce.
+typealias TestRNG = SplitMix64
 
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     mutating func int(in range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.count))
     }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SilverLedger
+import SilverLedgerStorage
 
 /// The corruption campaign: bytes flipped, zeroed or cut off at random places
 /// of every kind of file of a closed store (segments, segment indexes, the
@@ -71,7 +72,7 @@ struct CorruptionCampaignTests {
             #expect(names.contains { $0.hasSuffix(kind) }, "no \(kind) file to damage: \(names)")
         }
 
-        var rng = SplitMix(seed: 2026)
+        var rng = SplitMix64(seed: 2026)
         var outcomes: [String: Int] = [:]
         for n in 0..<cases {
             try? FileManager.default.removeItem(atPath: work)
@@ -128,18 +129,5 @@ struct CorruptionCampaignTests {
         if text.contains(base) { return true }
         if let e = error as? EventStoreError, e.code == .corruptedEvent, text.contains("position") { return true }
         return false
-    }
-}
-
-/// A small deterministic generator for the campaign's choices.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

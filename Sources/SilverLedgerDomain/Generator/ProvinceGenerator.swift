@@ -1,4 +1,5 @@
 import SilverLedger
+import SilverLedgerStorage
 
 /// Generates a province's worth of records by issuing real commands through a
 /// ``Ledger`` (never around its rules), deterministically from a seed: the
@@ -95,18 +96,6 @@ public struct ProvinceGenerator: Sendable {
     }
 }
 
-/// A deterministic random source (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// One generation: the generator's own light model of who is alive and where,
 /// used only to choose plausible commands; the ledger checks every one.
