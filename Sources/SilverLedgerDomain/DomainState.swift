@@ -142,12 +142,7 @@ public struct DomainState: Projection, Codable, Sendable, Equatable {
 
     public mutating func apply(_ event: RecordedEvent, decoded: (any Event)?) {
         guard let decoded else { return }
-        let year = event.businessDate.components.year
-        if let index = fold(decoded) {
-            eventCounts.count(index, in: year)
-        } else {
-            otherEventsPerYear[year, default: [:]][event.eventType, default: 0] += 1
-        }
+        fold(decoded, named: event.eventType, in: event.businessDate.components.year)
     }
 
     /// Folds `event` in and counts it in `year`, the year of its business date.

@@ -177,7 +177,8 @@ struct EventModelTests {
         #expect(read.hashValue == built.hashValue)
         #expect(read.businessDate == metadata.businessDate)
         #expect(read.commandID == "command-with-a-long-id-0042")
-        #expect(read.withStreamIDBytes { Array($0) } == Array("cadre-0000000009-long".utf8))
+        #expect(read.withIDBytes { [Array($0), Array($1)] } == [Array("cadre-0000000009-long".utf8), Array("command-with-a-long-id-0042".utf8)])
+        #expect(built.withIDBytes { [Array($0), Array($1)] } == [Array("cadre-0000000009-long".utf8), Array("command-with-a-long-id-0042".utf8)])
 
         // Each setter changes its field only.
         var renamed = read

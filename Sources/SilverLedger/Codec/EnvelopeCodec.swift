@@ -179,8 +179,8 @@ struct TypeNames {
     private(set) var slot = 0
 
     mutating func name(_ utf8: UnsafeRawBufferPointer, _ field: StaticString, at end: Int) throws(EnvelopeError) -> String {
-        if slot < names.count, lengths[slot] == utf8.count, Self.matches(names[slot], utf8) { return names[slot] }
-        for i in lengths.indices where lengths[i] == utf8.count && Self.matches(names[i], utf8) {
+        if slot < names.count, lengths[slot] == utf8.count, names[slot].hasUTF8(utf8) { return names[slot] }
+        for i in lengths.indices where lengths[i] == utf8.count && names[i].hasUTF8(utf8) {
             slot = i
             return names[i]
         }
@@ -197,11 +197,15 @@ struct TypeNames {
         }
         return s
     }
+}
 
-    /// Whether `string`'s UTF-8 is exactly `utf8` (of the same length).
-    @inline(__always) private static func matches(_ string: String, _ utf8: UnsafeRawBufferPointer) -> Bool {
-        var string = string
-        return string.withUTF8 { stored in utf8.count == 0 || memcmp(stored.baseAddress!, utf8.baseAddress!, utf8.count) == 0 }
+extension String {
+    /// Whether the string's UTF-8 is exactly `utf8`, byte for byte.
+    @inline(__always) func hasUTF8(_ utf8: UnsafeRawBufferPointer) -> Bool {
+        var string = self
+        return string.withUTF8 { stored in
+            stored.count == utf8.count && (utf8.count == 0 || memcmp(stored.baseAddress!, utf8.baseAddress!, utf8.count) == 0)
+        }
     }
 }
 

@@ -101,15 +101,16 @@ public struct RecordedEvent: Sendable {
         return withRecordHead { EnvelopeCodec.Head(validated: $0).string($0, \.commandID) }
     }
 
-    /// Calls `body` with the UTF-8 bytes of the stream id, without building a string.
-    func withStreamIDBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    /// Calls `body` with the UTF-8 bytes of the stream id and of the command
+    /// id, without building strings (the envelope is read once for both).
+    func withIDBytes<R>(_ body: (_ stream: UnsafeRawBufferPointer, _ command: UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         if let given {
-            var id = given.streamID
-            return try id.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+            var stream = given.streamID, command = given.metadata.commandID
+            return try stream.withUTF8 { s in try command.withUTF8 { c in try body(UnsafeRawBufferPointer(s), UnsafeRawBufferPointer(c)) } }
         }
         return try withRecordHead { b in
-            let range = EnvelopeCodec.Head(validated: b).stream
-            return try body(UnsafeRawBufferPointer(rebasing: b[range]))
+            let head = EnvelopeCodec.Head(validated: b)
+            return try body(UnsafeRawBufferPointer(rebasing: b[head.stream]), UnsafeRawBufferPointer(rebasing: b[head.commandID]))
         }
     }
 

@@ -88,13 +88,6 @@ extension EventStore {
     /// From this many events on, a projection that decodes payloads is fed by a second thread.
     static let pipelineThreshold: UInt64 = 4096
 
-    /// The payload of `event`, decoded, or a `corruptedEvent` error naming it.
-    func decodePayload(of event: RecordedEvent) throws(EventStoreError) -> (any Event)? {
-        do { return try event.decoded(with: types) } catch {
-            throw Self.undecodable(event, error)
-        }
-    }
-
     /// The payload of `event` decoded with `decoder` (`slot`: its type's in the
     /// envelope decoder that read it), or a `corruptedEvent` error naming it.
     static func decodePayload(of event: RecordedEvent, slot: Int, with decoder: inout EventTypes.PayloadDecoder) throws(EventStoreError) -> (any Event)? {

@@ -161,13 +161,16 @@ public final class EventStore: Sendable {
         do {
             try log.forEach(from: state.nextPosition, until: .max) { position, timestamp, bytes in
                 let event = try decoder.event(bytes, position: position, recordedAt: timestamp)
-                let key = event.withStreamIDBytes { StreamKey(utf8: $0) }
+                // From the envelope's bytes: no string built per event for the stream or the command.
+                let (key, sameCommand) = event.withIDBytes { stream, commandID in
+                    (StreamKey(utf8: stream), command.map { $0.id.hasUTF8(commandID) } ?? false)
+                }
                 let version = state.streams.find(key).count
                 guard event.streamVersion == version, position == state.streams.end else {
                     throw EventStoreError(.corruptedEvent, "event at position \(position) has version \(event.streamVersion) in stream \(event.streamID), which is at \(version)", stream: event.streamID)
                 }
                 _ = state.streams.append(key)
-                if let c = command, c.id == event.commandID, c.first + UInt64(c.count) == position {
+                if let c = command, sameCommand, c.first + UInt64(c.count) == position {
                     command!.count += 1
                 } else {
                     try finish()
