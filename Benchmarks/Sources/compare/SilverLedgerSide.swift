@@ -12,7 +12,7 @@ struct EnvelopesOnly: Projection {
     var days: Int64 = 0
     mutating func apply(_ event: RecordedEvent, decoded: (any Event)?) {
         count += 1
-        days &+= Int64(event.metadata.businessDate.daysSinceEpoch)
+        days &+= Int64(event.businessDate.daysSinceEpoch)   // not `metadata`: that builds its strings
     }
 }
 
@@ -31,18 +31,28 @@ enum SilverLedgerMeasures {
         return dir
     }
 
+    /// Times `body` on a fresh store at `dir` opened with `durability`; checks that
+    /// the store then holds `events` events, closes and removes it. Returns the seconds.
+    static func timedOnFreshStore(_ dir: String, _ durability: EventStoreOptions.Durability, events: Int,
+                                  _ body: (EventStore) async throws -> Void) async throws -> Double {
+        let path = fresh(dir)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var options = EventStoreOptions()
+        options.durability = durability
+        let store = try EventStore.open(at: path, types: Ledger.eventTypes, options: options)
+        let t = try await timedAsync { try await body(store) }
+        precondition(store.nextPosition == UInt64(events), "appended \(store.nextPosition) of \(events)")
+        try store.close()
+        return t
+    }
+
     // MARK: 1. Batched durable appends
 
     /// `EventStore.append(commands:)` of each batch (one log batch, one write,
     /// one fdatasync: `fsyncPerAppend`) to a fresh store, by `callers` tasks
     /// each awaiting its appends; the typed events are encoded inside.
     static func batchedAppend(_ batches: [[CommandWrites]], events: Int, dir: String, callers: Int) async throws -> Double {
-        let path = fresh(dir)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        var options = EventStoreOptions()
-        options.durability = .fsyncPerAppend
-        let store = try EventStore.open(at: path, types: Ledger.eventTypes, options: options)
-        let t = try await timedAsync {
+        try await timedOnFreshStore(dir, .fsyncPerAppend, events: events) { store in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for caller in 0..<callers {
                     group.addTask {
@@ -52,9 +62,6 @@ enum SilverLedgerMeasures {
                 try await group.waitForAll()
             }
         }
-        precondition(store.nextPosition == UInt64(events), "appended \(store.nextPosition) of \(events)")
-        try store.close()
-        return t
     }
 
     /// The same events as one command per batch: `EventStore.append(_ writes:metadata:)`
@@ -76,17 +83,9 @@ enum SilverLedgerMeasures {
     }
 
     static func batchedAppend(_ batches: [(writes: [StreamWrite], metadata: EventMetadata)], events: Int, dir: String) async throws -> Double {
-        let path = fresh(dir)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        var options = EventStoreOptions()
-        options.durability = .fsyncPerAppend
-        let store = try EventStore.open(at: path, types: Ledger.eventTypes, options: options)
-        let t = try await timedAsync {
+        try await timedOnFreshStore(dir, .fsyncPerAppend, events: events) { store in
             for batch in batches { _ = try await store.append(batch.writes, metadata: batch.metadata) }
         }
-        precondition(store.nextPosition == UInt64(events), "appended \(store.nextPosition) of \(events)")
-        try store.close()
-        return t
     }
 
     /// The storage `Log` alone: the same events' stored envelopes (already
@@ -105,14 +104,9 @@ enum SilverLedgerMeasures {
     /// `writers` tasks, each appending one event at a time (`append(_:to:expectedVersion: .any)`)
     /// to a store opened with `durability: .groupCommit`: each append returns once synced.
     static func groupCommit(_ sources: [SourceEvent], writers: Int, perWriter: Int, dir: String) async throws -> Double {
-        let path = fresh(dir)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        var options = EventStoreOptions()
-        options.durability = .groupCommit
-        let store = try EventStore.open(at: path, types: Ledger.eventTypes, options: options)
         let total = writers * perWriter
         precondition(total <= sources.count, "more writes than events")
-        let t = try await timedAsync {
+        let t = try await timedOnFreshStore(dir, .groupCommit, events: total) { store in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for w in 0..<writers {
                     group.addTask {
@@ -127,8 +121,6 @@ enum SilverLedgerMeasures {
                 try await group.waitForAll()
             }
         }
-        precondition(store.nextPosition == UInt64(total))
-        try store.close()
         return Double(total) / t
     }
 }
