@@ -7,7 +7,7 @@ import Testing
 
 /// One value of every domain event, every field set (and a second with the
 /// optionals empty, the lists empty and other values).
-private let samples: [any DomainEvent] = [
+let domainEventSamples: [any DomainEvent] = [
         BranchEstablished(branch: "B0042", name: "name：文本 ✓", kind: .allCases.last!, parentOrganisation: "parentOrganisation：文本 ✓", establishedOn: date("2024-02-29")),
         MemberAdded(branch: "B0042", cadre: "C000123", addedOn: date("2024-02-29")),
         MemberRemoved(branch: "B0042", cadre: "C000123", reason: "reason：文本 ✓", removedOn: date("2024-02-29")),
@@ -97,7 +97,7 @@ private let samples: [any DomainEvent] = [
 @Suite("Binary forms: every domain event reads and writes the bytes of its Codable form")
 struct BinaryFormTests {
     @Test func everyEventTypeHasSamples() {
-        let sampled = Set(samples.map { ObjectIdentifier(type(of: $0)) })
+        let sampled = Set(domainEventSamples.map { ObjectIdentifier(type(of: $0)) })
         let missing = DomainEvents.all.filter { !sampled.contains(ObjectIdentifier($0)) }.map { "\($0)" }
         #expect(missing.isEmpty, "no sample for \(missing)")
         #expect(DomainEvents.all.allSatisfy { $0 is any BinaryCodable.Type }, "every domain event has its binary form")
@@ -120,7 +120,7 @@ struct BinaryFormTests {
                 #expect(throws: (any Error).self) { try BinaryDecoder().decode(E.self, from: prefix) }
             }
         }
-        for sample in samples {
+        for sample in domainEventSamples {
             guard let fast = sample as? any (DomainEvent & BinaryCodable) else {
                 Issue.record("\(type(of: sample)) has no binary form")
                 continue
@@ -141,7 +141,7 @@ struct BinaryFormTests {
                 #expect(fast.map { BinaryWriter.encode($0) } == codable.map { BinaryWriter.encode($0) }, "\(E.self): the readers disagree on \(bytes)")
             }
         }
-        for sample in samples {
+        for sample in domainEventSamples {
             if let fast = sample as? any (DomainEvent & BinaryCodable) { try check(fast) }
         }
     }

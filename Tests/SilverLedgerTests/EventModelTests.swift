@@ -51,6 +51,10 @@ struct EventModelTests {
         #expect(LedgerDate("1972-02-29")!.adding(years: 50).description == "2022-02-28")
         #expect(LedgerDate("1972-02-29")!.adding(years: 52).description == "2024-02-29")
         #expect(LedgerDate("1974-07-01")!.adding(years: 50).description == "2024-07-01")
+        // Beyond the years a date can have, the first or last of them; never a trap.
+        #expect(LedgerDate("2024-05-06")!.adding(years: 1_000_000).description == "9999-05-06")
+        #expect(LedgerDate("2024-02-29")!.adding(years: .max).description == "9999-02-28")
+        #expect(LedgerDate("2024-05-06")!.adding(years: .min).description == "-9999-05-06")
         #expect(LedgerDate("2024-07-01")!.days(to: LedgerDate("2024-09-29")!) == 90)
     }
 

@@ -118,6 +118,26 @@ public struct BinaryReader {
         return s
     }
 
+    /// Reads a length-prefixed UTF-8 string's bytes, checked but not made into
+    /// a `String` (a reader that only skips or matches the string allocates nothing).
+    /// The bytes are those the reader reads from, valid while they are.
+    @inlinable public mutating func stringBytes() throws -> UnsafeRawBufferPointer {
+        let n = try count()
+        let utf8 = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)])
+        guard utf8.isValidUTF8 else { throw corrupted("string is not valid UTF-8") }
+        position += n
+        return utf8
+    }
+
+    /// Reads a string-backed enum's raw value, matched in `table` without making a `String`.
+    @inlinable public mutating func rawValue<T>(in table: RawValueTable<T>) throws -> T {
+        let utf8 = try stringBytes()
+        guard let value = table.match(utf8) else {
+            throw corrupted("\"\(String(decoding: utf8, as: UTF8.self))\" is not a \(T.self)")
+        }
+        return value
+    }
+
     /// Reads a signed integer that must fit `T`.
     @inlinable public mutating func integer<T: FixedWidthInteger & SignedInteger>(_: T.Type = T.self) throws -> T {
         let v = try zigzag()
@@ -274,6 +294,26 @@ extension BinaryCodable where Self: RawRepresentable, RawValue == String {
     @inlinable public func write(to writer: inout BinaryWriter) { writer.string(rawValue) }
 }
 
+/// The raw values of a string-backed enum as bytes, to read the enum from
+/// its binary form without making a `String` of each value read (keep one in
+/// a `static let`).
+public struct RawValueTable<T: RawRepresentable & CaseIterable>: Sendable where T.RawValue == String, T: Sendable {
+    @usableFromInline let cases: [(utf8: [UInt8], value: T)]
+
+    /// The table of every case of `T`.
+    public init(_: T.Type = T.self) {
+        cases = T.allCases.map { (Array($0.rawValue.utf8), $0) }
+    }
+
+    /// The case whose raw value is `utf8`, if any.
+    @inlinable public func match(_ utf8: UnsafeRawBufferPointer) -> T? {
+        for c in cases where c.utf8.count == utf8.count {
+            if c.utf8.withUnsafeBytes({ $0.elementsEqual(utf8) }) { return c.value }
+        }
+        return nil
+    }
+}
+
 extension UnsafeRawBufferPointer {
     /// Whether every byte is below 0x80: eight bytes at a time, then the rest.
     @inlinable var isASCII: Bool {
@@ -289,5 +329,46 @@ extension UnsafeRawBufferPointer {
             i += 1
         }
         return high & 0x8080_8080_8080_8080 == 0
+    }
+
+    /// Whether the bytes are well-formed UTF-8 (no overlong forms, no
+    /// surrogates, nothing above U+10FFFF), checked without making a `String`.
+    @inlinable var isValidUTF8: Bool {
+        if isASCII { return true }
+        let n = count
+        var i = 0
+        @inline(__always) func continuation(_ j: Int) -> Bool { self[j] & 0xC0 == 0x80 }
+        while i < n {
+            let b0 = self[i]
+            if b0 < 0x80 {
+                i += 1
+            } else if b0 < 0xC2 {
+                return false   // a continuation byte first, or an overlong 2-byte form
+            } else if b0 < 0xE0 {
+                guard i + 1 < n, continuation(i + 1) else { return false }
+                i += 2
+            } else if b0 < 0xF0 {
+                guard i + 2 < n, continuation(i + 2) else { return false }
+                let b1 = self[i + 1]
+                switch b0 {
+                case 0xE0: guard b1 >= 0xA0 && b1 <= 0xBF else { return false }   // overlong
+                case 0xED: guard b1 >= 0x80 && b1 <= 0x9F else { return false }   // surrogates
+                default: guard continuation(i + 1) else { return false }
+                }
+                i += 3
+            } else if b0 < 0xF5 {
+                guard i + 3 < n, continuation(i + 2), continuation(i + 3) else { return false }
+                let b1 = self[i + 1]
+                switch b0 {
+                case 0xF0: guard b1 >= 0x90 && b1 <= 0xBF else { return false }   // overlong
+                case 0xF4: guard b1 >= 0x80 && b1 <= 0x8F else { return false }   // above U+10FFFF
+                default: guard continuation(i + 1) else { return false }
+                }
+                i += 4
+            } else {
+                return false
+            }
+        }
+        return true
     }
 }

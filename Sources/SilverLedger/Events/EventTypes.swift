@@ -93,6 +93,14 @@ public struct EventTypes: Sendable {
         entries[Key(name: name, version: version)] != nil
     }
 
+    /// Whether events stored as (`name`, `version`) are read as `E` itself:
+    /// `E` was registered with ``register(_:)`` under that name and version,
+    /// and they are not an old version upcast into it.
+    public func reads<E: Event>(_ name: String, version: Int, as type: E.Type) -> Bool {
+        guard let entry = entries[Key(name: name, version: version)] else { return false }
+        return ObjectIdentifier(entry.storedType) == ObjectIdentifier(E.self) && ObjectIdentifier(entry.currentType) == ObjectIdentifier(E.self)
+    }
+
     /// The registered names, sorted.
     public var names: [String] { current.keys.sorted() }
 

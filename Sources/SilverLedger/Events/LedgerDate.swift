@@ -68,10 +68,13 @@ public struct LedgerDate: Hashable, Comparable, Sendable, Codable, CustomStringC
         LedgerDate(daysSinceEpoch: daysSinceEpoch + Int32(days))
     }
 
-    /// The same day `years` years later; 29 February becomes 28 February in a year without it.
+    /// The same day `years` years later; 29 February becomes 28 February in a
+    /// year without it. A result beyond the years a date can have (-9999 to
+    /// 9999) stops at the first or last of them: a term of a million years
+    /// read from a record ends in 9999, it does not stop the program.
     public func adding(years: Int) -> LedgerDate {
         let (y, m, d) = components
-        let year = y + years
+        let year = Swift.min(9999, Swift.max(-9999, y + Swift.min(20_000, Swift.max(-20_000, years))))
         return LedgerDate(year: year, month: m, day: min(d, LedgerDate.daysIn(month: m, year: year)))!
     }
 

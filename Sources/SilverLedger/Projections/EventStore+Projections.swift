@@ -29,10 +29,19 @@ extension EventStore {
 
     /// Applies the events from `projected.position` up to `end` (exclusive).
     ///
-    /// A long run of events whose payloads the projection decodes is read and
-    /// decoded on a second thread while this one applies them.
+    /// A long run of events whose payloads the projection decodes (or
+    /// prepares) is read on a second thread while this one applies them.
     func apply<P: Projection>(_ projected: inout Projected<P>, until end: UInt64,
                               progress: ((_ applied: UInt64, _ total: UInt64) -> Void)? = nil) throws {
+        if let prepared = P.self as? any PreparedProjection.Type {
+            func open<Q: PreparedProjection>(_: Q.Type) throws {
+                // Moved out and back (the state is not copied: one reference each way).
+                var q = projected as! Projected<Q>
+                defer { projected = q as! Projected<P> }
+                try applyPrepared(&q, until: end, progress: progress)
+            }
+            return try open(prepared)
+        }
         // The loop works on plain locals: in this unspecialized generic code every
         // use of `Projected<P>` would look its type metadata up again.
         let decodes = P.decodesPayloads
@@ -47,28 +56,16 @@ extension EventStore {
         }
         let count = min(end, log.nextPosition) &- position
         if decodes && position < end && count >= Self.pipelineThreshold && Halves.available {
-            let pipe = DecodedEvents(store: self, from: position, until: end)
-            while true {
-                switch pipe.next() {
-                case .success(let chunk):
-                    if chunk.events.isEmpty { break }
-                    // Through buffer pointers: the elements are lent to `apply`, not copied out.
-                    chunk.events.withUnsafeBufferPointer { events in
-                        chunk.values.withUnsafeBufferPointer { values in
-                            for i in events.indices { projection.apply(events[i], decoded: values[i]) }
-                        }
-                    }
-                    position = chunk.events[chunk.events.count - 1].position + 1
-                    applied += UInt64(chunk.events.count)
-                    progress?(applied, count)
-                    // Freed on the reading thread: glibc's malloc frees a block into the
-                    // arena of the thread that allocated it, under that arena's lock.
-                    pipe.recycle(chunk)
-                    continue
-                case .failure(let error):
-                    throw error
+            let pipe = ReadAhead(store: self, from: position, until: end, reading: DecodingReader(types: types))
+            while let chunk = try pipe.next() {
+                // Through a buffer pointer: the elements are lent to `apply`, not copied out.
+                chunk.elements.withUnsafeBufferPointer { decoded in
+                    for i in decoded.indices { projection.apply(decoded[i].event, decoded: decoded[i].value) }
                 }
-                break
+                position = chunk.end
+                applied += UInt64(chunk.elements.count)
+                progress?(applied, count)
+                pipe.recycle(chunk)
             }
         } else {
             var decoder = EnvelopeDecoder()
@@ -76,6 +73,42 @@ extension EventStore {
             try log.forEach(from: position, until: end) { p, timestamp, bytes in
                 let event = try decoder.event(bytes, position: p, recordedAt: timestamp)
                 projection.apply(event, decoded: decodes ? try Self.decodePayload(of: event, slot: decoder.typeSlot, with: &payloads) : nil)
+                position = p + 1
+                applied += 1
+                if applied & 1023 == 0 { progress?(applied, count) }
+            }
+        }
+        progress?(applied, applied)
+        position = max(position, min(end, log.nextPosition))
+    }
+
+    /// ``apply(_:until:progress:)`` for a projection that prepares its events.
+    private func applyPrepared<P: PreparedProjection>(_ projected: inout Projected<P>, until end: UInt64,
+                                                      progress: ((_ applied: UInt64, _ total: UInt64) -> Void)?) throws {
+        var projection = projected.projection
+        var position = projected.position
+        var applied: UInt64 = 0
+        defer {
+            projected.projection = projection
+            projected.position = position
+            projected.eventsApplied += applied
+        }
+        let count = min(end, log.nextPosition) &- position
+        if position < end && count >= Self.pipelineThreshold && Halves.available {
+            let pipe = ReadAhead(store: self, from: position, until: end, reading: PreparingReader<P.Preparer>(types: types))
+            while let chunk = try pipe.next() {
+                chunk.elements.withUnsafeBufferPointer { prepared in
+                    for i in prepared.indices { projection.apply(prepared: prepared[i]) }
+                }
+                position = chunk.end
+                applied += UInt64(chunk.elements.count)
+                progress?(applied, count)
+                pipe.recycle(chunk)
+            }
+        } else {
+            var reader = PreparingReader<P.Preparer>(types: types)
+            try log.forEach(from: position, until: end) { p, timestamp, bytes in
+                projection.apply(prepared: try reader.read(bytes, position: p, recordedAt: timestamp))
                 position = p + 1
                 applied += 1
                 if applied & 1023 == 0 { progress?(applied, count) }
@@ -96,7 +129,7 @@ extension EventStore {
         }
     }
 
-    private static func undecodable(_ event: RecordedEvent, _ error: any Error) -> EventStoreError {
+    static func undecodable(_ event: RecordedEvent, _ error: any Error) -> EventStoreError {
         EventStoreError(.corruptedEvent, "the payload of the event at position \(event.position) (\(event.eventType) version \(event.schemaVersion)) could not be decoded: \(error)")
     }
 
@@ -205,49 +238,92 @@ enum SnapshotFormat {
     }
 }
 
-/// The events of a range, read and decoded on a thread of their own and
-/// handed over in chunks, at most a few chunks ahead of the reader.
-final class DecodedEvents: Sendable {
-    /// Events in log order, and their decoded payloads.
-    struct Events: Sendable {
-        var events: [RecordedEvent] = []
-        var values: [(any Event)?] = []
+/// Turns each record of a replay into what the applying thread takes.
+protocol ReplayReading: Sendable {
+    associatedtype Element: Sendable
+    mutating func read(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws -> Element
+}
 
-        init(capacity: Int) {
-            events.reserveCapacity(capacity)
-            values.reserveCapacity(capacity)
+/// Each event with its payload decoded.
+struct DecodingReader: ReplayReading {
+    struct Decoded: Sendable {
+        var event: RecordedEvent
+        var value: (any Event)?
+    }
+    private var decoder = EnvelopeDecoder()
+    private var payloads: EventTypes.PayloadDecoder
+
+    init(types: EventTypes) { payloads = EventTypes.PayloadDecoder(types) }
+
+    mutating func read(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws -> Decoded {
+        let event = try decoder.event(record, position: position, recordedAt: recordedAt)
+        let value = try EventStore.decodePayload(of: event, slot: decoder.typeSlot, with: &payloads)
+        return Decoded(event: consume event, value: value)
+    }
+}
+
+/// Each event as a ``PreparedProjection``'s preparer reads it.
+struct PreparingReader<Preparer: EventPreparer>: ReplayReading {
+    private var decoder = EnvelopeDecoder()
+    private var payloads: EventTypes.PayloadDecoder
+    private var preparer: Preparer
+
+    init(types: EventTypes) {
+        payloads = EventTypes.PayloadDecoder(types)
+        preparer = Preparer(types: types)
+    }
+
+    mutating func read(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws -> Preparer.Prepared {
+        let event = try decoder.event(record, position: position, recordedAt: recordedAt)
+        let slot = decoder.typeSlot
+        do {
+            return try preparer.prepare(event, typeSlot: slot) { try payloads.decode(event, slot: slot) }
+        } catch let error as EventStoreError {
+            throw error
+        } catch {
+            throw EventStore.undecodable(event, error)
         }
     }
-    typealias Chunk = Result<Events, any Error>
-    private static let chunkSize = 1024
-    private static let chunksAhead = 4
+}
 
-    private let free = DispatchSemaphore(value: DecodedEvents.chunksAhead)
+/// The events of a range, read on a thread of their own and handed over in
+/// chunks, at most a few chunks ahead of the applying thread.
+final class ReadAhead<Element: Sendable>: Sendable {
+    /// Elements in log order, and the position after the last one.
+    struct Chunk: Sendable {
+        var elements: [Element]
+        var end: UInt64
+    }
+    private typealias Handed = Result<Chunk?, any Error>
+    private static var chunkSize: Int { 1024 }
+
+    /// At most four chunks are read ahead.
+    private let free = DispatchSemaphore(value: 4)
     private let ready = DispatchSemaphore(value: 0)
-    private let chunks = Locked<[Chunk]>([])
+    private let chunks = Locked<[Handed]>([])
     /// Chunks applied, to be freed by the reading thread.
-    private let applied = Locked<[Events]>([])
+    private let applied = Locked<[Chunk]>([])
 
-    /// Starts reading `start..<end` of `store`'s log.
-    init(store: EventStore, from start: UInt64, until end: UInt64) {
+    /// Starts reading `start..<end` of `store`'s log with `reading`.
+    init<R: ReplayReading>(store: EventStore, from start: UInt64, until end: UInt64, reading: R) where R.Element == Element {
         let thread = Thread { [self] in
-            var decoder = EnvelopeDecoder()
-            var payloads = EventTypes.PayloadDecoder(store.types)
-            var chunk = Events(capacity: Self.chunkSize)
+            var reading = reading
+            var chunk = Chunk(elements: [], end: start)
+            chunk.elements.reserveCapacity(Self.chunkSize)
             do {
                 try store.log.forEach(from: start, until: end) { p, timestamp, bytes in
-                    let event = try decoder.event(bytes, position: p, recordedAt: timestamp)
-                    chunk.values.append(try EventStore.decodePayload(of: event, slot: decoder.typeSlot, with: &payloads))
-                    chunk.events.append(consume event)
-                    if chunk.events.count == Self.chunkSize {
+                    chunk.elements.append(try reading.read(bytes, position: p, recordedAt: timestamp))
+                    chunk.end = p + 1
+                    if chunk.elements.count == Self.chunkSize {
                         put(.success(chunk))
-                        chunk = Events(capacity: Self.chunkSize)
+                        chunk = Chunk(elements: [], end: chunk.end)
+                        chunk.elements.reserveCapacity(Self.chunkSize)
                     }
                 }
-                if !chunk.events.isEmpty { put(.success(chunk)) }
-                put(.success(Events(capacity: 0)))   // the end
+                if !chunk.elements.isEmpty { put(.success(chunk)) }
+                put(.success(nil))   // the end
             } catch {
-                if !chunk.events.isEmpty { put(.success(chunk)) }
+                if !chunk.elements.isEmpty { put(.success(chunk)) }
                 put(.failure(error))
             }
         }
@@ -255,9 +331,11 @@ final class DecodedEvents: Sendable {
         thread.start()
     }
 
-    private func put(_ chunk: Chunk) {
-        // Drop the chunks applied since the last one here, outside the lock.
-        var done = applied.withLock { a -> [Events] in
+    private func put(_ chunk: Handed) {
+        // Free the chunks applied since the last one here, outside the lock:
+        // glibc's malloc frees a block into the arena of the thread that
+        // allocated it, under that arena's lock, so this thread frees its own.
+        var done = applied.withLock { a -> [Chunk] in
             defer { a.removeAll() }
             return a
         }
@@ -268,15 +346,15 @@ final class DecodedEvents: Sendable {
     }
 
     /// Hands an applied chunk back, for the reading thread to free.
-    func recycle(_ chunk: Events) {
+    func recycle(_ chunk: Chunk) {
         applied.withLock { $0.append(chunk) }
     }
 
-    /// The next chunk: events in log order; an empty chunk at the end, or the error that stopped the reading.
-    func next() -> Chunk {
+    /// The next chunk in log order; nil at the end; the error that stopped the reading.
+    func next() throws -> Chunk? {
         ready.wait()
         let chunk = chunks.withLock { $0.removeFirst() }
         free.signal()
-        return chunk
+        return try chunk.get()
     }
 }

@@ -57,3 +57,41 @@ public struct Projected<P: Projection>: Sendable {
     /// Whether a snapshot was used.
     public var usedSnapshot: Bool
 }
+
+/// A projection that, in a rebuild, reads what it needs of each event itself
+/// (``Preparer``), and folds in those prepared values instead of whole
+/// decoded events.
+///
+/// A long rebuild prepares events on a second thread while the calling one
+/// folds them in, as for any projection; a preparer can skip the fields the
+/// state does not keep and hand over a plain value (an enum of the forms it
+/// folds) instead of a boxed `any Event`, which is what makes a rebuild of a
+/// large store cheap. ``apply(prepared:)`` must leave the state exactly as
+/// ``Projection/apply(_:decoded:)`` would for the same event: live
+/// projections (``ProjectionRunner``) still fold whole events in.
+public protocol PreparedProjection: Projection {
+    /// Reads each event of a rebuild into what ``apply(prepared:)`` takes.
+    associatedtype Preparer: EventPreparer
+    /// Folds in one event, as its preparer read it.
+    mutating func apply(prepared: Preparer.Prepared)
+}
+
+/// Reads what a ``PreparedProjection`` needs of each event of a rebuild. One
+/// is made for each rebuild and used on one thread, in log order.
+public protocol EventPreparer: Sendable {
+    /// What one event becomes.
+    associatedtype Prepared: Sendable
+    /// A preparer for a rebuild of a store that knows `types`.
+    init(types: EventTypes)
+    /// What the projection needs of `event`.
+    ///
+    /// `typeSlot` is a number below 64 that the rebuild gives each event type
+    /// name it meets: the same name keeps its slot while at most 64 names have
+    /// been seen, so a preparer can remember per slot how it reads a type, as
+    /// long as it checks that the name it remembered is still the event's.
+    /// `decode` decodes the whole payload (the registered type, upcast if it
+    /// is an old version; nil if its type and version are not registered).
+    /// An error thrown here stops the rebuild; it is reported as a
+    /// ``EventStoreError/Code/corruptedEvent`` naming the event.
+    mutating func prepare(_ event: RecordedEvent, typeSlot: Int, decode: () throws -> (any Event)?) throws -> Prepared
+}

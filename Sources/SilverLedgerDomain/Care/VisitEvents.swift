@@ -68,15 +68,22 @@ public struct NeedFollowedUp: Event, Equatable {
 
 extension VisitLogged: DomainEvent {
     public func apply(to state: inout DomainState) {
-        // Visits may be logged late: keep the latest date, not the latest record.
-        state.updateCadre(cadre) { $0.lastVisitedOn.keepLatest(visitedOn) }
-        for need in needs { state.needs[need.id] = .init(cadre: cadre, kind: need.kind, foundOn: visitedOn) }
+        state.recordVisit(to: cadre, on: visitedOn, needs: needs)
     }
 }
 
 extension NeedFollowedUp: DomainEvent {
     public func apply(to state: inout DomainState) {
         if resolved { state.needs[need]?.resolvedOn = followedUpOn }
+    }
+}
+
+extension DomainState {
+    /// A visit to `cadre` on `date` that found `needs` (``VisitLogged``).
+    mutating func recordVisit(to cadre: CadreID, on date: LedgerDate, needs: [FoundNeed]) {
+        // Visits may be logged late: keep the latest date, not the latest record.
+        updateCadre(cadre) { $0.lastVisitedOn.keepLatest(date) }
+        for need in needs { self.needs[need.id] = .init(cadre: cadre, kind: need.kind, foundOn: date) }
     }
 }
 

@@ -38,8 +38,8 @@ public struct OrganisationalLifeState: Codable, Sendable, Hashable {
             return months.indices.contains(i) ? months[i] : MonthCounts()
         }
 
-        mutating func add(_ meeting: MeetingRecorded) {
-            let (year, month, _) = meeting.heldOn.components
+        mutating func add(_ kind: MeetingType, on heldOn: LedgerDate, attendances: Int, absences: Int) {
+            let (year, month, _) = heldOn.components
             let key = year * 12 + month - 1
             if months.isEmpty { firstMonth = key }
             if key < firstMonth {
@@ -48,7 +48,7 @@ public struct OrganisationalLifeState: Codable, Sendable, Hashable {
             }
             let i = key - firstMonth
             if i >= months.count { months.append(contentsOf: repeatElement(MonthCounts(), count: i - months.count + 1)) }
-            months[i].add(meeting)
+            months[i].add(kind, attendances: attendances, absences: absences)
         }
     }
 
@@ -65,8 +65,8 @@ public struct OrganisationalLifeState: Codable, Sendable, Hashable {
 
         public init() {}
 
-        mutating func add(_ meeting: MeetingRecorded) {
-            switch meeting.kind {
+        mutating func add(_ kind: MeetingType, attendances: Int, absences: Int) {
+            switch kind {
             case .generalMeeting: generalMeetings &+= 1
             case .committeeMeeting: committeeMeetings &+= 1
             case .groupMeeting: groupMeetings &+= 1
@@ -74,8 +74,8 @@ public struct OrganisationalLifeState: Codable, Sendable, Hashable {
             case .themeDay: themeDays &+= 1
             case .organisationalLifeMeeting: organisationalLifeMeetings &+= 1
             }
-            attendances &+= UInt32(meeting.attendees.count)
-            absences &+= UInt32(meeting.absentees.count)
+            self.attendances &+= UInt32(attendances)
+            self.absences &+= UInt32(absences)
         }
     }
 
@@ -179,24 +179,40 @@ public struct DemocraticEvaluationRecorded: Event, Equatable {
 
 extension MeetingRecorded: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.organisationalLife.meetingsByMonth[branch, default: .init(firstMonth: 0)].add(self)
-        guard !absentees.isEmpty else { return }
-        state.organisationalLife.awaitingStudy[meeting] = .init(branch: branch, heldOn: heldOn, absentees: absentees.map(\.cadre))
+        state.organisationalLife.recordMeeting(meeting, of: branch, kind, on: heldOn, attendances: attendees.count,
+                                               absentees: absentees.map(\.cadre))
     }
 }
 
 extension StudyDeliveredAtHome: DomainEvent {
     public func apply(to state: inout DomainState) {
-        // In place: a copy taken out and written back would copy the absentees too.
-        guard let i = state.organisationalLife.awaitingStudy.index(forKey: meeting) else { return }
-        state.organisationalLife.awaitingStudy.values[i].absentees.removeAll { $0 == cadre }
-        if state.organisationalLife.awaitingStudy.values[i].absentees.isEmpty { state.organisationalLife.awaitingStudy.remove(at: i) }
+        state.organisationalLife.deliverStudy(of: meeting, to: cadre)
     }
 }
 
 extension DemocraticEvaluationRecorded: DomainEvent {
     public func apply(to state: inout DomainState) {
         state.organisationalLife.evaluations[cadre, default: [:]][year] = evaluatedOn
+    }
+}
+
+extension OrganisationalLifeState {
+    /// Counts a meeting in its branch's month and, if members missed it,
+    /// keeps them as awaiting its study (``MeetingRecorded``; a rebuild
+    /// calls this with what it read of the event, the ledger through the event).
+    mutating func recordMeeting(_ meeting: @autoclosure () -> String, of branch: BranchID, _ kind: MeetingType, on heldOn: LedgerDate,
+                                attendances: Int, absentees: [CadreID]) {
+        meetingsByMonth[branch, default: .init(firstMonth: 0)].add(kind, on: heldOn, attendances: attendances, absences: absentees.count)
+        guard !absentees.isEmpty else { return }
+        awaitingStudy[meeting()] = .init(branch: branch, heldOn: heldOn, absentees: absentees)
+    }
+
+    /// The study of `meeting` was taken to `cadre` (``StudyDeliveredAtHome``).
+    mutating func deliverStudy(of meeting: String, to cadre: CadreID) {
+        // In place: a copy taken out and written back would copy the absentees too.
+        guard let i = awaitingStudy.index(forKey: meeting) else { return }
+        awaitingStudy.values[i].absentees.removeAll { $0 == cadre }
+        if awaitingStudy.values[i].absentees.isEmpty { awaitingStudy.remove(at: i) }
     }
 }
 

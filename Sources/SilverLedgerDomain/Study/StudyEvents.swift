@@ -65,6 +65,12 @@ public struct StudyState: Codable, Sendable, Hashable {
 
     public init() {}
 
+    /// A session of `hours` on `date` attended by `cadres` (``StudySessionRecorded``).
+    mutating func add(_ hours: Double, to cadres: [CadreID], on date: LedgerDate) {
+        let year = date.components.year
+        for cadre in cadres { add(hours, to: cadre, in: year) }
+    }
+
     mutating func add(_ hours: Double, to cadre: CadreID, in year: Int) {
         // One lookup, the cadre's years changed in place.
         func add(to years: inout [YearHours]) {
@@ -80,8 +86,7 @@ public struct StudyState: Codable, Sendable, Hashable {
 
 extension StudySessionRecorded: DomainEvent {
     public func apply(to state: inout DomainState) {
-        let year = heldOn.components.year
-        for cadre in attendees { state.study.add(hours, to: cadre, in: year) }
+        state.study.add(hours, to: attendees, on: heldOn)
     }
 }
 
