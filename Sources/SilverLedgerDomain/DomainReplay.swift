@@ -6,7 +6,13 @@ extension DomainState: PreparedProjection {
     /// other events whole.
     public typealias Preparer = DomainReplay
 
-    public mutating func apply(prepared: DomainReplay.Prepared) {
+    public mutating func apply(prepared: [DomainReplay.PreparedEvent]) {
+        prepared.withUnsafeBufferPointer { events in
+            for i in events.indices { apply(events[i]) }
+        }
+    }
+
+    private mutating func apply(_ prepared: DomainReplay.PreparedEvent) {
         let year = prepared.year
         switch prepared.form {
         case .meeting(let m):
@@ -43,7 +49,7 @@ extension DomainState: PreparedProjection {
 /// older shape).
 public struct DomainReplay: EventPreparer {
     /// One event as a rebuild folds it in.
-    public struct Prepared: Sendable {
+    public struct PreparedEvent: Sendable {
         var year: Int
         var form: Form
     }
@@ -79,10 +85,22 @@ public struct DomainReplay: EventPreparer {
 
     private let types: EventTypes
     private var slots: [Remembered?] = Array(repeating: nil, count: 64)
+    /// The events read since the last ``take()``.
+    private var prepared: [PreparedEvent] = []
 
     public init(types: EventTypes) { self.types = types }
 
-    public mutating func prepare(_ event: RecordedEvent, typeSlot: Int, decode: () throws -> (any Event)?) throws -> Prepared {
+    public mutating func take() -> [PreparedEvent] {
+        defer { prepared = [] }
+        return prepared
+    }
+
+    public mutating func prepare(_ event: RecordedEvent, typeSlot: Int, decode: () throws -> (any Event)?) throws {
+        if prepared.isEmpty { prepared.reserveCapacity(1024) }
+        prepared.append(try read(event, typeSlot: typeSlot, decode: decode))
+    }
+
+    private mutating func read(_ event: RecordedEvent, typeSlot: Int, decode: () throws -> (any Event)?) throws -> PreparedEvent {
         let reading: Reading
         if typeSlot < slots.count, let r = slots[typeSlot], r.version == event.schemaVersion, r.name == event.eventType {
             reading = r.reading
@@ -92,8 +110,8 @@ public struct DomainReplay: EventPreparer {
         }
         let year = event.businessDate.components.year
         if reading == .whole {
-            guard let decoded = try decode() else { return Prepared(year: year, form: .unknown) }
-            return Prepared(year: year, form: .whole(decoded, name: event.eventType))
+            guard let decoded = try decode() else { return PreparedEvent(year: year, form: .unknown) }
+            return PreparedEvent(year: year, form: .whole(decoded, name: event.eventType))
         }
         let form: Form
         do {
@@ -116,7 +134,7 @@ public struct DomainReplay: EventPreparer {
             _ = try decode()
             throw error
         }
-        return Prepared(year: year, form: form)
+        return PreparedEvent(year: year, form: form)
     }
 
     private func readingOf(_ event: RecordedEvent) -> Reading {

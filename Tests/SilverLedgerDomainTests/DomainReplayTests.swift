@@ -18,8 +18,9 @@ struct DomainReplayTests {
                       payload: payload ?? BinaryWriter.encode(event))
     }
 
-    private func prepare(_ event: RecordedEvent, with preparer: inout DomainReplay) throws -> DomainReplay.Prepared {
+    private func prepare(_ event: RecordedEvent, with preparer: inout DomainReplay) throws -> [DomainReplay.PreparedEvent] {
         try preparer.prepare(event, typeSlot: 3, decode: { try event.decoded(with: Self.types) })
+        return preparer.take()
     }
 
     /// A state with cadres, branches, meetings awaiting study and visits.
@@ -42,7 +43,10 @@ struct DomainReplayTests {
         func check<E: DomainEvent & BinaryCodable>(_ event: E) throws {
             let record = recorded(event)
             whole.apply(record, decoded: try record.decoded(with: Self.types))
-            prepared.apply(prepared: try preparer.prepare(record, typeSlot: Int(ObjectIdentifier(E.self).hashValue & 63), decode: { try record.decoded(with: Self.types) }))
+            try preparer.prepare(record, typeSlot: Int(UInt(bitPattern: ObjectIdentifier(E.self).hashValue) % 64), decode: { try record.decoded(with: Self.types) })
+            let taken = preparer.take()
+            #expect(taken.count == 1)
+            prepared.apply(prepared: taken)
             #expect(prepared == whole, "\(E.self)")
         }
         for sample in domainEventSamples {
@@ -87,6 +91,8 @@ struct DomainReplayTests {
                 let whole = try? record.decoded(with: Self.types)
                 let prepared = try? prepare(record, with: &preparer)
                 #expect((whole == nil) == (prepared == nil), "\(E.self): \(bytes)")
+                #expect(prepared == nil || prepared?.count == 1)
+                #expect(preparer.take().isEmpty, "nothing kept of a refused event")
                 guard let whole, let prepared else {
                     refused += 1
                     continue
@@ -125,7 +131,8 @@ struct DomainReplayTests {
         var state = DomainState()
         state.cadres["C0000001"] = CadreRecord(id: "C0000001", name: "甲", category: .lixiu, birthDate: LedgerDate("1930-01-01")!, formerLevel: .allCases[0],
                                               formerUnit: "u", retiredOn: LedgerDate("1990-01-01")!, residence: "r", registeredOn: LedgerDate("2019-01-01")!)
-        state.apply(prepared: try preparer.prepare(record, typeSlot: 0, decode: { try record.decoded(with: types) }))
+        try preparer.prepare(record, typeSlot: 0, decode: { try record.decoded(with: types) })
+        state.apply(prepared: preparer.take())
         #expect(state.cadres["C0000001"]?.lastVisitedOn == LedgerDate("2020-01-02"))
         #expect(state.eventsPerYear[2020]?["VisitLogged"] == 1)
     }

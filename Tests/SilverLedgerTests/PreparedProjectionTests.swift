@@ -18,32 +18,40 @@ struct PreparedSum: PreparedProjection, Codable, Equatable {
         if decoded == nil { unknown += 1 }
     }
 
-    mutating func apply(prepared: Preparer.Prepared) {
-        switch prepared {
-        case .counted(let n): sum += n
-        case .noted(let text): notes.append(text)
-        case .unknown: unknown += 1
+    mutating func apply(prepared: [Preparer.Read]) {
+        for read in prepared {
+            switch read {
+            case .counted(let n): sum += n
+            case .noted(let text): notes.append(text)
+            case .unknown: unknown += 1
+            }
         }
     }
 
     struct Preparer: EventPreparer {
-        enum Prepared: Sendable { case counted(Int), noted(String), unknown }
+        enum Read: Sendable { case counted(Int), noted(String), unknown }
         /// The type name seen in each slot, to check that slots are stable.
         var names: [Int: String] = [:]
+        var read: [Read] = []
 
         init(types: EventTypes) {}
 
-        mutating func prepare(_ event: RecordedEvent, typeSlot: Int, decode: () throws -> (any Event)?) throws -> Prepared {
+        mutating func prepare(_ event: RecordedEvent, typeSlot: Int, decode: () throws -> (any Event)?) throws {
             precondition(typeSlot >= 0 && typeSlot < 64)
             if let seen = names[typeSlot] { precondition(seen == event.eventType, "slot \(typeSlot) changed name") }
             names[typeSlot] = event.eventType
             switch try decode() {
             case let c as Counted:
                 if c.n == 13 { throw PreparerRefusal(n: c.n) }
-                return .counted(c.n)
-            case let n as Noted: return .noted(n.text)
-            default: return .unknown
+                read.append(.counted(c.n))
+            case let n as Noted: read.append(.noted(n.text))
+            default: read.append(.unknown)
             }
+        }
+
+        mutating func take() -> [Read] {
+            defer { read = [] }
+            return read
         }
     }
 

@@ -59,11 +59,11 @@ extension EventStore {
             let pipe = ReadAhead(store: self, from: position, until: end, reading: DecodingReader(types: types))
             while let chunk = try pipe.next() {
                 // Through a buffer pointer: the elements are lent to `apply`, not copied out.
-                chunk.elements.withUnsafeBufferPointer { decoded in
+                chunk.taken.withUnsafeBufferPointer { decoded in
                     for i in decoded.indices { projection.apply(decoded[i].event, decoded: decoded[i].value) }
                 }
                 position = chunk.end
-                applied += UInt64(chunk.elements.count)
+                applied += UInt64(chunk.count)
                 progress?(applied, count)
                 pipe.recycle(chunk)
             }
@@ -97,21 +97,32 @@ extension EventStore {
         if position < end && count >= Self.pipelineThreshold && Halves.available {
             let pipe = ReadAhead(store: self, from: position, until: end, reading: PreparingReader<P.Preparer>(types: types))
             while let chunk = try pipe.next() {
-                chunk.elements.withUnsafeBufferPointer { prepared in
-                    for i in prepared.indices { projection.apply(prepared: prepared[i]) }
-                }
+                projection.apply(prepared: chunk.taken)
                 position = chunk.end
-                applied += UInt64(chunk.elements.count)
+                applied += UInt64(chunk.count)
                 progress?(applied, count)
                 pipe.recycle(chunk)
             }
         } else {
             var reader = PreparingReader<P.Preparer>(types: types)
+            var prepared = 0
+            var next = position
+            func flush() {
+                guard prepared > 0 else { return }
+                projection.apply(prepared: reader.take())
+                position = next
+                applied += UInt64(prepared)
+                prepared = 0
+                progress?(applied, count)
+            }
+            // On a failure, the events prepared before it are applied first:
+            // the state is then that of the position reached.
+            defer { flush() }
             try log.forEach(from: position, until: end) { p, timestamp, bytes in
-                projection.apply(prepared: try reader.read(bytes, position: p, recordedAt: timestamp))
-                position = p + 1
-                applied += 1
-                if applied & 1023 == 0 { progress?(applied, count) }
+                try reader.read(bytes, position: p, recordedAt: timestamp)
+                prepared += 1
+                next = p + 1
+                if prepared == ReadAhead<P.Preparer.Prepared>.chunkSize { flush() }
             }
         }
         progress?(applied, applied)
@@ -238,10 +249,12 @@ enum SnapshotFormat {
     }
 }
 
-/// Turns each record of a replay into what the applying thread takes.
+/// Reads the records of a replay and hands over what it read, a run at a time.
 protocol ReplayReading: Sendable {
-    associatedtype Element: Sendable
-    mutating func read(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws -> Element
+    associatedtype Taken: Sendable
+    mutating func read(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws
+    /// What was read since the last call, in log order.
+    mutating func take() -> Taken
 }
 
 /// Each event with its payload decoded.
@@ -252,13 +265,20 @@ struct DecodingReader: ReplayReading {
     }
     private var decoder = EnvelopeDecoder()
     private var payloads: EventTypes.PayloadDecoder
+    private var read: [Decoded] = []
 
     init(types: EventTypes) { payloads = EventTypes.PayloadDecoder(types) }
 
-    mutating func read(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws -> Decoded {
+    mutating func read(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws {
         let event = try decoder.event(record, position: position, recordedAt: recordedAt)
         let value = try EventStore.decodePayload(of: event, slot: decoder.typeSlot, with: &payloads)
-        return Decoded(event: consume event, value: value)
+        if read.isEmpty { read.reserveCapacity(ReadAhead<[Decoded]>.chunkSize) }
+        read.append(Decoded(event: consume event, value: value))
+    }
+
+    mutating func take() -> [Decoded] {
+        defer { read = [] }
+        return read
     }
 }
 
@@ -273,31 +293,35 @@ struct PreparingReader<Preparer: EventPreparer>: ReplayReading {
         preparer = Preparer(types: types)
     }
 
-    mutating func read(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws -> Preparer.Prepared {
+    mutating func read(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws {
         let event = try decoder.event(record, position: position, recordedAt: recordedAt)
         let slot = decoder.typeSlot
         do {
-            return try preparer.prepare(event, typeSlot: slot) { try payloads.decode(event, slot: slot) }
+            try preparer.prepare(event, typeSlot: slot) { try payloads.decode(event, slot: slot) }
         } catch let error as EventStoreError {
             throw error
         } catch {
             throw EventStore.undecodable(event, error)
         }
     }
+
+    mutating func take() -> Preparer.Prepared { preparer.take() }
 }
 
 /// The events of a range, read on a thread of their own and handed over in
-/// chunks, at most a few chunks ahead of the applying thread.
-final class ReadAhead<Element: Sendable>: Sendable {
-    /// Elements in log order, and the position after the last one.
+/// runs, at most a few runs ahead of the applying thread.
+final class ReadAhead<Taken: Sendable>: Sendable {
+    /// What was read of a run of events, how many, and the position after the last one.
     struct Chunk: Sendable {
-        var elements: [Element]
+        var taken: Taken
+        var count: Int
         var end: UInt64
     }
     private typealias Handed = Result<Chunk?, any Error>
-    private static var chunkSize: Int { 1024 }
+    /// Events per run.
+    static var chunkSize: Int { 1024 }
 
-    /// At most four chunks are read ahead.
+    /// At most four runs are read ahead.
     private let free = DispatchSemaphore(value: 4)
     private let ready = DispatchSemaphore(value: 0)
     private let chunks = Locked<[Handed]>([])
@@ -305,25 +329,26 @@ final class ReadAhead<Element: Sendable>: Sendable {
     private let applied = Locked<[Chunk]>([])
 
     /// Starts reading `start..<end` of `store`'s log with `reading`.
-    init<R: ReplayReading>(store: EventStore, from start: UInt64, until end: UInt64, reading: R) where R.Element == Element {
+    init<R: ReplayReading>(store: EventStore, from start: UInt64, until end: UInt64, reading: R) where R.Taken == Taken {
         let thread = Thread { [self] in
             var reading = reading
-            var chunk = Chunk(elements: [], end: start)
-            chunk.elements.reserveCapacity(Self.chunkSize)
+            var count = 0
+            var next = start
             do {
                 try store.log.forEach(from: start, until: end) { p, timestamp, bytes in
-                    chunk.elements.append(try reading.read(bytes, position: p, recordedAt: timestamp))
-                    chunk.end = p + 1
-                    if chunk.elements.count == Self.chunkSize {
-                        put(.success(chunk))
-                        chunk = Chunk(elements: [], end: chunk.end)
-                        chunk.elements.reserveCapacity(Self.chunkSize)
+                    try reading.read(bytes, position: p, recordedAt: timestamp)
+                    count += 1
+                    next = p + 1
+                    if count == Self.chunkSize {
+                        put(.success(Chunk(taken: reading.take(), count: count, end: next)))
+                        count = 0
                     }
                 }
-                if !chunk.elements.isEmpty { put(.success(chunk)) }
+                if count > 0 { put(.success(Chunk(taken: reading.take(), count: count, end: next))) }
                 put(.success(nil))   // the end
             } catch {
-                if !chunk.elements.isEmpty { put(.success(chunk)) }
+                // What was read before the failure is applied first.
+                if count > 0 { put(.success(Chunk(taken: reading.take(), count: count, end: next))) }
                 put(.failure(error))
             }
         }
@@ -350,7 +375,7 @@ final class ReadAhead<Element: Sendable>: Sendable {
         applied.withLock { $0.append(chunk) }
     }
 
-    /// The next chunk in log order; nil at the end; the error that stopped the reading.
+    /// The next run in log order; nil at the end; the error that stopped the reading.
     func next() throws -> Chunk? {
         ready.wait()
         let chunk = chunks.withLock { $0.removeFirst() }

@@ -59,31 +59,34 @@ public struct Projected<P: Projection>: Sendable {
 }
 
 /// A projection that, in a rebuild, reads what it needs of each event itself
-/// (``Preparer``), and folds in those prepared values instead of whole
-/// decoded events.
+/// (its ``Preparer``), and folds in runs of those prepared values instead of
+/// whole decoded events one at a time.
 ///
 /// A long rebuild prepares events on a second thread while the calling one
 /// folds them in, as for any projection; a preparer can skip the fields the
-/// state does not keep and hand over a plain value (an enum of the forms it
-/// folds) instead of a boxed `any Event`, which is what makes a rebuild of a
-/// large store cheap. ``apply(prepared:)`` must leave the state exactly as
-/// ``Projection/apply(_:decoded:)`` would for the same event: live
+/// state does not keep and hand over plain values (an array of an enum of the
+/// forms it folds) instead of boxed `any Event`s, and both sides run as the
+/// projection's own concrete code, a run of about a thousand events per call:
+/// this is what makes a rebuild of a large store cheap.
+/// ``apply(prepared:)`` must leave the state exactly as
+/// ``Projection/apply(_:decoded:)`` would for the same events: live
 /// projections (``ProjectionRunner``) still fold whole events in.
 public protocol PreparedProjection: Projection {
-    /// Reads each event of a rebuild into what ``apply(prepared:)`` takes.
+    /// Reads the events of a rebuild into what ``apply(prepared:)`` takes.
     associatedtype Preparer: EventPreparer
-    /// Folds in one event, as its preparer read it.
+    /// Folds in a run of events, in log order, as the preparer read them.
     mutating func apply(prepared: Preparer.Prepared)
 }
 
 /// Reads what a ``PreparedProjection`` needs of each event of a rebuild. One
 /// is made for each rebuild and used on one thread, in log order.
 public protocol EventPreparer: Sendable {
-    /// What one event becomes.
+    /// What the preparer hands over for a run of events (an array of its own values, say).
     associatedtype Prepared: Sendable
     /// A preparer for a rebuild of a store that knows `types`.
     init(types: EventTypes)
-    /// What the projection needs of `event`.
+    /// Reads one event and keeps what the projection needs of it, to be handed
+    /// over by the next ``take()``.
     ///
     /// `typeSlot` is a number below 64 that the rebuild gives each event type
     /// name it meets: the same name keeps its slot while at most 64 names have
@@ -91,7 +94,10 @@ public protocol EventPreparer: Sendable {
     /// long as it checks that the name it remembered is still the event's.
     /// `decode` decodes the whole payload (the registered type, upcast if it
     /// is an old version; nil if its type and version are not registered).
-    /// An error thrown here stops the rebuild; it is reported as a
-    /// ``EventStoreError/Code/corruptedEvent`` naming the event.
-    mutating func prepare(_ event: RecordedEvent, typeSlot: Int, decode: () throws -> (any Event)?) throws -> Prepared
+    /// An error thrown here (keeping nothing of the event) stops the rebuild
+    /// after the events prepared before it are applied; it is reported as a ``EventStoreError/Code/corruptedEvent``
+    /// naming the event.
+    mutating func prepare(_ event: RecordedEvent, typeSlot: Int, decode: () throws -> (any Event)?) throws
+    /// Hands over what was prepared since the last call, in log order, and starts a new run.
+    mutating func take() -> Prepared
 }
