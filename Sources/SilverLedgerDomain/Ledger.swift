@@ -102,7 +102,9 @@ public actor Ledger {
                         allOrNothing: Bool = false) async throws(DomainError) -> [Result<AppendResult, DomainError>] {
         try Rules.nonEmpty(recordedBy, "operator", "操作员")
         if stale { try rebuild() }
-        let stateBefore = state
+        // Kept only when it may be needed: while a copy is alive, the first change
+        // to each of the state's tables copies the whole table.
+        let stateBefore = allOrNothing ? state : nil
         let day = today()
         var results = [Result<AppendResult, DomainError>?](repeating: nil, count: commands.count)
         var accepted: [CommandWrites] = []
@@ -136,7 +138,7 @@ public actor Ledger {
                 results[i] = .failure(error)
             }
         }
-        if allOrNothing, let refused = results.firstIndex(where: { $0 != nil }), case .failure(let error)? = results[refused] {
+        if let stateBefore, let refused = results.firstIndex(where: { $0 != nil }), case .failure(let error)? = results[refused] {
             state = stateBefore
             let id = commands[refused].commandID
             let notWritten = DomainError(

@@ -122,7 +122,7 @@ extension EventStore {
                 try reader.read(bytes, position: p, recordedAt: timestamp)
                 prepared += 1
                 next = p + 1
-                if prepared == ReadAhead<P.Preparer.Prepared>.chunkSize { flush() }
+                if prepared == replayRunLength { flush() }
             }
         }
         progress?(applied, applied)
@@ -249,6 +249,9 @@ enum SnapshotFormat {
     }
 }
 
+/// Events per run handed from the reading thread of a replay to the applying one.
+let replayRunLength = 1024
+
 /// Reads the records of a replay and hands over what it read, a run at a time.
 protocol ReplayReading: Sendable {
     associatedtype Taken: Sendable
@@ -272,7 +275,7 @@ struct DecodingReader: ReplayReading {
     mutating func read(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws {
         let event = try decoder.event(record, position: position, recordedAt: recordedAt)
         let value = try EventStore.decodePayload(of: event, slot: decoder.typeSlot, with: &payloads)
-        if read.isEmpty { read.reserveCapacity(ReadAhead<[Decoded]>.chunkSize) }
+        if read.isEmpty { read.reserveCapacity(replayRunLength) }
         read.append(Decoded(event: consume event, value: value))
     }
 
@@ -318,8 +321,6 @@ final class ReadAhead<Taken: Sendable>: Sendable {
         var end: UInt64
     }
     private typealias Handed = Result<Chunk?, any Error>
-    /// Events per run.
-    static var chunkSize: Int { 1024 }
 
     /// At most four runs are read ahead.
     private let free = DispatchSemaphore(value: 4)
@@ -330,6 +331,8 @@ final class ReadAhead<Taken: Sendable>: Sendable {
 
     /// Starts reading `start..<end` of `store`'s log with `reading`.
     init<R: ReplayReading>(store: EventStore, from start: UInt64, until end: UInt64, reading: R) where R.Taken == Taken {
+        // Not a static of this class: in the loop it would look up the generic class's metadata for every event.
+        let chunkSize = replayRunLength
         let thread = Thread { [self] in
             var reading = reading
             var count = 0
@@ -339,7 +342,7 @@ final class ReadAhead<Taken: Sendable>: Sendable {
                     try reading.read(bytes, position: p, recordedAt: timestamp)
                     count += 1
                     next = p + 1
-                    if count == Self.chunkSize {
+                    if count == chunkSize {
                         put(.success(Chunk(taken: reading.take(), count: count, end: next)))
                         count = 0
                     }
