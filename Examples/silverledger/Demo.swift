@@ -34,6 +34,7 @@ struct Demo: AsyncParsableCommand {
             let path = try freshDirectory()
             var storeOptions = StoreOptions()
             storeOptions.store = path
+            storeOptions.keyFile = nil   // every option of a hand-made StoreOptions is set
             let today = Self.today
             say(Terminal.bold("SilverLedger demo · 老干部工作台账"))
             say("store \(path)")

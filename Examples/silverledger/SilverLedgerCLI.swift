@@ -16,7 +16,7 @@ struct SilverLedgerCLI: AsyncParsableCommand {
         version: "0.5.0",
         subcommands: [
             Demo.self, Generate.self, Exec.self, Import.self, Export.self, Verify.self, Repair.self,
-            Replay.self, History.self, Query.self, Stats.self,
+            Replay.self, History.self, Query.self, Stats.self, Keygen.self,
         ]
     )
 }

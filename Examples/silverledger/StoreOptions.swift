@@ -3,11 +3,23 @@ import Foundation
 import Logging
 import SilverLedger
 import SilverLedgerDomain
+import SilverLedgerStorage
 
 /// `--store DIR`, shared by every command.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The store directory (default: $SILVERLEDGER_STORE, else ./silverledger-data).", valueName: "DIR"))
     var store: String?
+
+    @Option(help: ArgumentHelp("A key file (64 hex digits, mode 0600; `silverledger keygen` makes one): writers seal the log with it, verify checks the seals (default: $SILVERLEDGER_KEY_FILE).", valueName: "FILE"))
+    var keyFile: String?
+
+    /// The seal key of `--key-file` (or `$SILVERLEDGER_KEY_FILE`), if one is given.
+    func sealKey() throws -> SealKey? {
+        guard let path = keyFile ?? ProcessInfo.processInfo.environment["SILVERLEDGER_KEY_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
+        do throws(StorageError) { return try SealKey(contentsOfFile: path) } catch {
+            throw Failure(error.message, code: error.code == .io ? Exit.io : Exit.usage)
+        }
+    }
 
     /// The directory the options name.
     var path: String {
@@ -23,6 +35,7 @@ struct StoreOptions: ParsableArguments {
         var options = EventStoreOptions()
         options.durability = durability
         options.logger = Logger(label: "silverledger")
+        options.sealKey = try sealKey()
         return try EventStore.open(at: path, types: Ledger.eventTypes, options: options)
     }
 

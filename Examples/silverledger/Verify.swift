@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SilverLedger
 import SilverLedgerDomain
 import SilverLedgerStorage
@@ -14,12 +15,21 @@ struct Verify: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Start at the segment holding log position POS (the chain is taken from the segment before it).", valueName: "POS"))
     var from: UInt64 = 0
 
+    @Flag(help: "With a key: verify the whole log, not only what came after the position verified last.")
+    var full = false
+
     @Option(help: "table or json.")
     var format: OutputFormat = .table
 
     struct Result: Encodable {
         var store: String
         var intact: Bool
+        /// unsealed, sealed (not checked: no key) or checked.
+        var seals: String
+        var sealCount: Int
+        var sealsChecked: Int
+        var sealedThrough: UInt64?
+        var resumedFrom: UInt64?
         var segments: Int
         var batches: Int
         var records: UInt64
@@ -44,7 +54,12 @@ struct Verify: AsyncParsableCommand {
         try await guarded {
             guard storeOptions.exists else { throw Failure("no store at \(storeOptions.path)", code: Exit.io) }
             let bar = ProgressBar("verifying", unit: "bytes")
-            let report = try Log.verify(at: storeOptions.path, from: from) { done, total in bar.update(done, of: total) }
+            let key = try storeOptions.sealKey()
+            var logOptions = LogOptions()
+            logOptions.sealKey = key
+            let report = try Log.verify(at: storeOptions.path, from: from, options: logOptions, incremental: key != nil && !full) { done, total in
+                bar.update(done, of: total)
+            }
             bar.finish()
             var problems = report.problems.map {
                 Problem(kind: $0.kind.rawValue, file: $0.path, offset: $0.offset, position: $0.position, message: $0.message)
@@ -71,8 +86,10 @@ struct Verify: AsyncParsableCommand {
                 events.finish()
             }
             let intact = !problems.contains { $0.kind == "corruption" || $0.kind == "tornTail" }
+            let seals = report.seals == 0 ? "unsealed" : key == nil ? "sealed (not checked: give --key-file)" : "checked"
             let result = Result(
-                store: storeOptions.path, intact: intact, segments: report.segments, batches: report.batches, records: report.records,
+                store: storeOptions.path, intact: intact, seals: seals, sealCount: report.seals, sealsChecked: report.sealsChecked,
+                sealedThrough: report.sealedThrough, resumedFrom: report.resumedFrom, segments: report.segments, batches: report.batches, records: report.records,
                 eventsDecoded: decoded, storedBytes: report.storedBytes, uncompressedBytes: report.uncompressedBytes,
                 firstPosition: report.firstPosition, nextPosition: report.nextPosition, chainHead: report.chainHead, problems: problems)
             if format == .json {
@@ -82,6 +99,16 @@ struct Verify: AsyncParsableCommand {
                     + "(positions \(grouped(result.firstPosition))..<\(grouped(result.nextPosition))): structure, CRC32C, decompression, hash chain, index files")
                 say("decoded \(grouped(decoded)) events: envelopes and payloads")
                 say("chain head \(result.chainHead)")
+                if let resumed = report.resumedFrom {
+                    say("incremental: taken up at position \(grouped(resumed)), verified last with this key (--full checks the whole log)")
+                }
+                switch (report.seals, key) {
+                case (0, nil): say("unsealed: the store has no seal (a writer given --key-file seals it)")
+                case (let n, nil): say("\(plural(n, "seal")) present, not checked: give --key-file to check them")
+                case (let n, _?):
+                    let through = report.sealedThrough.map { " sealed through position \(grouped($0))" } ?? ""
+                    say("\(report.sealsChecked) of \(plural(n, "seal")) checked with the key;\(through)")
+                }
                 for problem in problems {
                     var place = "file \(problem.file)"
                     if let offset = problem.offset { place += ", byte offset \(grouped(offset))" }
@@ -132,6 +159,32 @@ struct Repair: AsyncParsableCommand {
                 say("cut \(segment) at byte offset \(grouped(offset))")
             }
             for path in report.setAside { say("set aside: \(path)") }
+        }
+    }
+}
+
+/// `keygen`: a new seal key file.
+struct Keygen: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a new random seal key (32 bytes as 64 hex digits) to a file of mode 0600.",
+        discussion: "Keep it away from the store: whoever reads it can seal a forged log. Never overwrites a file.")
+
+    @Argument(help: ArgumentHelp("The key file to create.", valueName: "FILE"))
+    var file: String
+
+    func run() async throws {
+        try await guarded {
+            let (key, text) = SealKey.generated()
+            let fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            guard fd >= 0 else {
+                throw Failure("cannot create \(file): \(String(cString: strerror(errno)))\(errno == EEXIST ? " (a key file is never overwritten)" : "")", code: Exit.io)
+            }
+            defer { close(fd) }
+            let bytes = Array(text.utf8)
+            guard write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
+                throw Failure("cannot write \(file): \(String(cString: strerror(errno)))", code: Exit.io)
+            }
+            say("wrote a seal key to \(file) (key id \(key.idHex))")
         }
     }
 }

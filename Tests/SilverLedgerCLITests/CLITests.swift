@@ -25,7 +25,7 @@ struct CLITests {
     @Test func helpAndUsageErrors() throws {
         let help = try silverledger(["--help"])
         #expect(help.status == 0)
-        for command in ["demo", "generate", "exec", "import", "export", "verify", "repair", "replay", "history", "query", "stats"] {
+        for command in ["demo", "generate", "exec", "import", "export", "verify", "repair", "replay", "history", "query", "stats", "keygen"] {
             #expect(help.stdout.contains(command), "help lists \(command)")
         }
         #expect(try silverledger(["frobnicate"]).status == 64)
@@ -193,6 +193,52 @@ struct CLITests {
         expectOneLineError(twice, containing: "line 1")
         let missing = try silverledger(["import", "--store", dir + "/copy", dir + "/absent.jsonl"])
         #expect(missing.status == 74)
+    }
+
+    @Test func keygenSealsAndKeyedVerification() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let key = dir + "/seal.key", other = dir + "/other.key", store = dir + "/store"
+        let made = try silverledger(["keygen", key])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stdout.contains("key id"))
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int)
+        #expect(mode == 0o600)
+        let again = try silverledger(["keygen", key])
+        #expect(again.status == 74)
+        expectOneLineError(again, containing: "never overwritten")
+        #expect(try silverledger(["keygen", other]).status == 0)
+
+        let generate = try silverledger(["generate", "--store", store, "--key-file", key, "--cadres", "60", "--years", "1", "--start-year", "2023"])
+        #expect(generate.status == 0, "\(generate.stderr)")
+        #expect(FileManager.default.fileExists(atPath: store + "/SEALS"))
+        let first = try jsonObject(try silverledger(["verify", "--store", store, "--key-file", key, "--format", "json"]).stdout)
+        #expect(first["intact"] as? Bool == true)
+        #expect(first["seals"] as? String == "checked")
+        let count = try #require(first["sealCount"] as? Int)
+        #expect(count > 0 && first["sealsChecked"] as? Int == count)
+        #expect(first["sealedThrough"] as? Int == first["nextPosition"] as? Int)
+        #expect(first["resumedFrom"] == nil)
+        // The next verification with the key takes up where this one ended; --full does not.
+        let second = try jsonObject(try silverledger(["verify", "--store", store, "--key-file", key, "--format", "json"]).stdout)
+        #expect(second["resumedFrom"] as? Int == first["nextPosition"] as? Int)
+        let full = try jsonObject(try silverledger(["verify", "--store", store, "--key-file", key, "--full", "--format", "json"]).stdout)
+        #expect(full["resumedFrom"] == nil && full["intact"] as? Bool == true)
+        // Without the key: present, not checked. With the environment's key file: checked.
+        let plain = try silverledger(["verify", "--store", store])
+        #expect(plain.status == 0)
+        #expect(plain.stdout.contains("not checked: give --key-file"))
+        let viaEnvironment = try silverledger(["verify", "--store", store], environment: ["SILVERLEDGER_KEY_FILE": key])
+        #expect(viaEnvironment.stdout.contains("checked with the key"), "\(viaEnvironment.stdout)")
+        // Another key: the seals are not this key's.
+        let wrong = try silverledger(["verify", "--store", store, "--key-file", other])
+        #expect(wrong.status == 1)
+        #expect(wrong.stdout.contains("made with another key"))
+        // A key file others may read is refused, naming its mode.
+        chmod(other, 0o644)
+        let loose = try silverledger(["verify", "--store", store, "--key-file", other])
+        #expect(loose.status == 64)
+        expectOneLineError(loose, containing: "mode 644")
     }
 
     @Test func verifyFindsDamageWithItsPlaceAndRepairSetsItAside() throws {

@@ -32,6 +32,11 @@ public struct EventStoreOptions: Sendable {
     /// reads see what it had committed at open), writes nothing, not even the
     /// saved indexes at close; appends and snapshot saves fail.
     public var readOnly = false
+    /// Seals the log with this key (``SealKey``, FORMAT.md §19): the writer records
+    /// HMAC-SHA-256 seals over the chain head, so that verifying with the key
+    /// (`Log.verify(at:options:)` with `sealKey`, or `silverledger verify
+    /// --key-file`) detects a log rewritten by someone without it. Nil: no seals.
+    public var sealKey: SealKey?
 
     /// The defaults.
     public init() {}
@@ -120,6 +125,7 @@ public final class EventStore: Sendable {
         logOptions.logger = options.logger
         logOptions.clock = options.clock
         logOptions.readOnly = options.readOnly
+        logOptions.sealKey = options.sealKey
         let log: Log
         do throws(StorageError) { log = try Log.open(at: directory, options: logOptions) } catch { throw EventStoreError(error) }
         do throws(EventStoreError) {

@@ -28,6 +28,8 @@ package enum Format {
     static let manifestFileName = "STORE"
     static let lockFileName = "LOCK"
     static let headFileName = "HEAD"
+    static let sealsFileName = "SEALS"
+    static let verifiedFileName = "VERIFIED"
     static let recoveredDirectoryName = "recovered"
     static let segmentSuffix = ".seg"
     static let indexSuffix = ".idx"

@@ -29,6 +29,16 @@ public struct LogOptions: Sendable {
     /// other processes may read while a writer appends. A reader sees only
     /// whole, committed batches.
     public var readOnly = false
+    /// With a key, the writer seals the log (FORMAT.md §19): it records
+    /// HMAC-SHA-256 seals over the chain head in `SEALS` at every index
+    /// checkpoint, roll and close, at open, and after a commit when
+    /// ``sealInterval`` has passed since the last seal (in the durable modes;
+    /// under ``Durability/none`` only where the log is synced). Verification
+    /// with the key then detects a log rewritten by someone without it. Nil
+    /// (the default): no seals.
+    public var sealKey: SealKey?
+    /// The least time between two seals made after commits, in microseconds (default one second).
+    public var sealInterval: Int64 = 1_000_000
     /// Where the engine reports recovery, repairs and failures.
     public var logger = Logger(label: "silverledger.storage")
     /// The clock that stamps records, in microseconds since 1970-01-01 UTC.

@@ -51,6 +51,12 @@ final class LogWriter: @unchecked Sendable {
     private var activeFirst: UInt64
     private var bytesSinceCheckpoint = 0
     private var writeBuffer: [UInt8] = []
+    /// `SEALS`, when the log is sealed; the next record's sequence number, where the
+    /// last seal is, and when it was made.
+    private var seals: FileHandle?
+    private var nextSeal: UInt64 = 0
+    private var sealedPosition: UInt64?
+    private var lastSealAt = Int64.min
     /// Groups take at most this many bytes, so one slow batch does not hold a huge group.
     private let maxGroupBytes = 32 << 20
 
@@ -67,6 +73,16 @@ final class LogWriter: @unchecked Sendable {
         } catch {
             options.logger.warning("cannot open the HEAD watermark; readers in other processes will scan instead", metadata: ["error": "\(error)"])
         }
+        if options.sealKey != nil {
+            let file = try fs.open(paths.seals, .createOrOpen)
+            seals = file
+            // A record cut short by a crash (the size not a multiple of 128) is written over.
+            nextSeal = UInt64(try fs.size(file)) / UInt64(SealRecord.length)
+            if nextSeal > 0, case .success(let last) = SealRecord.decode(
+                try fs.read(file, count: SealRecord.length, at: Int64(nextSeal - 1) * Int64(SealRecord.length))[...], magic: SealRecord.sealMagic) {
+                sealedPosition = last.position
+            }
+        }
     }
 
     func start(engine: LogEngine) {
@@ -75,6 +91,7 @@ final class LogWriter: @unchecked Sendable {
         do throws(StorageError) {
             try fs.sync(active)
             writeHead(durable: true)
+            seal()   // what an earlier session left unsealed (a crash, or no key then)
         } catch {
             options.logger.warning("could not sync the active segment at open", metadata: ["error": "\(error)"])
             writeHead(durable: false)
@@ -235,6 +252,7 @@ final class LogWriter: @unchecked Sendable {
         }
         bytesSinceCheckpoint += writeBuffer.count
         writeHead(durable: options.durability != .none)
+        if options.durability != .none, seals != nil, options.clock() &- lastSealAt >= options.sealInterval { seal() }
         engine.notifyWaiters()
         for s in staged {
             s.request.completion(.success(AppendReceipt(
@@ -274,6 +292,30 @@ final class LogWriter: @unchecked Sendable {
         let index = engine.state.withLock { $0.segments[$0.segments.count - 1].index }
         try fs.writeAtomically(index.encoded(storeID: manifest.storeID), to: paths.index(index.firstPosition), directory: paths.directory)
         bytesSinceCheckpoint = 0
+        seal()
+    }
+
+    /// Records a seal over the committed end, if the log is sealed and has grown
+    /// since the last seal. Called only where that end is synced: a seal must
+    /// never cover what a crash can take back. A failure is logged, not fatal
+    /// (the next seal covers this one's part).
+    private func seal() {
+        guard let seals, let key = options.sealKey else { return }
+        guard sealedPosition != committed.nextPosition else { return }
+        let now = options.clock()
+        let record = SealRecord(magic: SealRecord.sealMagic, sequence: nextSeal, position: committed.nextPosition,
+                                chainHash: committed.chainHead, sealedAt: now, key: key, storeID: manifest.storeID)
+        do throws(StorageError) {
+            try record.encoded().withBytes { (b) throws(StorageError) in
+                try fs.writeFully(seals, [b], at: Int64(nextSeal) * Int64(SealRecord.length))
+            }
+            try fs.sync(seals)
+            nextSeal += 1
+            sealedPosition = committed.nextPosition
+            lastSealAt = now
+        } catch {
+            options.logger.warning("could not record a seal; the next one will cover it", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Seals the active segment (its index written) and starts the next one.
@@ -314,12 +356,14 @@ final class LogWriter: @unchecked Sendable {
         defer {
             fs.close(active)
             if let head { fs.close(head) }
+            if let seals { fs.close(seals) }
         }
         if engine.state.withLock({ $0.failure }) != nil { return nil }
         if bytesSinceCheckpoint > 0 || options.durability == .none {
             do throws(StorageError) { try checkpoint(engine) } catch { return error }
         }
         writeHead(durable: true)   // synced by every commit, or by that checkpoint
+        seal()
         return nil
     }
 }

@@ -38,6 +38,8 @@ struct StorePaths: Sendable {
     var manifest: String { directory + "/" + Format.manifestFileName }
     var lock: String { directory + "/" + Format.lockFileName }
     var head: String { directory + "/" + Format.headFileName }
+    var seals: String { directory + "/" + Format.sealsFileName }
+    var verified: String { directory + "/" + Format.verifiedFileName }
     var recovered: String { directory + "/" + Format.recoveredDirectoryName }
     func segment(_ first: UInt64) -> String { directory + "/" + Format.fileStem(first) + Format.segmentSuffix }
     func index(_ first: UInt64) -> String { directory + "/" + Format.fileStem(first) + Format.indexSuffix }

@@ -15,6 +15,9 @@ public struct VerificationReport: Sendable, Hashable {
             case index
             /// Bytes an earlier recovery or repair kept aside in `recovered/`.
             case setAside
+            /// Worth knowing, not damage: a seal record a crash cut short (the
+            /// writer writes over it), a `VERIFIED` record that could not be written.
+            case notice
         }
         /// How serious it is.
         public var kind: Kind
@@ -51,8 +54,19 @@ public struct VerificationReport: Sendable, Hashable {
     public var nextPosition: UInt64 = 0
     /// The chain hash after the last batch checked, in hex.
     public var chainHead = ""
-    /// What was found wrong, in log order.
+    /// What was found wrong, in log order (then the seals').
     public var problems: [Problem] = []
+    /// Seal records in `SEALS` (FORMAT.md §19); 0 for a store never sealed.
+    public var seals = 0
+    /// Seals whose MAC was checked with the key and found good.
+    public var sealsChecked = 0
+    /// The position up to which the last good seal seals the log (checked with
+    /// the key, or, without it, only against the log's chain), and when it was made.
+    public var sealedThrough: UInt64?
+    public var lastSealedAt: Int64?
+    /// Where an incremental verification took up the chain again: the position
+    /// verified last with the key (`VERIFIED`), or nil for a whole verification.
+    public var resumedFrom: UInt64?
 
     /// True when nothing was found that open would refuse or cut off.
     public var isIntact: Bool { !problems.contains { $0.kind == .corruption || $0.kind == .tornTail } }
@@ -70,16 +84,33 @@ extension Log {
     ///
     /// `progress`, if given, is told the segment bytes checked so far and how
     /// many there are to check, after each batch.
-    public static func verify(at directory: String, from position: UInt64 = 0, options: LogOptions = LogOptions(),
+    ///
+    /// Seals (FORMAT.md §19): every record of `SEALS` is checked (checksum,
+    /// sequence, order) and compared with the log: the chain hash at its
+    /// position must be the log's, and the log must reach that position. With
+    /// `options.sealKey`, each seal's MAC is checked too, so that a log
+    /// rewritten with a consistent chain by someone without the key is
+    /// reported, and a store with no seal is reported as such.
+    ///
+    /// `incremental` (with a key): start from the position verified last with
+    /// the key, recorded in `VERIFIED` after every intact verification with
+    /// the key, once its MAC and the log's chain hash at that position check
+    /// out; the chain is then rehashed only from the segment holding it. A
+    /// change to the log before that position that also rewrote the chain
+    /// after it is still found (the chain hash there differs); bytes changed
+    /// before it with the chain left as it was are found only by a whole
+    /// verification, as are the records of that part being read (each read
+    /// checks its batch's checksums).
+    public static func verify(at directory: String, from position: UInt64 = 0, options: LogOptions = LogOptions(), incremental: Bool = false,
                               progress: ((_ bytes: Int64, _ total: Int64) -> Void)? = nil) throws(StorageError) -> VerificationReport {
         var walker = try StoreWalker(directory: directory, options: options)
         walker.progress = progress
-        return try walker.verify(from: position)
+        return try walker.verify(from: position, incremental: incremental)
     }
 
-    /// Checks this log's store as ``verify(at:from:options:)`` does.
-    public func verify(from position: UInt64 = 0) throws(StorageError) -> VerificationReport {
-        try Log.verify(at: directory, from: position, options: engine.options)
+    /// Checks this log's store as ``verify(at:from:options:incremental:progress:)`` does.
+    public func verify(from position: UInt64 = 0, incremental: Bool = false) throws(StorageError) -> VerificationReport {
+        try Log.verify(at: directory, from: position, options: engine.options, incremental: incremental)
     }
 }
 
@@ -92,9 +123,15 @@ struct StoreWalker {
     let names: [String]
     /// Told the bytes walked so far and the bytes to walk.
     var progress: ((Int64, Int64) -> Void)?
+    /// The key that seals the store, if verification is to check its seals.
+    var sealKey: SealKey?
+    /// Positions whose chain hash the walk keeps (seal positions), and what it found.
+    var wantedChains: Set<UInt64> = []
+    var chains: [UInt64: ChainHash] = [:]
 
     init(directory: String, options: LogOptions) throws(StorageError) {
         fs = options.fileSystem
+        sealKey = options.sealKey
         paths = StorePaths(directory)
         guard let names = try fs.contentsOfDirectory(paths.directory) else {
             throw StorageError(.notAStore, "store directory \(paths.directory) does not exist", path: paths.directory)
@@ -116,10 +153,22 @@ struct StoreWalker {
         var isTail: Bool
     }
 
-    mutating func verify(from position: UInt64) throws(StorageError) -> VerificationReport {
+    mutating func verify(from position: UInt64, incremental: Bool = false) throws(StorageError) -> VerificationReport {
         var report = VerificationReport()
         let head = LogEngine.readHead(fs: fs, paths: paths)
-        _ = try walk(from: position, report: &report, head: head)
+        let seals = readSeals(report: &report)
+        let resumed = incremental ? resumePoint(report: &report) : nil
+        let start = max(position, resumed?.position ?? 0)
+        wantedChains = Set(seals.map(\.position))
+        if let resumed { wantedChains.insert(resumed.position) }
+        let damage = try walk(from: start, report: &report, head: head)
+        if let resumed {
+            try checkChain(at: resumed.position, is: resumed.chainHash, what: "the position verified last (\(Format.verifiedFileName))",
+                           path: paths.verified, offset: 0, reachable: damage == nil, report: &report)
+            report.resumedFrom = resumed.position
+        }
+        try checkSeals(seals, reachable: damage == nil, report: &report)
+        if damage == nil, report.isIntact, let key = sealKey { recordVerified(&report, key: key) }
         if let recovered = try fs.contentsOfDirectory(paths.recovered) {
             for name in recovered.sorted() {
                 report.problems.append(.init(kind: .setAside, message: "bytes kept aside by an earlier recovery or repair", path: paths.recovered + "/" + name))
@@ -139,6 +188,7 @@ struct StoreWalker {
         report.firstPosition = segmentFirsts.isEmpty ? 0 : segmentFirsts[startIndex]
         report.nextPosition = report.firstPosition
         report.chainHead = chain.description
+        if wantedChains.contains(report.firstPosition) { chains[report.firstPosition] = chain }
         var decoded: [UInt8] = []
         let hasher = ChainHasher()
         defer { hasher.shutdown() }
@@ -195,6 +245,7 @@ struct StoreWalker {
                         report.uncompressedBytes += Int64(batch.header.uncompressedLength)
                         report.nextPosition = batch.header.nextPosition
                         report.chainHead = batch.header.chainHash.description
+                        if wantedChains.contains(batch.header.nextPosition) { chains[batch.header.nextPosition] = batch.header.chainHash }
                         progress?(bytesWalked + batch.offset + Int64(batch.header.totalLength), bytesToWalk)
                     }
                 }
