@@ -268,4 +268,27 @@ struct SealTests {
             #expect(SealKey.generated().key.id != key.id)
         }
     }
+
+    @Test func theWorkedSealOfFormatMdIsWhatTheCodeWrites() throws {
+        // FORMAT.md §19: the seal a writer with key 00 01 … 1f records at the close of the §18 example store.
+        let storeID = StoreID(bytes: hex("5926ea420b799e113824e33b34ee2998"))
+        let chain = ChainHash(bytes: hex("748f7fd3b69f4616be3b32b0e1dd5248b292917b3283cacc90e1818353018122"))
+        let record = SealRecord(magic: SealRecord.sealMagic, sequence: 1, position: 5, chainHash: chain, sealedAt: 1_700_000_000_000_000,
+                                key: keyA, storeID: storeID)
+        #expect(keyA.idHex == "ab24d8478b781d5f029a3cb627739a7b")
+        #expect(record.encoded() == hex("""
+            534c5345414c30310100000000000000050000000000000074 8f7fd3b69f4616be3b32b0e1dd5248b292917b3283cacc90e1818353018122\
+            00401e18240a0600ab24d8478b781d5f029a3cb627739a7b14c528ed7f52273f1c9240f686387c4901c23f4f0799fe4c31ab67cdef2b2bcd\
+            000000000000000000000000 30492e12
+            """))
+        #expect(record.isMade(by: keyA, storeID: storeID))
+        #expect(!record.isMade(by: keyB, storeID: storeID))
+        #expect(!record.isMade(by: keyA, storeID: StoreID(bytes: Array(repeating: 0, count: 16))), "bound to its store")
+    }
+}
+
+/// The bytes of hexadecimal text (spaces ignored).
+private func hex(_ text: String) -> [UInt8] {
+    let digits = Array(text.utf8.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n") })
+    return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(decoding: digits[$0..<($0 + 2)], as: UTF8.self), radix: 16)! }
 }

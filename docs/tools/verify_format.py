@@ -6,7 +6,8 @@ manifest, every segment header, every batch (header, both CRC32Cs, the
 SHA-256 chain across segments, positions, timestamps, write groups), every
 payload (LZ4 block decompression, record framing), every index file and HEAD;
 and, for an event store, its saved stream and command indexes
-(snapshots/store.index) against the event envelopes of the log.
+(snapshots/store.index) against the event envelopes of the log; and its seals
+(SEALS, §19) against the chain, with --key-file=FILE also their MACs.
 Prints a summary, or the problems found with their file, byte offset and
 position.
 
@@ -19,7 +20,7 @@ It also says, for the first problem, what `Log.open` would do about it
 it, and no durable HEAD covers it), refuse the store, or not see it at all because a usable index covers it
 or it is inside a payload.
 
-    usage: verify_format.py [--quiet] [--self-test] STORE_DIR
+    usage: verify_format.py [--quiet] [--self-test] [--key-file=FILE] STORE_DIR
 
 Exit status: 0 intact; 1 the log itself is damaged (or has a torn tail that
 open would cut off); 2 only an index file, HEAD, a reserved field or another
@@ -509,6 +510,7 @@ class Verifier:
         self.verify_head()
         self.verify_lock()
         self.verify_store_index()
+        self.verify_seals()
 
     def verify_segment(self, first, is_last, position, last_ts, chain, covered):
         """Checks one segment. `covered` is the end offset of the index open would use (§14), or None."""
@@ -992,7 +994,64 @@ class Verifier:
         if self.store_index is not None:
             lines.append("  store.index: %d streams, %d commands, links for %d positions: as the log's envelopes give them"
                          % self.store_index)
+        if "seals" in s:
+            lines.append("  seals:      %s" % s["seals"])
         return "\n".join(lines)
+
+
+def _seal_methods():
+    """§19: SEALS, checked against the log's chain, and with a key against its MACs."""
+
+    def key_id(key):
+        return hashlib.sha256(b"SilverLedger seal key id v1" + key).digest()[:16]
+
+    def verify_seals(self):
+        import hmac
+        path = self.path("SEALS")
+        if not os.path.isfile(path):
+            if self.seal_key is not None:
+                self.report(Problem(DAMAGE, "a seal key was given but the store has no seal: its seals were removed, "
+                                    "or it was never sealed", path))
+            return
+        data = open(path, "rb").read()
+        whole = len(data) // 128
+        if len(data) % 128:
+            self.note("SEALS: %d bytes of a seal record cut short by a crash (the writer writes over them)" % (len(data) % 128))
+        previous = None
+        checked = 0
+        for n in range(whole):
+            r = data[128 * n:128 * (n + 1)]
+            where = (path, 128 * n)
+            if crc32c(r[:124]) != u32(r, 124):
+                return self.report(Problem(DAMAGE, "seal %d: CRC mismatch" % n, *where))
+            if r[:8] != b"SLSEAL01" or any(r[112:124]):
+                return self.report(Problem(DAMAGE, "seal %d: wrong magic or reserved bytes not zero" % n, *where))
+            sequence, position = u64(r, 8), u64(r, 16)
+            if sequence != n:
+                return self.report(Problem(DAMAGE, "seal %d carries sequence %d" % (n, sequence), *where))
+            if previous is not None and position < previous:
+                return self.report(Problem(DAMAGE, "seal %d seals position %d, before the previous seal's %d"
+                                           % (n, position, previous), *where, position))
+            previous = position
+            if self.seal_key is not None:
+                if r[64:80] != key_id(self.seal_key):
+                    return self.report(Problem(DAMAGE, "seal %d was made with another key (key id %s)" % (n, r[64:80].hex()), *where))
+                mac = hmac.new(self.seal_key, self.store_id + r[:80], hashlib.sha256).digest()
+                if not hmac.compare_digest(mac, r[80:112]):
+                    return self.report(Problem(DAMAGE, "seal %d: its MAC does not match (altered or forged)" % n, *where))
+                checked += 1
+            if position > self.next_position:
+                return self.report(Problem(DAMAGE, "the log ends at position %d, before seal %d at %d: sealed records were removed"
+                                           % (self.next_position, n, position), *where, position))
+            expected = self.genesis if position == 0 else self.chain_at_end.get(position)
+            if expected is None:
+                return self.report(Problem(DAMAGE, "seal %d: position %d is not the end of a batch" % (n, position), *where, position))
+            if r[24:56] != expected:
+                return self.report(Problem(DAMAGE, "seal %d: the log's chain hash at position %d is not the sealed one: "
+                                           "the log before it was rewritten" % (n, position), *where, position))
+        self.stats["seals"] = "%d (%s)" % (whole, "%d checked with the key" % checked if self.seal_key is not None else "MACs not checked: no key")
+
+    return verify_seals
 
 
 def _encode_batch(chain, first, group, records, ts):
@@ -1077,13 +1136,23 @@ def main(argv):
         self_test()
         if not args:
             return 0
-    if len(args) != 1 or any(f not in ("--quiet", "--self-test") for f in flags):
-        print(__doc__.strip().splitlines()[0] + "\nusage: verify_format.py [--quiet] [--self-test] STORE_DIR", file=sys.stderr)
+    key_files = [f[len("--key-file="):] for f in flags if f.startswith("--key-file=")]
+    if len(args) != 1 or len(key_files) > 1 or any(f not in ("--quiet", "--self-test") and not f.startswith("--key-file=") for f in flags):
+        print(__doc__.strip().splitlines()[0] + "\nusage: verify_format.py [--quiet] [--self-test] [--key-file=FILE] STORE_DIR", file=sys.stderr)
         return 3
+    seal_key = None
+    if key_files:
+        text = open(key_files[0], "rb").read().rstrip(b"\n")
+        if not re.fullmatch(rb"[0-9a-fA-F]{64}", text):
+            print("the key file %s must hold 64 hexadecimal digits" % key_files[0], file=sys.stderr)
+            return 3
+        seal_key = bytes.fromhex(text.decode())
     if not os.path.isdir(args[0]):
         print("not a directory: %s" % args[0], file=sys.stderr)
         return 3
+    Verifier.verify_seals = _seal_methods()
     v = Verifier(args[0], quiet="--quiet" in flags)
+    v.seal_key = seal_key
     try:
         v.verify()
     except Problem as p:

@@ -6,7 +6,7 @@ import Foundation
 /// A writer given a key records seals: keyed MACs over the chain head at
 /// points of the log. Someone who can write the files but has no key can
 /// rewrite the log with a consistent hash chain, but cannot make seals for
-/// it: ``Log/verify(at:from:options:progress:)`` with the key reports the
+/// it: ``Log/verify(at:from:options:incremental:progress:)`` with the key reports the
 /// rewrite, and a log cut shorter than a seal.
 ///
 /// Keep the key away from the store (another volume, a secrets manager):

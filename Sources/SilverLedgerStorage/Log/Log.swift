@@ -47,7 +47,7 @@ public final class Log: Sendable {
     /// what open reads makes it fail with ``StorageError/Code/corrupted``,
     /// naming the file, offset and position (see ``Log/repair(at:options:)``).
     /// Damage elsewhere is found by cursors when they reach it, and by
-    /// ``Log/verify(at:from:options:progress:)``, which reads everything.
+    /// ``Log/verify(at:from:options:incremental:progress:)``, which reads everything.
     public static func open(at directory: String, options: LogOptions = LogOptions()) throws(StorageError) -> Log {
         Log(engine: try LogEngine.open(at: directory, options: options))
     }

@@ -1,4 +1,4 @@
-/// What ``Log/verify(at:from:options:progress:)`` checked and found.
+/// What ``Log/verify(at:from:options:incremental:progress:)`` checked and found.
 public struct VerificationReport: Sendable, Hashable {
     /// One thing found wrong, with its place.
     public struct Problem: Sendable, Hashable, CustomStringConvertible {
