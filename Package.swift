@@ -75,6 +75,10 @@ let package = Package(
             dependencies: ["SilverLedgerStorage"],
             path: "Tests/CrashChild"
         ),
+        // libFuzzer targets (scripts/fuzz.sh); built normally, each replays the inputs it is given.
+        .executableTarget(name: "fuzz-batches", dependencies: ["SilverLedgerStorage"], path: "Fuzz/fuzz-batches"),
+        .executableTarget(name: "fuzz-codec", dependencies: ["SilverLedgerDomain", "SilverLedger", "SilverLedgerStorage"], path: "Fuzz/fuzz-codec"),
+        .executableTarget(name: "fuzz-commands", dependencies: ["SilverLedgerDomain", "SilverLedgerStorage"], path: "Fuzz/fuzz-commands"),
         .testTarget(
             name: "SilverLedgerStorageTests",
             dependencies: ["SilverLedgerStorage"]

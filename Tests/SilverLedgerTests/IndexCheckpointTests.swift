@@ -90,6 +90,31 @@ struct IndexCheckpointTests {
         try store.close()
     }
 
+    @Test func aStoreClosedWithNothingAppendedSinceItsIndexesWereSavedDoesNotWriteThemAgain() async throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var store = try open(dir)
+        try await fill(store, commands: 0..<20)
+        try store.close()
+        let path = dir + "/snapshots/store.index"
+        let saved = try FileManager.default.attributesOfItem(atPath: path)
+        // Opened from them, read from, closed: the same file (a rewrite is an atomic rename: a new inode).
+        store = try open(dir)
+        #expect(store.state.withLock { $0.openedWith.savedUpTo } == 30)
+        _ = try answers(store)
+        try store.close()
+        let after = try FileManager.default.attributesOfItem(atPath: path)
+        #expect(after[.systemFileNumber] as? Int == saved[.systemFileNumber] as? Int)
+        // One event more: saved again, and the next open reads no event.
+        store = try open(dir)
+        try await store.append([Counted(n: 1)], to: "s-0", metadata: meta("one-more"))
+        try store.close()
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int != saved[.systemFileNumber] as? Int)
+        store = try open(dir)
+        #expect(store.state.withLock { $0.openedWith } == (31, 0))
+        try store.close()
+    }
+
     @Test func afterACrashOpenReadsOnlyTheEventsAfterTheSavedIndexes() async throws {
         let dir = directory(), crashed = directory()
         defer {

@@ -669,8 +669,13 @@ public final class EventStore: Sendable {
 
     /// Writes the indexes as of the log's end; called with every append written and none to come.
     private func saveIndexes() {
-        let (streams, commands, end, failed) = state.withLock { s in (s.streams, s.commands, s.nextPosition, s.failure != nil) }
+        let (streams, commands, end, failed, saved) = state.withLock { s in
+            (s.streams, s.commands, s.nextPosition, s.failure != nil, s.openedWith.savedUpTo)
+        }
         guard !failed, end == log.nextPosition, streams.end == end else { return }
+        // Opened from saved indexes and nothing appended since: the file already
+        // holds them (writing it again would cost a copy of the indexes in memory).
+        guard saved != end else { return }
         do throws(EventStoreError) {
             guard let chain = try log.chainHash(through: end) else { return }
             try log.writeSnapshot(IndexCheckpoint.fileName, IndexCheckpoint.encode(end: end, chain: chain, streams: streams, commands: commands))
