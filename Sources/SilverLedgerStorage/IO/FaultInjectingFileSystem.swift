@@ -36,6 +36,10 @@ package final class FaultInjectingFileSystem: FileSystem {
         var armed: [Armed] = []
         var calls: [Operation: Int] = [:]
         var injected = 0
+        /// The fault armed for the Nth call of any operation, if one is.
+        var anyCall: (countdown: Int, error: Int32, write: Fault?)?
+        /// The operation and path of the last fault injected.
+        var lastInjected: (operation: Operation, path: String)?
     }
 
     private let base: any FileSystem
@@ -52,10 +56,24 @@ package final class FaultInjectingFileSystem: FileSystem {
         state.withLock { $0.armed.append(Armed(operation: operation, countdown: nth, fault: fault, pathFilter: pathFilter, sticky: sticky)) }
     }
 
+    /// Makes the `nth` next call of any operation fail (SQLite's I/O-error
+    /// loop): a write with `write` (default: `.error(error)`), any other call
+    /// with `error`.
+    package func injectAtAnyCall(_ nth: Int, error: Int32, write: Fault? = nil) {
+        precondition(nth >= 1)
+        state.withLock { $0.anyCall = (nth, error, write) }
+    }
+
     /// Removes all armed faults.
     package func reset() {
-        state.withLock { $0.armed.removeAll() }
+        state.withLock {
+            $0.armed.removeAll()
+            $0.anyCall = nil
+        }
     }
+
+    /// The operation and path of the last fault injected, if any.
+    package var lastInjected: (operation: Operation, path: String)? { state.withLock { $0.lastInjected } }
 
     /// How many calls of each operation were made so far.
     package func callCount(_ operation: Operation) -> Int {
@@ -75,7 +93,18 @@ package final class FaultInjectingFileSystem: FileSystem {
                     let fault = state.armed[i].fault
                     if !state.armed[i].sticky { state.armed.remove(at: i) }
                     state.injected += 1
+                    state.lastInjected = (operation, path)
                     return fault
+                }
+            }
+            if let any = state.anyCall {
+                if any.countdown > 1 {
+                    state.anyCall?.countdown -= 1
+                } else {
+                    state.anyCall = nil
+                    state.injected += 1
+                    state.lastInjected = (operation, path)
+                    return operation == .pwrite ? any.write ?? .error(any.error) : .error(any.error)
                 }
             }
             return nil
