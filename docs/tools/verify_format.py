@@ -465,13 +465,19 @@ class Verifier:
         return None
 
     def drop_interrupted_creations(self):
-        """§14 step 3: trailing segments of at most 64 bytes whose header is not valid."""
+        """§14 step 3: trailing segments of at most 64 bytes whose header is not valid, unless a durable
+        HEAD names the segment (its header was synced) or HEAD is damaged (it cannot say)."""
         while self.segment_firsts:
             first = self.segment_firsts[-1]
             p = self.path(stem(first) + ".seg")
             data = open(p, "rb").read()
             if len(data) > SEGMENT_HEADER_LEN or self.segment_header_problem(data) is None:
                 return
+            if (self.durable_head is not None and self.durable_head[0] == first) or self.head_damaged:
+                why = ("the writer's durable commit watermark (HEAD) names this segment: it was created and synced"
+                       if not self.head_damaged else "HEAD is damaged and cannot say whether it was created and synced")
+                raise Problem(DAMAGE, "the segment's header is cut short or damaged (%d bytes); %s, so this is damage, "
+                              "not a creation cut short; open refuses the store" % (len(data), why), p, 0, first)
             self.report(Problem(TORN_TAIL, "segment creation was interrupted (%d bytes, no valid header); "
                                 "open sets it aside and removes it" % len(data), p, 0, first))
             self.segment_firsts.pop()
@@ -479,8 +485,12 @@ class Verifier:
     def verify(self):
         self.read_manifest()
         self.list_directory()
-        self.drop_interrupted_creations()
         self.durable_head = self.read_durable_head()
+        try:
+            self.drop_interrupted_creations()
+        except Problem as p:
+            self.report(p)
+            return
         chain = self.genesis
         last_ts = INT64_MIN
         position = 0
@@ -559,6 +569,9 @@ class Verifier:
                     kind, suffix = DAMAGE, ("; below the writer's durable commit watermark (HEAD end offset %d): the batch "
                                             "was synced and acknowledged, so it is damage, not a torn write; open refuses "
                                             "the store" % self.durable_head[1])
+                elif self.head_damaged:
+                    kind, suffix = DAMAGE, ("; HEAD is damaged, so whether the batch was synced and acknowledged cannot be "
+                                            "told: open refuses the store rather than cut it off (§14)")
                 else:
                     kind, why = self.classify_tail(kind_of_problem, data, batch_offset, at)
                     suffix = "; " + why + ("; a torn tail: open cuts it off into recovered/" if kind == TORN_TAIL
@@ -809,11 +822,14 @@ class Verifier:
 
     # §10, §14
     def read_durable_head(self):
-        """(segment, end offset) of a valid HEAD whose durable flag is set, else None (as open reads it)."""
+        """(segment, end offset) of a valid HEAD whose durable flag is set, else None (as open reads it).
+        Sets head_damaged: HEAD is there, not empty, and not a valid HEAD (§14)."""
+        self.head_damaged = False
         if "HEAD" not in self.names:
             return None
         b = open(self.path("HEAD"), "rb").read()
         if len(b) != HEAD_LEN or b[0:8] != MAGIC_HEAD or crc32c(b[0:36]) != u32(b, 36) or u32(b, 32) & ~1:
+            self.head_damaged = len(b) > 0
             return None
         return (u64(b, 8), i64(b, 16)) if u32(b, 32) & 1 else None
 

@@ -37,6 +37,8 @@ public struct EventStoreOptions: Sendable {
     /// (`Log.verify(at:options:)` with `sealKey`, or `silverledger verify
     /// --key-file`) detects a log rewritten by someone without it. Nil: no seals.
     public var sealKey: SealKey?
+    /// The log's segment size, for tests that want many segments (nil: the log's default).
+    package var segmentSize: Int?
 
     /// The defaults.
     public init() {}
@@ -126,6 +128,7 @@ public final class EventStore: Sendable {
         logOptions.clock = options.clock
         logOptions.readOnly = options.readOnly
         logOptions.sealKey = options.sealKey
+        if let segmentSize = options.segmentSize { logOptions.segmentSize = segmentSize }
         let log: Log
         do throws(StorageError) { log = try Log.open(at: directory, options: logOptions) } catch { throw EventStoreError(error) }
         do throws(EventStoreError) {

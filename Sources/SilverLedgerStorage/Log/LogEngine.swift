@@ -94,8 +94,9 @@ final class LogEngine: Sendable {
         if !options.readOnly {
             for name in names where name.hasSuffix(".tmp") { try? fs.remove(paths.directory + "/" + name) }
         }
-        let head = Self.readHead(fs: fs, paths: paths)
+        let (head, headDamaged) = Self.readHeadState(fs: fs, paths: paths)
         var recovery = Recovery(fs: fs, paths: paths, manifest: manifest, options: options)
+        recovery.headDamaged = headDamaged
         var segments = try recovery.load(segmentFirsts: segmentFirsts, head: head)
         recoveryReport = recovery.report
         if segments.isEmpty {
@@ -113,9 +114,18 @@ final class LogEngine: Sendable {
     }
 
     static func readHead(fs: any FileSystem, paths: StorePaths) -> Head? {
-        guard let file = try? fs.open(paths.head, .read) else { return nil }
+        readHeadState(fs: fs, paths: paths).head
+    }
+
+    /// HEAD, and whether the file is there with bytes that are not a HEAD
+    /// (damaged; an absent or empty file is not: a store from before HEAD, or
+    /// one whose HEAD was created and never written).
+    static func readHeadState(fs: any FileSystem, paths: StorePaths) -> (head: Head?, damaged: Bool) {
+        guard let file = try? fs.open(paths.head, .read) else { return (nil, false) }
         defer { fs.close(file) }
-        return (try? fs.read(file, count: Format.headLength, at: 0)).flatMap(Head.decode)
+        guard let size = try? fs.size(file), size > 0 else { return (nil, false) }
+        let head = size == Int64(Format.headLength) ? (try? fs.read(file, count: Format.headLength, at: 0)).flatMap(Head.decode) : nil
+        return (head, head == nil)
     }
 
     /// Creates a segment file with its header, synced, and the directory entry synced.

@@ -32,6 +32,9 @@ struct Recovery {
     let manifest: Manifest
     let options: LogOptions
     var report = RecoveryReport()
+    /// HEAD is there but damaged: a failing last batch cannot be told from one
+    /// that was acknowledged, so a writable open does not cut it off.
+    var headDamaged = false
 
     var logger: Logger { options.logger }
     var writable: Bool { !options.readOnly }
@@ -50,14 +53,14 @@ struct Recovery {
             endOffset: Int64(Format.segmentHeaderLength), nextPosition: 0,
             maxTimestamp: Int64.min, chainHead: .genesis(storeID: manifest.storeID), lastBatchOffset: 0)
         var firsts = segmentFirsts
-        while let last = firsts.last, try isAbandonedRoll(last) {
+        while let last = firsts.last, try isAbandonedRoll(last, head: head) {
             firsts.removeLast()
         }
         for (i, first) in firsts.enumerated() {
             let isLast = i == firsts.count - 1
             if first != previousEnd.nextPosition {
                 throw StorageError(
-                    .corrupted, "segments are not contiguous: segment starts at position \(first), the log before it ends at \(previousEnd.nextPosition)",
+                    .corrupted, Recovery.notContiguous(previous: i > 0 ? paths.segment(firsts[i - 1]) : nil, endingAt: previousEnd.nextPosition, next: first),
                     path: paths.segment(first), offset: 0, position: previousEnd.nextPosition)
             }
             let index = isLast
@@ -71,7 +74,7 @@ struct Recovery {
 
     /// A last segment that holds no batch and whose header was never wholly
     /// written: a roll interrupted by a crash. Removed (writable) or ignored.
-    private mutating func isAbandonedRoll(_ first: UInt64) throws(StorageError) -> Bool {
+    private mutating func isAbandonedRoll(_ first: UInt64, head: Head?) throws(StorageError) -> Bool {
         let path = paths.segment(first)
         let file = try fs.open(path, .read)
         defer { fs.close(file) }
@@ -79,6 +82,9 @@ struct Recovery {
         guard size <= Int64(Format.segmentHeaderLength) else { return false }
         let bytes = try fs.read(file, count: Format.segmentHeaderLength, at: 0)
         if case .success = bytes.withUnsafeBytes({ SegmentHeader.decode($0) }) { return false }
+        if let why = Recovery.notAnAbandonedRoll(first, head: head, headDamaged: headDamaged && writable) {
+            throw StorageError(.corrupted, "the segment's header is cut short or damaged (\(size) bytes); " + why, path: path, offset: 0, position: first)
+        }
         logger.warning("removing segment whose creation was interrupted", metadata: ["segment": "\(path)", "bytes": "\(size)"])
         if writable {
             if size > 0 { try setAside(file: file, path: path, from: 0, size: size, reason: "interrupted segment creation") }
@@ -205,6 +211,9 @@ struct Recovery {
         if let head, head.coversDurably(problem.offset, inSegment: first) {
             throw StorageError.corrupted(problem.message + "; " + Recovery.belowDurableWatermark(head), path: path, offset: problem.offset, position: problem.expectedPosition)
         }
+        if writable && headDamaged {
+            throw StorageError.corrupted(problem.message + "; " + Recovery.headUnreadable, path: path, offset: problem.offset, position: problem.expectedPosition)
+        }
         guard let reason = try Recovery.tornTailReason(problem, fs: fs, file: file, size: size) else {
             throw StorageError.corrupted(problem.message + "; whole batches of later writes follow it", path: path, offset: problem.offset, position: problem.expectedPosition)
         }
@@ -236,6 +245,27 @@ struct Recovery {
     }
 
     /// Why damage below a durable HEAD is not a torn write.
+    /// Segments that do not follow each other: the one before ends early (cut
+    /// short), or one between them is missing; both files are named.
+    static func notContiguous(previous: String?, endingAt end: UInt64, next first: UInt64) -> String {
+        let before = previous.map { "segment \($0.split(separator: "/").last.map(String.init) ?? $0) ends at position \(end)" } ?? "the log before it ends at position \(end)"
+        return "segments are not contiguous: \(before), but the next segment starts at position \(first): the segment before was cut short, or a segment between them is missing"
+    }
+
+    /// Why a last segment whose header is not whole is damage rather than a
+    /// roll a crash interrupted, or nil: a durable HEAD names it (its header was
+    /// synced before HEAD moved to it), or HEAD is damaged and cannot say.
+    static func notAnAbandonedRoll(_ first: UInt64, head: Head?, headDamaged: Bool) -> String? {
+        if let head, head.durable, head.segmentFirstPosition == first {
+            return "the writer's durable commit watermark (HEAD) names this segment (up to position \(head.nextPosition)): it was created and synced, so this is damage, not a creation cut short"
+        }
+        if headDamaged { return headUnreadable }
+        return nil
+    }
+
+    /// Why damage at the end of the last segment is not cut off when HEAD is damaged.
+    static let headUnreadable = "the writer's commit watermark (HEAD) is damaged, so whether this batch was synced and acknowledged cannot be told: it is not cut off as a write cut short (repair cuts it, keeping a copy)"
+
     static func belowDurableWatermark(_ head: Head) -> String {
         "the batch lies below the writer's durable commit watermark (HEAD: end offset \(head.endOffset), next position \(head.nextPosition)): it was synced and acknowledged, so this is damage, not a write cut short"
     }

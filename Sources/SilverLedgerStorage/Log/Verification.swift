@@ -128,6 +128,8 @@ struct StoreWalker {
     /// Positions whose chain hash the walk keeps (seal positions), and what it found.
     var wantedChains: Set<UInt64> = []
     var chains: [UInt64: ChainHash] = [:]
+    /// HEAD is there but damaged (see `Recovery.headDamaged`).
+    var headDamaged = false
 
     init(directory: String, options: LogOptions) throws(StorageError) {
         fs = options.fileSystem
@@ -155,7 +157,8 @@ struct StoreWalker {
 
     mutating func verify(from position: UInt64, incremental: Bool = false) throws(StorageError) -> VerificationReport {
         var report = VerificationReport()
-        let head = LogEngine.readHead(fs: fs, paths: paths)
+        let (head, headDamaged) = LogEngine.readHeadState(fs: fs, paths: paths)
+        self.headDamaged = headDamaged
         let seals = readSeals(report: &report)
         let resumed = incremental ? resumePoint(report: &report) : nil
         let start = max(position, resumed?.position ?? 0)
@@ -217,10 +220,13 @@ struct StoreWalker {
                 else if h.firstPosition != first { headerProblem = "segment header says first position \(h.firstPosition), its name \(first)" }
             }
             if first != report.nextPosition {
-                headerProblem = headerProblem ?? "segments are not contiguous: segment starts at \(first), the log before it ends at \(report.nextPosition)"
+                headerProblem = headerProblem ?? Recovery.notContiguous(previous: i > startIndex ? paths.segment(segmentFirsts[i - 1]) : nil,
+                                                                        endingAt: report.nextPosition, next: first)
             }
-            if let headerProblem {
-                let isTail = isLast && size <= Int64(Format.segmentHeaderLength)
+            if var headerProblem {
+                let notAbandoned = isLast ? Recovery.notAnAbandonedRoll(first, head: head, headDamaged: headDamaged) : nil
+                if let notAbandoned, size <= Int64(Format.segmentHeaderLength) { headerProblem += "; " + notAbandoned }
+                let isTail = isLast && size <= Int64(Format.segmentHeaderLength) && notAbandoned == nil
                 report.problems.append(.init(kind: isTail ? .tornTail : .corruption, message: headerProblem, path: path, offset: 0, position: report.nextPosition))
                 return Damage(segmentFirst: first, offset: 0, position: report.nextPosition, message: headerProblem, isTail: isTail)
             }
@@ -251,10 +257,12 @@ struct StoreWalker {
                 }
                 if let failure {
                     let acknowledged = head?.coversDurably(failure.offset, inSegment: first) ?? false
-                    let isTail = isLast && !acknowledged ? try Recovery.tornTailReason(failure, fs: fs, file: file, size: size) != nil : false
+                    let isTail = isLast && !acknowledged && !headDamaged ? try Recovery.tornTailReason(failure, fs: fs, file: file, size: size) != nil : false
                     var message = failure.message
                     if acknowledged, let head {
                         message += "; " + Recovery.belowDurableWatermark(head)
+                    } else if isLast && headDamaged {
+                        message += "; " + Recovery.headUnreadable
                     } else if isTail {
                         message += head.map { $0.segmentFirstPosition == first && failure.offset >= $0.endOffset } == true
                             ? "; beyond the writer's commit watermark: a write in progress or cut short (open sets it aside)"
