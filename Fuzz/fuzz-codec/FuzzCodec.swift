@@ -1,9 +1,8 @@
 // libFuzzer target: the binary codec. A first byte of 0: the rest is an event
 // record (envelope and payload); otherwise the first byte picks a domain event
-// type and the rest is its payload.
-// scripts/fuzz.sh builds it with -sanitize=fuzzer; without FUZZING it replays
-// the files it is given.
-import Foundation
+// type and the rest is its payload. scripts/fuzz.sh builds it with
+// -sanitize=fuzzer and -DFUZZING; otherwise it replays the files it is given,
+// or writes its seeds (--write-seeds DIR).
 import SilverLedger
 import SilverLedgerDomain
 import SilverLedgerStorage
@@ -20,29 +19,8 @@ public func fuzzCodec(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     return 0
 }
 
-#if FUZZING
-/// libFuzzer's driver, linked in by -sanitize=fuzzer.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                         _ callback: @convention(c) (UnsafeRawPointer, Int) -> CInt) -> CInt
-
-/// With libFuzzer: its driver, with the command line's options and corpus directories.
-@main enum Fuzz {
-    static func main() {
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, { fuzzCodec($0, $1) }))
-    }
-}
-#else
-/// Without libFuzzer: replays the inputs given (files or directories), or writes the seeds.
-@main enum Replay {
+@main enum Main {
     static func main() async throws {
-        if CommandLine.arguments.count == 3 && CommandLine.arguments[1] == "--write-seeds" {
-            try await DomainFuzz.writeCodecSeeds(to: CommandLine.arguments[2])
-        } else {
-            replayFuzzInputs(CommandLine.arguments.dropFirst()) { _ = fuzzCodec($0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, $0.count) }
-        }
+        try await runFuzzTarget(fuzzCodec, seeds: { try await DomainFuzz.writeCodecSeeds(to: $0) })
     }
 }
-#endif

@@ -109,3 +109,36 @@ package func writeBatchSeeds(to directory: String) {
         exit(1)
     }
 }
+
+#if FUZZING
+/// libFuzzer's driver, linked in by -sanitize=fuzzer.
+@_silgen_name("LLVMFuzzerRunDriver")
+private func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                                 _ callback: @convention(c) (UnsafeRawPointer, Int) -> CInt) -> CInt
+#endif
+
+/// The `main` of a fuzz target whose libFuzzer entry point is `entry`. Built
+/// with `-DFUZZING` (scripts/fuzz.sh), it hands the command line to libFuzzer;
+/// otherwise `--write-seeds DIR` calls `seeds`, and anything else names files
+/// or directories of inputs to replay through `entry`.
+package func runFuzzTarget(_ entry: @escaping @convention(c) (UnsafeRawPointer, Int) -> CInt,
+                           seeds: (@Sendable (String) async throws -> Void)? = nil) async throws {
+    #if FUZZING
+    var argc = CommandLine.argc
+    var argv = CommandLine.unsafeArgv
+    exit(LLVMFuzzerRunDriver(&argc, &argv, entry))
+    #else
+    let arguments = CommandLine.arguments
+    if let seeds, arguments.count == 3, arguments[1] == "--write-seeds" {
+        try await seeds(arguments[2])
+    } else {
+        replayFuzzInputs(arguments.dropFirst()) { bytes in
+            // An empty input still needs an address to hand over.
+            withUnsafeTemporaryAllocation(byteCount: max(bytes.count, 1), alignment: 1) { buffer in
+                buffer.copyMemory(from: bytes)
+                _ = entry(UnsafeRawPointer(buffer.baseAddress!), bytes.count)
+            }
+        }
+    }
+    #endif
+}

@@ -20,22 +20,6 @@ struct HeadDamageTests {
         return batches.flatMap { $0 }
     }
 
-    /// The independent verifier (docs/tools/verify_format.py) on `dir`: its exit status and output.
-    private func independentVerifier(_ dir: String) throws -> (status: Int32, output: String) {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("docs/tools/verify_format.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, dir]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
-    }
-
     @Test func aDamagedHeadAndADamagedLastBatchAreRefusedNotCut() throws {
         try withTemporaryDirectory { dir in
             let records = try store(dir)

@@ -269,6 +269,23 @@ struct SealTests {
         }
     }
 
+    @Test func theIndependentVerifierChecksTheSealsAlike() throws {
+        try withTemporaryDirectory { dir in
+            let store = dir + "/store", keyFile = dir + "/key", otherKeyFile = dir + "/other"
+            let next = try fill(store, key: keyA, count: 40, seed: 12)
+            try writeFile(keyFile, Array((Array(0..<32) as [UInt8]).map { String(format: "%02x", $0) }.joined().utf8))
+            try writeFile(otherKeyFile, Array(String(repeating: "ab", count: 32).utf8))
+            let intact = try independentVerifier(store, arguments: ["--key-file=" + keyFile])
+            #expect(intact.status == 0, "\(intact.output)")
+            #expect(intact.output.contains("checked with the key"))
+            let other = try independentVerifier(store, arguments: ["--key-file=" + otherKeyFile])
+            #expect(other.status == 1 && other.output.contains("made with another key"), "\(other.output)")
+            try forgeConsistently(store, at: next / 2)
+            let forged = try independentVerifier(store, arguments: ["--key-file=" + keyFile])
+            #expect(forged.status == 1 && forged.output.contains("was rewritten"), "\(forged.output)")
+        }
+    }
+
     @Test func theWorkedSealOfFormatMdIsWhatTheCodeWrites() throws {
         // FORMAT.md §19: the seal a writer with key 00 01 … 1f records at the close of the §18 example store.
         let storeID = StoreID(bytes: hex("5926ea420b799e113824e33b34ee2998"))

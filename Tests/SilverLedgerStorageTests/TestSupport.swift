@@ -398,3 +398,19 @@ func appendSync(_ log: Log, _ batch: LogBatch) throws -> AppendReceipt {
 func openLog(at directory: String, options: LogOptions = LogOptions()) throws(StorageError) -> Log {
     try Log.open(at: directory, options: options)
 }
+
+/// The independent verifier (docs/tools/verify_format.py) run on `dir`: its exit status and output.
+func independentVerifier(_ dir: String, arguments: [String] = []) throws -> (status: Int32, output: String) {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("docs/tools/verify_format.py").path
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", script] + arguments + [dir]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, output)
+}

@@ -293,19 +293,8 @@ struct VerifyRepairTests {
     @Test func theIndependentVerifierAgreesWithTheLibrary() throws {
         try withTemporaryDirectory { dir in
             let (next, head) = try makeStore(dir)
-            let script = URL(fileURLWithPath: #filePath)
-                .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("docs/tools/verify_format.py").path
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script, dir]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "verify_format.py: \(output)")
+            let (status, output) = try independentVerifier(dir)
+            #expect(status == 0, "verify_format.py: \(output)")
             #expect(output.contains(head), "the verifier's chain head differs: \(output)")
             #expect(output.contains("\(next)"))
         }
