@@ -286,6 +286,26 @@ struct SealTests {
         }
     }
 
+    @Test func aRepairSetsTheSealsAsideAndTheWriterSealsTheCutLogAnew() throws {
+        try withTemporaryDirectory { dir in
+            let next = try fill(dir, key: keyA, count: 40, seed: 13)
+            _ = try verify(dir, key: keyA)   // writes VERIFIED too
+            let segment = try #require(try segmentPaths(dir).first)
+            let damaged = try #require(try batchLocations(inSegment: segment).dropFirst(2).first)
+            try flipByte(at: damaged.offset + 100, in: segment)
+            let repair = try Log.repair(at: dir)
+            #expect(repair.repaired && repair.nextPosition == damaged.header.firstPosition && repair.nextPosition < next)
+            #expect(repair.setAside.contains { $0.hasSuffix("recovered/SEALS") } && repair.setAside.contains { $0.hasSuffix("recovered/VERIFIED") })
+            #expect(!FileManager.default.fileExists(atPath: dir + "/SEALS"))
+            #expect(try seals(dir + "/recovered").count > 0, "the old seals are kept as evidence")
+            let log = try Log.open(at: dir, options: sealedOptions(keyA))
+            try log.close()
+            #expect(try seals(dir).map(\.position) == [repair.nextPosition])
+            let report = try verify(dir, key: keyA)
+            #expect(report.isIntact && report.sealedThrough == repair.nextPosition, "\(report.problems)")
+        }
+    }
+
     @Test func theWorkedSealOfFormatMdIsWhatTheCodeWrites() throws {
         // FORMAT.md §19: the seal a writer with key 00 01 … 1f records at the close of the §18 example store.
         let storeID = StoreID(bytes: hex("5926ea420b799e113824e33b34ee2998"))

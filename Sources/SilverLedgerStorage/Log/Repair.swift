@@ -10,7 +10,8 @@ public struct RepairReport: Sendable, Hashable {
     public var truncatedAt: Int64?
     /// What was wrong there.
     public var damage: String?
-    /// Copies and moved files in `recovered/`: the damaged segment whole, and any later segments.
+    /// Copies and moved files in `recovered/`: the damaged segment whole, any later
+    /// segments, and the seals (`SEALS`, `VERIFIED`), which no longer match the cut log.
     public var setAside: [String] = []
 }
 
@@ -55,6 +56,13 @@ extension Log {
                 try fs.rename(paths.directory + "/" + name, to: target)
                 report.setAside.append(target)
             }
+        }
+        // The seals and the last verified position (FORMAT.md §19) speak of the log as it
+        // was: kept aside as evidence; a writer with the key seals the cut log anew.
+        for name in [Format.sealsFileName, Format.verifiedFileName] where walker.names.contains(name) {
+            let target = try paths.unusedRecoveredPath(name, fs: fs)
+            try fs.rename(paths.directory + "/" + name, to: target)
+            report.setAside.append(target)
         }
         try fs.syncDirectory(paths.recovered)
         // 3. The cut, and the stale index removed (open rebuilds it).
