@@ -2,7 +2,7 @@ import SilverLedger
 
 extension DomainState: PreparedProjection {
     /// A rebuild reads meetings, studies delivered at home, visits and study
-    /// sessions (nine events in ten) for the fields the state keeps, and the
+    /// sessions (86 % of the events of a generated province) for the fields the state keeps, and the
     /// other events whole.
     public typealias Preparer = DomainReplay
 
