@@ -1,4 +1,5 @@
 import Foundation
+import SilverLedgerStorage
 import Testing
 
 @testable import SilverLedger
@@ -21,7 +22,8 @@ struct FileModeTests {
         let previous = umask(0)
         defer { umask(previous) }
 
-        let options = EventStoreOptions()
+        var options = EventStoreOptions()
+        options.sealKey = try SealKey(bytes: Array(repeating: 9, count: 32))   // SEALS too
         let store = try EventStore.open(at: dir, types: testTypes(), options: options)
         for i in 0..<60 {
             try await store.append([Noted(text: String(repeating: "记录", count: 40) + "\(i)")], to: "cadre-\(i % 5)", metadata: meta("m-\(i)"))
@@ -37,6 +39,10 @@ struct FileModeTests {
         try handle.close()
         let reopened = try EventStore.open(at: dir, types: testTypes(), options: options)
         try reopened.close()
+        // A verification with the key records VERIFIED.
+        var logOptions = LogOptions()
+        logOptions.sealKey = options.sealKey
+        #expect(try Log.verify(at: dir, options: logOptions).sealsChecked > 0)
 
         var seen: [String: Int] = [:]
         let enumerator = try #require(FileManager.default.enumerator(atPath: dir))
@@ -50,7 +56,7 @@ struct FileModeTests {
         let root = try FileManager.default.attributesOfItem(atPath: dir)[.posixPermissions] as? NSNumber
         #expect(root?.intValue == 0o700)
         // Every kind of file was looked at.
-        for kind in ["seg", "idx", "snap", "index", "tail", "directory", "HEAD", "LOCK", "STORE"] {
+        for kind in ["seg", "idx", "snap", "index", "tail", "directory", "HEAD", "LOCK", "STORE", "SEALS", "VERIFIED"] {
             #expect(seen[kind] != nil, "no \(kind) seen: \(seen.keys.sorted())")
         }
     }
