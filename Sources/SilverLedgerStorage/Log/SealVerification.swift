@@ -76,9 +76,7 @@ extension StoreWalker {
     /// Compares the log's chain hash at `position` with `expected`; reports a difference, or a log that ends before it.
     mutating func checkChain(at position: UInt64, is expected: ChainHash, what: String, path: String, offset: Int64,
                              reachable: Bool, report: inout VerificationReport) throws(StorageError) {
-        var actual = chains[position]
-        if actual == nil { actual = try chainAt(position) }
-        guard let actual else {
+        guard let actual = try chainAt(position) else {
             // The walk stopped on damage before it: that damage is reported already.
             if reachable {
                 report.problems.append(.init(kind: .corruption, message: "the log ends at position \(report.nextPosition), before \(what) at \(position): records it held were removed",
@@ -130,9 +128,8 @@ extension StoreWalker {
     /// Records the end of an intact verification with the key in `VERIFIED`
     /// (atomically), for the next incremental one; a failure is a notice.
     func recordVerified(_ report: inout VerificationReport, key: SealKey) {
-        var chain = chains[report.nextPosition]
-        if chain == nil { chain = try? chainAt(report.nextPosition) ?? nil }
-        guard let chain else { return }
+        // The walk keeps the chain at the end it reached.
+        guard let chain = chains[report.nextPosition] else { return }
         let record = SealRecord(magic: SealRecord.verifiedMagic, sequence: 0, position: report.nextPosition, chainHash: chain,
                                 sealedAt: systemClockMicroseconds(), key: key, storeID: manifest.storeID)
         do throws(StorageError) {
@@ -144,20 +141,24 @@ extension StoreWalker {
     }
 
     /// The chain hash after the batch that ends at `position` (the chain the
-    /// segment starting there starts from), read from batch headers without
-    /// rehashing; nil if the log does not reach `position` at a batch boundary.
-    func chainAt(_ position: UInt64) throws(StorageError) -> ChainHash? {
+    /// segment starting there starts from), nil if the log does not reach
+    /// `position` at a batch boundary. What the walk did not keep is read from
+    /// batch headers, without rehashing, a segment at most once: its batch ends
+    /// at every wanted position are kept, so that many seals before an
+    /// incremental verification's start do not read the same headers again.
+    mutating func chainAt(_ position: UInt64) throws(StorageError) -> ChainHash? {
         if position == 0 { return .genesis(storeID: manifest.storeID) }
-        guard let i = segmentFirsts.lastIndex(where: { $0 < position }) else { return nil }
+        if let known = chains[position] { return known }
+        guard let i = segmentFirsts.lastIndex(where: { $0 < position }), !headersRead.contains(segmentFirsts[i]) else { return nil }
+        headersRead.insert(segmentFirsts[i])
         let file = try fs.open(paths.segment(segmentFirsts[i]), .read)
         defer { fs.close(file) }
         var scanner = BatchScanner(fs: fs, file: file, fileSize: try fs.size(file), offset: Int64(Format.segmentHeaderLength),
                                    position: segmentFirsts[i], chain: .genesis(storeID: manifest.storeID), lastTimestamp: .min)
-        while let result = try scanner.next(verifyChain: false) {
-            guard case .success(let batch) = result else { return nil }
-            if batch.header.nextPosition == position { return batch.header.chainHash }
-            if batch.header.nextPosition > position { return nil }
+        while case .success(let batch)? = try scanner.next(verifyChain: false) {
+            let end = batch.header.nextPosition
+            if end == position || wantedChains.contains(end) { chains[end] = batch.header.chainHash }
         }
-        return nil
+        return chains[position]
     }
 }

@@ -128,6 +128,8 @@ struct StoreWalker {
     /// Positions whose chain hash the walk keeps (seal positions), and what it found.
     var wantedChains: Set<UInt64> = []
     var chains: [UInt64: ChainHash] = [:]
+    /// Segments whose batch headers ``chainAt(_:)`` has read.
+    var headersRead: Set<UInt64> = []
     /// HEAD is there but damaged (see `Recovery.headDamaged`).
     var headDamaged = false
 
@@ -281,6 +283,7 @@ struct StoreWalker {
             bytesWalked += size
             checkIndex(first, scanned: index, boundaries: boundaries, sealed: !isLast, report: &report)
         }
+        chains[report.nextPosition] = chain
         return nil
     }
 
