@@ -56,8 +56,7 @@ extension EventStore {
         }
         let count = min(end, log.nextPosition) &- position
         if decodes && position < end && count >= Self.pipelineThreshold && Halves.available {
-            let pipe = ReadAhead(store: self, from: position, until: end, reading: DecodingReader(types: types))
-            while let chunk = try pipe.next() {
+            try ReadAhead(store: self, from: position, until: end, reading: DecodingReader(types: types)).drain { chunk in
                 // Through a buffer pointer: the elements are lent to `apply`, not copied out.
                 chunk.taken.withUnsafeBufferPointer { decoded in
                     for i in decoded.indices { projection.apply(decoded[i].event, decoded: decoded[i].value) }
@@ -65,7 +64,6 @@ extension EventStore {
                 position = chunk.end
                 applied += UInt64(chunk.count)
                 progress?(applied, count)
-                pipe.recycle(chunk)
             }
         } else {
             var decoder = EnvelopeDecoder()
@@ -95,13 +93,11 @@ extension EventStore {
         }
         let count = min(end, log.nextPosition) &- position
         if position < end && count >= Self.pipelineThreshold && Halves.available {
-            let pipe = ReadAhead(store: self, from: position, until: end, reading: PreparingReader<P.Preparer>(types: types))
-            while let chunk = try pipe.next() {
+            try ReadAhead(store: self, from: position, until: end, reading: PreparingReader<P.Preparer>(types: types)).drain { chunk in
                 projection.apply(prepared: chunk.taken)
                 position = chunk.end
                 applied += UInt64(chunk.count)
                 progress?(applied, count)
-                pipe.recycle(chunk)
             }
         } else {
             var reader = PreparingReader<P.Preparer>(types: types)
@@ -373,16 +369,17 @@ final class ReadAhead<Taken: Sendable>: Sendable {
         ready.signal()
     }
 
-    /// Hands an applied chunk back, for the reading thread to free.
-    func recycle(_ chunk: Chunk) {
-        applied.withLock { $0.append(chunk) }
-    }
-
-    /// The next run in log order; nil at the end; the error that stopped the reading.
-    func next() throws -> Chunk? {
-        ready.wait()
-        let chunk = chunks.withLock { $0.removeFirst() }
-        free.signal()
-        return try chunk.get()
+    /// Calls `body` with each run in log order, then hands the run back for the
+    /// reading thread to free; throws the error that stopped the reading, after
+    /// the runs read before it.
+    func drain(_ body: (Chunk) -> Void) throws {
+        while true {
+            ready.wait()
+            let handed = chunks.withLock { $0.removeFirst() }
+            free.signal()
+            guard let chunk = try handed.get() else { return }
+            body(chunk)
+            applied.withLock { $0.append(chunk) }
+        }
     }
 }
