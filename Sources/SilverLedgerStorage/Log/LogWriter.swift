@@ -252,13 +252,14 @@ final class LogWriter: @unchecked Sendable {
         }
         bytesSinceCheckpoint += writeBuffer.count
         writeHead(durable: options.durability != .none)
-        if options.durability != .none, seals != nil, options.clock() &- lastSealAt >= options.sealInterval { seal() }
         engine.notifyWaiters()
         for s in staged {
             s.request.completion(.success(AppendReceipt(
                 firstPosition: s.header.firstPosition, count: Int(s.header.recordCount),
                 firstTimestamp: s.header.minTimestamp, lastTimestamp: s.header.maxTimestamp)))
         }
+        // After the acknowledgements: they need not wait for the seal's sync.
+        if options.durability != .none, seals != nil, options.clock() &- lastSealAt >= options.sealInterval { seal() }
         if bytesSinceCheckpoint >= options.checkpointInterval {
             do throws(StorageError) {
                 try checkpoint(engine)
