@@ -68,7 +68,12 @@ public struct CadreRecord: Codable, Sendable, Hashable {
 
     /// The branch the cadre belonged to on `date`, if any.
     public func branch(on date: LedgerDate) -> BranchID? {
-        branchStints.last { $0.covers(date) }?.branch
+        Self.branch(in: branchStints, on: date)
+    }
+
+    /// The branch of the stint that covers `date`, if any.
+    static func branch(in stints: [BranchStint], on date: LedgerDate) -> BranchID? {
+        stints.last { $0.covers(date) }?.branch
     }
 
     /// Whether the cadre was alive on `date` (a death on that very date counts as not alive).
@@ -118,6 +123,8 @@ public struct DomainState: Projection, Codable, Sendable, Equatable {
     public static let schemaVersion = 5
 
     public var cadres: [CadreID: CadreRecord] = [:]
+    /// Where a record is in ``cadres``.
+    typealias CadreIndex = Dictionary<CadreID, CadreRecord>.Index
     public var branches: [BranchID: BranchRecord] = [:]
     /// Every need found on a visit, open or resolved, by id.
     public var needs: [String: NeedRecord] = [:]

@@ -214,24 +214,29 @@ public struct LedgerCommand: Sendable {
 /// already used is refused alone (the store would refuse the whole batch).
 private struct StreamVersions {
     let store: EventStore
-    /// Events the batch so far writes to each stream.
-    var written: [String: UInt64] = [:]
+    /// Events the batch so far writes to each stream, up to `unfolded`.
+    private var written: [String: UInt64] = [:]
+    /// The writes accepted since a check last needed `written`: most writes
+    /// expect `.any`, and a batch of them needs no table at all.
+    private var unfolded: [(stream: String, events: UInt64)] = []
 
     init(store: EventStore) { self.store = store }
 
-    /// The stream's version once the batch so far is written.
-    private func version(of stream: String) -> UInt64? {
-        let stored = store.version(of: stream)
-        guard let n = written[stream] else { return stored }
+    /// The version of the stream `write` is for, once the batch so far is written.
+    private mutating func version(of write: StreamWrite) -> UInt64? {
+        for (stream, events) in unfolded { written[stream, default: 0] += events }
+        unfolded.removeAll(keepingCapacity: true)
+        let stored = store.version(of: write)
+        guard let n = written[write.stream] else { return stored }
         return stored.map { $0 + n } ?? n - 1
     }
 
     mutating func check(_ writes: [StreamWrite], commandID: String) throws(DomainError) {
-        // `.any` needs no look-up in the store (most writes).
-        for write in writes where write.expectedVersion != .any && !write.expectedVersion.isMet(by: version(of: write.stream)) {
+        // `.any` needs no look-up (most writes).
+        for write in writes where write.expectedVersion != .any && !write.expectedVersion.isMet(by: version(of: write)) {
             throw DomainError.recordExists(write.stream, commandID: commandID)
         }
-        for write in writes where !write.events.isEmpty { written[write.stream, default: 0] += UInt64(write.events.count) }
+        for write in writes where !write.events.isEmpty { unfolded.append((write.stream, UInt64(write.events.count))) }
     }
 }
 

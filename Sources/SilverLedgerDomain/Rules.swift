@@ -32,6 +32,27 @@ enum Rules {
         }
     }
 
+    /// ``livingCadre(_:on:in:)`` for a rule that needs little of the record:
+    /// checks it in place, without copying it out of the state (a meeting
+    /// checks each of its members); returns where the record is.
+    @discardableResult
+    static func checkLiving(_ id: CadreID, on date: LedgerDate, in state: DomainState) throws(DomainError) -> DomainState.CadreIndex {
+        guard let i = state.cadres.index(forKey: id) else { _ = try registeredCadre(id, in: state); preconditionFailure("unreachable") }
+        let cadres = state.cadres.values
+        if date < cadres[i].registeredOn || cadres[i].diedOn.map({ date >= $0 }) == true {
+            _ = try livingCadre(id, on: date, in: state)   // throws the rule's error
+        }
+        return i
+    }
+
+    /// The cadre is registered and alive on `date`, and a member of `branch` on it.
+    static func livingMember(_ id: CadreID, of branch: BranchID, on date: LedgerDate, in state: DomainState) throws(DomainError) {
+        let i = try checkLiving(id, on: date, in: state)
+        if CadreRecord.branch(in: state.cadres.values[i].branchStints, on: date) != branch {
+            try member(state.cadres.values[i], of: branch, on: date)
+        }
+    }
+
     /// The cadre is registered, the date is not before the registration, and the cadre was alive on it.
     static func livingCadre(_ id: CadreID, on date: LedgerDate, in state: DomainState) throws(DomainError) -> CadreRecord {
         let cadre = try registeredCadre(id, in: state)
@@ -47,9 +68,23 @@ enum Rules {
 
     /// A required text is not empty.
     static func nonEmpty(_ text: String, _ field: @autoclosure () -> String, _ 字段: @autoclosure () -> String) throws(DomainError) {
-        guard !text.allSatisfy(\.isWhitespace) else {
+        guard !isBlank(text) else {
             throw DomainError(.invalidValue, english: "\(field()) must not be empty", chinese: "\(字段())不能为空", values: ["field": field()])
         }
+    }
+
+    /// Whether `text` is empty or only white space (Unicode's, as `Character.isWhitespace`).
+    /// Decided from the bytes while they are ASCII: an id or a name has no
+    /// leading white space, so its first byte usually decides.
+    static func isBlank(_ text: String) -> Bool {
+        for byte in text.utf8 {
+            switch byte {
+            case 0x09...0x0D, 0x20: continue
+            case 0x80...: return text.allSatisfy(\.isWhitespace)
+            default: return false
+            }
+        }
+        return true
     }
 
     /// Two dates in the order the rule needs.

@@ -292,6 +292,32 @@ struct CommandIndexTests {
         #expect(index.done.count == 10_001)
     }
 
+    @Test func pendingCommandsSharingAFingerprintAreKeptApartByTheirIDs() throws {
+        // Forced collision: three pending ids under one fingerprint.
+        let fp: UInt64 = 42
+        var index = CommandIndex()
+        let (a, b, c) = (PendingAppend(), PendingAppend(), PendingAppend())
+        index.setPending("a", fingerprint: fp, a)
+        index.setPending("b", fingerprint: fp, b)
+        index.setPending("c", fingerprint: fp, c)
+        #expect(index.count == 3)
+        func pending(_ id: String) throws -> PendingAppend? {
+            guard case .pending(let p)? = try index.entry(id, fingerprint: fp, isCommand: { _ in false }) else { return nil }
+            return p
+        }
+        #expect(try pending("a") === a && pending("b") === b && pending("c") === c)
+        #expect(try pending("d") == nil)
+        // The one held under the fingerprint goes first: the others are still found.
+        index.removePending("a", fingerprint: fp)
+        #expect(try pending("a") == nil && pending("b") === b && pending("c") === c)
+        index.setDone("b", fingerprint: fp, first: 7, count: 1)
+        #expect(try pending("b") == nil && pending("c") === c)
+        guard case .done(7, 1)? = try index.entry("b", fingerprint: fp, isCommand: { $0 == 7 }) else { Issue.record("b not done"); return }
+        index.removePending("c", fingerprint: fp)
+        #expect(try pending("c") == nil)
+        #expect(index.count == 1)
+    }
+
     @Test func twoIDsWithOneFingerprintAreToldApartByTheLog() throws {
         // Forced collision: two entries under the fingerprint of "a".
         let fp = CommandIndex.fingerprint("a")

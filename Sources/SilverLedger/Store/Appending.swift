@@ -29,7 +29,12 @@ public enum ExpectedVersion: Sendable, Hashable, CustomStringConvertible {
 /// Events for one stream, with what the append expects of it.
 public struct StreamWrite: Sendable {
     /// The stream, e.g. `cadre-000017`.
-    public var stream: String
+    public var stream: String {
+        didSet { key = StreamKey(stream) }
+    }
+    /// The stream's key in the store's index, hashed once here (a command's
+    /// write is looked up more than once: its check, its reservation).
+    private(set) var key: StreamKey
     /// What the stream's current version must be.
     public var expectedVersion: ExpectedVersion
     /// The events, in order.
@@ -38,6 +43,7 @@ public struct StreamWrite: Sendable {
     /// Events to append to `stream`.
     public init(stream: String, expectedVersion: ExpectedVersion = .any, events: [any Event]) {
         self.stream = stream
+        self.key = StreamKey(stream)
         self.expectedVersion = expectedVersion
         self.events = events
     }
@@ -63,7 +69,50 @@ public struct AppendResult: Sendable, Hashable {
     /// The positions of the events written, in the whole log.
     public var positions: Range<UInt64>
     /// For each stream written, the version of its last event written.
-    public var streamVersions: [String: UInt64]
+    public var streamVersions: [String: UInt64] {
+        get { lastVersions.dictionary }
+        set { lastVersions = .many(newValue) }
+    }
     /// When the events were recorded (microseconds since 1970-01-01 UTC).
     public var recordedAt: Int64
+    /// ``streamVersions``, kept without a dictionary for the usual append to one stream.
+    var lastVersions: LastVersions
+
+    init(positions: Range<UInt64>, lastVersions: LastVersions, recordedAt: Int64) {
+        self.positions = positions
+        self.lastVersions = lastVersions
+        self.recordedAt = recordedAt
+    }
+
+    init(positions: Range<UInt64>, streamVersions: [String: UInt64], recordedAt: Int64) {
+        self.init(positions: positions, lastVersions: .many(streamVersions), recordedAt: recordedAt)
+    }
+
+    public static func == (a: AppendResult, b: AppendResult) -> Bool {
+        a.positions == b.positions && a.recordedAt == b.recordedAt && a.lastVersions == b.lastVersions
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(positions)
+        hasher.combine(recordedAt)
+        hasher.combine(streamVersions)
+    }
+
+    /// The last version written of each stream: one stream (most appends) or any number.
+    enum LastVersions: Sendable, Equatable {
+        case one(String, UInt64)
+        case many([String: UInt64])
+
+        var dictionary: [String: UInt64] {
+            switch self {
+            case .one(let stream, let version): [stream: version]
+            case .many(let versions): versions
+            }
+        }
+
+        static func == (a: LastVersions, b: LastVersions) -> Bool {
+            if case .one(let s, let v) = a, case .one(let t, let w) = b { return s == t && v == w }
+            return a.dictionary == b.dictionary
+        }
+    }
 }

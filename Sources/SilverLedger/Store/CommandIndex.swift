@@ -4,7 +4,8 @@
 /// its first position and event count packed into one word. Two ids may share
 /// a fingerprint, so a match is confirmed by reading the command id of the
 /// event at its first position (a read only a repeated command, or a rare
-/// collision, costs). Commands being written are kept by their exact id.
+/// collision, costs). Commands being written are kept by their exact id,
+/// found by the same fingerprint.
 struct CommandIndex: Sendable {
     /// What the store knows of a command.
     enum Entry: Sendable {
@@ -24,12 +25,16 @@ struct CommandIndex: Sendable {
     private var slots: [UInt64] = []
     /// Written commands held (fingerprints may repeat).
     private(set) var doneCount = 0
-    private var pendingByID: [String: PendingAppend] = [:]
+    /// The commands being written, by fingerprint (an id is hashed once per
+    /// look-up, by ``fingerprint(_:)``); `pendingCollisions` holds, by id, the
+    /// rare one whose fingerprint another pending command already has.
+    private var pending: [UInt64: (id: String, append: PendingAppend)] = [:]
+    private var pendingCollisions: [String: PendingAppend] = [:]
 
     init() {}
 
     /// Every command known, pending ones included.
-    var count: Int { doneCount + pendingByID.count }
+    var count: Int { doneCount + pending.count + pendingCollisions.count }
 
     /// The fingerprint of a command id: FNV-1a over its UTF-8, then a 64-bit
     /// finalizer so that close ids spread; never 0 (the empty slot). The same
@@ -52,9 +57,14 @@ struct CommandIndex: Sendable {
     /// fingerprint match for which `isCommand(first)` confirms that the event
     /// at `first` belongs to this id).
     func entry(_ id: String, isCommand: (UInt64) throws(EventStoreError) -> Bool) throws(EventStoreError) -> Entry? {
-        if let pending = pendingByID[id] { return .pending(pending) }
+        try entry(id, fingerprint: Self.fingerprint(id), isCommand: isCommand)
+    }
+
+    /// ``entry(_:isCommand:)`` for an id whose ``fingerprint(_:)`` is `fp`.
+    func entry(_ id: String, fingerprint fp: UInt64, isCommand: (UInt64) throws(EventStoreError) -> Bool) throws(EventStoreError) -> Entry? {
+        if let p = pending[fp], p.id == id { return .pending(p.append) }
+        if !pendingCollisions.isEmpty, let p = pendingCollisions[id] { return .pending(p) }
         guard !slots.isEmpty else { return nil }
-        let fp = Self.fingerprint(id)
         let mask = slots.count / 2 - 1
         var i = Int(truncatingIfNeeded: fp) & mask
         while slots[2 * i] != 0 {
@@ -68,19 +78,42 @@ struct CommandIndex: Sendable {
     }
 
     /// Marks a command as being written.
-    mutating func setPending(_ id: String, _ pending: PendingAppend) {
-        pendingByID[id] = pending
+    mutating func setPending(_ id: String, _ append: PendingAppend) {
+        setPending(id, fingerprint: Self.fingerprint(id), append)
+    }
+
+    /// ``setPending(_:_:)`` for an id whose ``fingerprint(_:)`` is `fp`.
+    mutating func setPending(_ id: String, fingerprint fp: UInt64, _ append: PendingAppend) {
+        if let other = pending[fp], other.id != id {
+            pendingCollisions[id] = append
+        } else {
+            pending[fp] = (id, append)
+        }
     }
 
     /// Forgets a command that was being written and never will be.
     mutating func removePending(_ id: String) {
-        pendingByID[id] = nil
+        removePending(id, fingerprint: Self.fingerprint(id))
+    }
+
+    /// ``removePending(_:)`` for an id whose ``fingerprint(_:)`` is `fp`.
+    mutating func removePending(_ id: String, fingerprint fp: UInt64) {
+        if let p = pending[fp], p.id == id {
+            pending[fp] = nil
+        } else if !pendingCollisions.isEmpty {
+            pendingCollisions[id] = nil
+        }
     }
 
     /// Records a command as written (it is no longer pending).
     mutating func setDone(_ id: String, first: UInt64, count: UInt32) {
-        pendingByID[id] = nil
-        insertDone(fingerprint: Self.fingerprint(id), first: first, count: count)
+        setDone(id, fingerprint: Self.fingerprint(id), first: first, count: count)
+    }
+
+    /// ``setDone(_:first:count:)`` for an id whose ``fingerprint(_:)`` is `fp`.
+    mutating func setDone(_ id: String, fingerprint fp: UInt64, first: UInt64, count: UInt32) {
+        removePending(id, fingerprint: fp)
+        insertDone(fingerprint: fp, first: first, count: count)
     }
 
     /// The written commands, for `store.index`.

@@ -96,12 +96,13 @@ public final class EventStore: Sendable {
 
     /// The command with this id, if the store has it (called under the state lock).
     func command(_ id: String, in s: State) throws(EventStoreError) -> CommandEntry? {
-        try Self.command(id, in: s.commands, log: log)
+        try Self.command(id, fingerprint: CommandIndex.fingerprint(id), in: s.commands, log: log)
     }
 
-    /// The command with this id in `commands`, a fingerprint match confirmed by reading `log`.
-    static func command(_ id: String, in commands: CommandIndex, log: any RecordLog) throws(EventStoreError) -> CommandEntry? {
-        try commands.entry(id) { (first) throws(EventStoreError) in try isCommand(id, at: first, in: log) }
+    /// The command with this id (whose fingerprint is given) in `commands`, a
+    /// fingerprint match confirmed by reading `log`.
+    static func command(_ id: String, fingerprint: UInt64, in commands: CommandIndex, log: any RecordLog) throws(EventStoreError) -> CommandEntry? {
+        try commands.entry(id, fingerprint: fingerprint) { (first) throws(EventStoreError) in try isCommand(id, at: first, in: log) }
     }
 
     /// The event types this store decodes.
@@ -164,8 +165,9 @@ public final class EventStore: Sendable {
                                metadata: ["command": "\(c.id)", "first": "\(c.first)", "count": "\(c.count)"])
                 return
             }
-            guard try Self.command(c.id, in: state.commands, log: log) == nil else { return }
-            state.commands.setDone(c.id, first: c.first, count: c.count)
+            let fingerprint = CommandIndex.fingerprint(c.id)
+            guard try Self.command(c.id, fingerprint: fingerprint, in: state.commands, log: log) == nil else { return }
+            state.commands.setDone(c.id, fingerprint: fingerprint, first: c.first, count: c.count)
         }
         do {
             try log.forEach(from: state.nextPosition, until: .max) { position, timestamp, bytes in
@@ -301,26 +303,31 @@ public final class EventStore: Sendable {
     /// hands it to the log; returns what to wait on.
     private func reserve(_ writes: [StreamWrite], metadata: EventMetadata) throws(EventStoreError) -> Reserved {
         let encoded = try encode(writes)
-        try Self.checkShape(writes, encoded, metadata)
+        try Self.checkShape(writes, events: encoded.events.count, metadata)
+        let commandID = metadata.commandID
+        let fingerprint = CommandIndex.fingerprint(commandID)
         return try submission.withLock { (_) throws(EventStoreError) -> Reserved in
+            var bases: [UInt64] = []
             let reservation: Reservation
-            switch try state.withLock({ (s) throws(EventStoreError) in try reserveLocked(&s, writes, count: encoded.events.count, commandID: metadata.commandID) }) {
+            switch try state.withLock({ (s) throws(EventStoreError) in
+                try reserveLocked(&s, writes, count: encoded.events.count, commandID: commandID, fingerprint: fingerprint, bases: &bases)
+            }) {
             case .repeated(let reserved): return reserved
             case .new(let r): reservation = r
             }
             // The versions are fixed now; build the batch outside the state lock.
             var batch = LogBatch(byteCapacity: encoded.bytes.count + encoded.events.count * 64)
-            let versions = Self.append(writes, encoded, reservation, metadata, to: &batch)
+            var head: [UInt8] = []
+            let versions = Self.append(writes, encoded, firstEvent: 0, bases: bases[...], metadata, head: &head, to: &batch)
             let pending = reservation.pending
             let first = reservation.first
-            let count = UInt32(encoded.events.count)
+            let part = CommandsTicket.Part(commandID: commandID, fingerprint: fingerprint,
+                                           positions: first..<(first + UInt64(encoded.events.count)), versions: versions)
             do throws(EventStoreError) {
-                try log.submit(batch) { [self] result in
-                    complete(result, first: first, count: count, versions: versions, pending: pending, commandID: metadata.commandID)
-                }
+                try log.submit(batch) { [self] result in complete(result, pending: pending, parts: [part]) }
             } catch {
                 // Nothing reached the log and nothing was reserved after it: undo the reservation.
-                state.withLock { s in Self.undo(&s, writes, first: first, commandID: metadata.commandID) }
+                state.withLock { s in Self.undo(&s, writes, first: first, commandID: commandID, fingerprint: fingerprint) }
                 throw error
             }
             return .pending(pending)
@@ -329,54 +336,90 @@ public final class EventStore: Sendable {
 
     /// Checks, encodes and reserves several commands, and hands them to the log
     /// as one batch: all of them are written or none.
+    ///
+    /// Built for bulk: the payloads go into one buffer, each command id is
+    /// hashed once (its fingerprint serves the repeat check, the command index
+    /// and the completion), and one pending append serves every command.
     private func reserve(_ commands: [CommandWrites]) throws(EventStoreError) -> CommandsTicket {
         guard !commands.isEmpty else { throw EventStoreError(.invalidAppend, "an append of commands needs at least one command") }
-        var encoded: [Encoded] = []
-        encoded.reserveCapacity(commands.count)
-        var ids = Set<String>(minimumCapacity: commands.count)
-        for command in commands {
-            guard ids.insert(command.metadata.commandID).inserted else {
-                throw EventStoreError(.invalidAppend, "command \(command.metadata.commandID) appears twice in one append of commands; nothing was written")
+        func twice(_ id: String) -> EventStoreError {
+            EventStoreError(.invalidAppend, "command \(id) appears twice in one append of commands; nothing was written")
+        }
+        var encoded = Encoded()
+        // Where each command's events end in `encoded.events`.
+        var eventEnds: [Int] = []
+        eventEnds.reserveCapacity(commands.count)
+        var fingerprints: [UInt64] = []
+        fingerprints.reserveCapacity(commands.count)
+        var byFingerprint = [UInt64: Int](minimumCapacity: commands.count)
+        var fingerprintsCollide = false
+        for (i, command) in commands.enumerated() {
+            let id = command.metadata.commandID
+            let fingerprint = CommandIndex.fingerprint(id)
+            if let j = byFingerprint.updateValue(i, forKey: fingerprint) {
+                if commands[j].metadata.commandID == id { throw twice(id) }
+                fingerprintsCollide = true
             }
-            encoded.append(try encode(command.writes))
-            try Self.checkShape(command.writes, encoded[encoded.count - 1], command.metadata)
+            fingerprints.append(fingerprint)
+            let start = encoded.events.count
+            for write in command.writes {
+                for event in write.events { try encode(event, stream: write.stream, into: &encoded) }
+            }
+            try Self.checkShape(command.writes, events: encoded.events.count - start, command.metadata)
+            eventEnds.append(encoded.events.count)
+        }
+        if fingerprintsCollide {
+            // Two different ids share a fingerprint (rare): look for repeats by the ids themselves.
+            var ids = Set<String>(minimumCapacity: commands.count)
+            for command in commands where !ids.insert(command.metadata.commandID).inserted { throw twice(command.metadata.commandID) }
         }
         let pending = PendingAppend()
         return try submission.withLock { (_) throws(EventStoreError) -> CommandsTicket in
-            let reservations = try state.withLock { (s) throws(EventStoreError) -> [Reservation] in
-                var done: [Reservation] = []
-                done.reserveCapacity(commands.count)
+            var bases: [UInt64] = []
+            bases.reserveCapacity(commands.count)
+            let firsts = try state.withLock { (s) throws(EventStoreError) -> [UInt64] in
+                var firsts: [UInt64] = []
+                firsts.reserveCapacity(commands.count)
                 do throws(EventStoreError) {
-                    for (command, e) in zip(commands, encoded) {
-                        switch try reserveLocked(&s, command.writes, count: e.events.count, commandID: command.metadata.commandID, pending: pending) {
+                    for (i, command) in commands.enumerated() {
+                        let count = eventEnds[i] - (i == 0 ? 0 : eventEnds[i - 1])
+                        switch try reserveLocked(&s, command.writes, count: count, commandID: command.metadata.commandID,
+                                                 fingerprint: fingerprints[i], pending: pending, bases: &bases) {
                         case .repeated:
                             throw EventStoreError(.invalidAppend, "command \(command.metadata.commandID) is already in the store; send it alone to get its first result. Nothing was written")
-                        case .new(let r): done.append(r)
+                        case .new(let r): firsts.append(r.first)
                         }
                     }
                 } catch {
-                    for (command, r) in zip(commands, done).reversed() { Self.undo(&s, command.writes, first: r.first, commandID: command.metadata.commandID) }
+                    for (i, first) in firsts.enumerated().reversed() {
+                        Self.undo(&s, commands[i].writes, first: first, commandID: commands[i].metadata.commandID, fingerprint: fingerprints[i])
+                    }
                     throw error
                 }
-                return done
+                return firsts
             }
-            var batch = LogBatch(byteCapacity: encoded.reduce(0) { $0 + $1.bytes.count + $1.events.count * 64 })
+            var batch = LogBatch(byteCapacity: encoded.bytes.count + encoded.events.count * 64)
             var parts: [CommandsTicket.Part] = []
             parts.reserveCapacity(commands.count)
-            for ((command, e), r) in zip(zip(commands, encoded), reservations) {
-                let versions = Self.append(command.writes, e, r, command.metadata, to: &batch)
-                parts.append(.init(commandID: command.metadata.commandID, positions: r.first..<(r.first + UInt64(e.events.count)), versions: versions))
+            var head: [UInt8] = []
+            var base = 0
+            for (i, command) in commands.enumerated() {
+                let firstEvent = i == 0 ? 0 : eventEnds[i - 1]
+                let writes = command.writes
+                let versions = Self.append(writes, encoded, firstEvent: firstEvent, bases: bases[base..<(base + writes.count)],
+                                           command.metadata, head: &head, to: &batch)
+                base += writes.count
+                parts.append(.init(commandID: command.metadata.commandID, fingerprint: fingerprints[i],
+                                   positions: firsts[i]..<(firsts[i] + UInt64(eventEnds[i] - firstEvent)), versions: versions))
             }
-            let first = reservations[0].first
-            let count = UInt32(reservations.last!.first + UInt64(encoded.last!.events.count) - first)
             let ticket = CommandsTicket(pending: pending, parts: parts)
             do throws(EventStoreError) {
-                try log.submit(batch) { [self] result in
-                    complete(result, first: first, count: count, versions: [:], pending: pending, commandIDs: ticket.parts)
-                }
+                try log.submit(batch) { [self] result in complete(result, pending: pending, parts: ticket.parts) }
             } catch {
                 state.withLock { s in
-                    for (command, r) in zip(commands, reservations).reversed() { Self.undo(&s, command.writes, first: r.first, commandID: command.metadata.commandID) }
+                    for (i, first) in firsts.enumerated().reversed() {
+                        Self.undo(&s, commands[i].writes, first: first, commandID: commands[i].metadata.commandID, fingerprint: fingerprints[i])
+                    }
                 }
                 throw error
             }
@@ -384,9 +427,9 @@ public final class EventStore: Sendable {
         }
     }
 
-    /// An append has at least one event and names each stream once.
-    private static func checkShape(_ writes: [StreamWrite], _ encoded: Encoded, _ metadata: EventMetadata) throws(EventStoreError) {
-        guard !encoded.events.isEmpty else { throw EventStoreError(.invalidAppend, "an append needs at least one event (command \(metadata.commandID))") }
+    /// An append has at least one event (`events` in all) and names each stream once.
+    private static func checkShape(_ writes: [StreamWrite], events: Int, _ metadata: EventMetadata) throws(EventStoreError) {
+        guard events > 0 else { throw EventStoreError(.invalidAppend, "an append needs at least one event (command \(metadata.commandID))") }
         if writes.count > 1 {
             var seen = Set<String>(minimumCapacity: writes.count)
             for write in writes where !seen.insert(write.stream).inserted {
@@ -395,15 +438,16 @@ public final class EventStore: Sendable {
         }
     }
 
-    /// Adds one command's events, with their envelopes, to `batch`; returns each stream's last version.
-    private static func append(_ writes: [StreamWrite], _ encoded: Encoded, _ reservation: Reservation, _ metadata: EventMetadata,
-                               to batch: inout LogBatch) -> [String: UInt64] {
-        var head: [UInt8] = []
-        var versions: [String: UInt64] = [:]
-        versions.reserveCapacity(writes.count)
-        var event = 0
+    /// Adds one command's events, with their envelopes, to `batch`: its payloads
+    /// are those of `encoded.events` from `firstEvent` on, and `bases` holds the
+    /// version each write's first event gets. Returns each stream's last version.
+    private static func append(_ writes: [StreamWrite], _ encoded: Encoded, firstEvent: Int, bases: ArraySlice<UInt64>,
+                               _ metadata: EventMetadata, head: inout [UInt8], to batch: inout LogBatch) -> AppendResult.LastVersions {
+        var one: (stream: String, version: UInt64)?
+        var many: [String: UInt64] = [:]
+        var event = firstEvent
         encoded.bytes.withUnsafeBytes { payloads in
-            for (write, base) in zip(writes, reservation.bases) where !write.events.isEmpty {
+            for (write, base) in zip(writes, bases) where !write.events.isEmpty {
                 for i in 0..<write.events.count {
                     let e = encoded.events[event]
                     let start = event == 0 ? 0 : encoded.events[event - 1].end
@@ -412,25 +456,30 @@ public final class EventStore: Sendable {
                     head.withUnsafeBytes { batch.append($0, UnsafeRawBufferPointer(rebasing: payloads[start..<e.end])) }
                     event += 1
                 }
-                versions[write.stream] = base + UInt64(write.events.count) - 1
+                let last = base + UInt64(write.events.count) - 1
+                if one == nil && many.isEmpty {
+                    one = (write.stream, last)
+                } else {
+                    if let first = one { many[first.stream] = first.version }
+                    one = nil
+                    many[write.stream] = last
+                }
             }
         }
-        return versions
+        return one.map { .one($0.stream, $0.version) } ?? .many(many)
     }
 
     /// Takes back a reservation that never reached the log (the last one made).
-    private static func undo(_ s: inout State, _ writes: [StreamWrite], first: UInt64, commandID: String) {
+    private static func undo(_ s: inout State, _ writes: [StreamWrite], first: UInt64, commandID: String, fingerprint: UInt64) {
         for write in writes { s.streams.unlink(write.stream, count: UInt64(write.events.count)) }
         s.streams.truncate(to: first)
         s.nextPosition = first
-        s.commands.removePending(commandID)
+        s.commands.removePending(commandID, fingerprint: fingerprint)
     }
 
     private struct Reservation {
         var pending: PendingAppend
         var first: UInt64
-        /// For each write, the version its first event gets.
-        var bases: [UInt64]
     }
 
     private enum ReserveOutcome {
@@ -438,12 +487,13 @@ public final class EventStore: Sendable {
         case new(Reservation)
     }
 
-    /// Checks the expectations and reserves positions and versions; called under the state lock.
-    private func reserveLocked(_ s: inout State, _ writes: [StreamWrite], count: Int, commandID: String,
-                               pending shared: PendingAppend? = nil) throws(EventStoreError) -> ReserveOutcome {
+    /// Checks the expectations and reserves positions and versions, appending
+    /// to `bases` the version each write's first event gets; called under the state lock.
+    private func reserveLocked(_ s: inout State, _ writes: [StreamWrite], count: Int, commandID: String, fingerprint: UInt64,
+                               pending shared: PendingAppend? = nil, bases: inout [UInt64]) throws(EventStoreError) -> ReserveOutcome {
         if s.closed { throw EventStoreError(.closed, "the event store is closed") }
         if let failure = s.failure { throw failure }
-        switch try command(commandID, in: s) {
+        switch try Self.command(commandID, fingerprint: fingerprint, in: s.commands, log: log) {
         case .done(let first, let count)?: return .repeated(.written(first: first, count: count))
         case .pending(let pending)?: return .repeated(.pending(pending))
         case nil: break
@@ -451,14 +501,7 @@ public final class EventStore: Sendable {
         guard count <= CommandIndex.maxEvents, s.nextPosition <= CommandIndex.maxPosition else {
             throw EventStoreError(.invalidAppend, "command \(commandID) has \(count) events; a command may have at most \(CommandIndex.maxEvents): split it. Nothing was written")
         }
-        var bases: [UInt64] = []
-        bases.reserveCapacity(writes.count)
-        // Where each existing stream is in the map: found once, used again to link.
-        var found: [StreamIndex.Slot?] = []
-        found.reserveCapacity(writes.count)
-        let keys = writes.map { StreamKey($0.stream) }
-        for (write, key) in zip(writes, keys) {
-            let (slot, count) = s.streams.find(key)
+        func check(_ write: StreamWrite, count: UInt64) throws(EventStoreError) {
             let actual: UInt64? = count == 0 ? nil : count - 1
             if !write.expectedVersion.isMet(by: actual) {
                 throw EventStoreError(
@@ -466,42 +509,62 @@ public final class EventStore: Sendable {
                     "stream \(write.stream): expected \(write.expectedVersion), but it is at \(actual.map { "version \($0)" } ?? "no stream"); nothing was written (command \(commandID))",
                     stream: write.stream, expected: write.expectedVersion, actual: actual)
             }
-            bases.append(count)
-            found.append(slot)
         }
         let first = s.nextPosition
-        s.streams.extend(to: first + UInt64(count))
-        // Existing streams first, while the slots found above are still valid;
-        // then the new streams (inserting may move the others).
-        var position = first
-        for (i, (write, slot)) in zip(writes, found).enumerated() {
-            let positions = position..<(position + UInt64(write.events.count))
-            if slot != nil { s.streams.link(keys[i], slot: slot, positions: positions) }
-            position = positions.upperBound
-        }
-        position = first
-        for (i, (write, slot)) in zip(writes, found).enumerated() {
-            let positions = position..<(position + UInt64(write.events.count))
-            if slot == nil { s.streams.link(keys[i], slot: nil, positions: positions) }
-            position = positions.upperBound
+        if writes.count == 1 {
+            // The usual append: one stream, no arrays.
+            let key = writes[0].key
+            let (slot, found) = s.streams.find(key)
+            try check(writes[0], count: found)
+            bases.append(found)
+            s.streams.extend(to: first + UInt64(count))
+            s.streams.link(key, slot: slot, positions: first..<(first + UInt64(count)))
+        } else {
+            // Where each existing stream is in the map: found once, used again to link.
+            var found: [StreamIndex.Slot?] = []
+            found.reserveCapacity(writes.count)
+            let keys = writes.map(\.key)
+            for (write, key) in zip(writes, keys) {
+                let (slot, count) = s.streams.find(key)
+                try check(write, count: count)
+                bases.append(count)
+                found.append(slot)
+            }
+            s.streams.extend(to: first + UInt64(count))
+            // Existing streams first, while the slots found above are still valid;
+            // then the new streams (inserting may move the others).
+            var position = first
+            for (i, (write, slot)) in zip(writes, found).enumerated() {
+                let positions = position..<(position + UInt64(write.events.count))
+                if slot != nil { s.streams.link(keys[i], slot: slot, positions: positions) }
+                position = positions.upperBound
+            }
+            position = first
+            for (i, (write, slot)) in zip(writes, found).enumerated() {
+                let positions = position..<(position + UInt64(write.events.count))
+                if slot == nil { s.streams.link(keys[i], slot: nil, positions: positions) }
+                position = positions.upperBound
+            }
         }
         s.nextPosition = first + UInt64(count)
         let pending = shared ?? PendingAppend()
-        s.commands.setPending(commandID, pending)
-        return .new(Reservation(pending: pending, first: first, bases: bases))
+        s.commands.setPending(commandID, fingerprint: fingerprint, pending)
+        return .new(Reservation(pending: pending, first: first))
     }
 
-    /// The log made a reserved append durable, or failed it.
+    /// The log made a reserved append durable, or failed it (an import's, with its versions by stream).
     func complete(_ result: Result<(first: UInt64, timestamp: Int64), EventStoreError>, first: UInt64, count: UInt32,
                   versions: [String: UInt64], pending: PendingAppend, commandID: String) {
-        complete(result, first: first, count: count, versions: versions, pending: pending,
-                 commandIDs: [.init(commandID: commandID, positions: first..<(first + UInt64(count)), versions: versions)])
+        complete(result, pending: pending, parts: [.init(commandID: commandID, fingerprint: CommandIndex.fingerprint(commandID),
+                                                          positions: first..<(first + UInt64(count)), versions: .many(versions))])
     }
 
-    /// The log made a reserved append of one or more commands durable, or failed it.
-    func complete(_ result: Result<(first: UInt64, timestamp: Int64), EventStoreError>, first: UInt64, count: UInt32,
-                  versions: [String: UInt64], pending: PendingAppend, commandIDs parts: [CommandsTicket.Part]) {
+    /// The log made a reserved append of one or more commands (`parts`, in
+    /// order and next to each other) durable, or failed it.
+    func complete(_ result: Result<(first: UInt64, timestamp: Int64), EventStoreError>, pending: PendingAppend,
+                  parts: [CommandsTicket.Part]) {
         let named = parts.count == 1 ? parts[0].commandID : "\(parts[0].commandID) and \(parts.count - 1) more"
+        let first = parts[0].positions.lowerBound
         switch result {
         case .success(let (committedFirst, timestamp)):
             guard committedFirst == first else {
@@ -512,15 +575,21 @@ public final class EventStore: Sendable {
                 return
             }
             state.withLock { s in
-                for part in parts { s.commands.setDone(part.commandID, first: part.positions.lowerBound, count: UInt32(part.positions.count)) }
+                for part in parts {
+                    s.commands.setDone(part.commandID, fingerprint: part.fingerprint, first: part.positions.lowerBound,
+                                       count: UInt32(part.positions.count))
+                }
             }
-            pending.resolve(.success(AppendResult(positions: first..<(first + UInt64(count)), streamVersions: versions, recordedAt: timestamp)))
+            // A single command's result; a batch's are read from its ticket's parts.
+            let whole = AppendResult(positions: first..<parts[parts.count - 1].positions.upperBound,
+                                     lastVersions: parts.count == 1 ? parts[0].versions : .many([:]), recordedAt: timestamp)
+            pending.resolve(.success(whole))
         case .failure(let error):
             // Later appends were reserved on top of this one: the store must be reopened.
             let failure = EventStoreError(.failed, "an append failed after it was accepted (\(error.message)); reopen the store", storage: error.storage)
             state.withLock { s in
                 if s.failure == nil { s.failure = failure }
-                for part in parts { s.commands.removePending(part.commandID) }
+                for part in parts { s.commands.removePending(part.commandID, fingerprint: part.fingerprint) }
             }
             pending.resolve(.failure(error))
         }
@@ -623,6 +692,11 @@ public final class EventStore: Sendable {
         state.withLock { $0.streams.version(of: stream) }
     }
 
+    /// The version of the last event of the stream `write` is for (its key already hashed), or nil if it does not exist.
+    package func version(of write: StreamWrite) -> UInt64? {
+        state.withLock { $0.streams.version(of: write.key) }
+    }
+
     /// The events of one stream from `version` on, in order; reads only that stream's batches.
     public func readStream(_ stream: String, from version: UInt64 = 0) throws(EventStoreError) -> [RecordedEvent] {
         let committed = log.nextPosition
@@ -694,8 +768,10 @@ public struct CommandsTicket: Sendable {
     /// One command of the batch: where its events go and its streams' last versions.
     struct Part: Sendable {
         var commandID: String
+        /// The command id's ``CommandIndex/fingerprint(_:)``.
+        var fingerprint: UInt64
         var positions: Range<UInt64>
-        var versions: [String: UInt64]
+        var versions: AppendResult.LastVersions
     }
     let pending: PendingAppend
     let parts: [Part]
@@ -703,7 +779,7 @@ public struct CommandsTicket: Sendable {
     /// Waits until the commands are durable; their results, in the order sent.
     public func results() async throws(EventStoreError) -> [AppendResult] {
         let batch = try await pending.value()
-        return parts.map { AppendResult(positions: $0.positions, streamVersions: $0.versions, recordedAt: batch.recordedAt) }
+        return parts.map { AppendResult(positions: $0.positions, lastVersions: $0.versions, recordedAt: batch.recordedAt) }
     }
 }
 

@@ -157,8 +157,11 @@ struct StreamIndex: Sendable {
     }
 
     /// The version of the stream's last event, or nil if it has none.
-    func version(of stream: String) -> UInt64? {
-        streams[StreamKey(stream)].map { $0.count - 1 }
+    func version(of stream: String) -> UInt64? { version(of: StreamKey(stream)) }
+
+    /// ``version(of:)`` for a stream known by its key.
+    func version(of key: StreamKey) -> UInt64? {
+        streams[key].map { $0.count - 1 }
     }
 
     /// The positions of the stream's events from `version` on that are below `limit`, in order.

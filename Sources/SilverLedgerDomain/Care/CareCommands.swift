@@ -90,7 +90,7 @@ public struct RecordHardshipAssistance: DomainCommand, Codable {
                               chinese: "帮扶金额\(amountFen)分不能为负数", values: ["amountFen": "\(amountFen)"])
         }
         try Rules.nonEmpty(purpose, "purpose", "帮扶事由")
-        _ = try Rules.livingCadre(cadre, on: assistedOn, in: state)
+        try Rules.checkLiving(cadre, on: assistedOn, in: state)
         return [StreamWrite(stream: cadre.stream, events: [
             HardshipAssistanceRecorded(cadre: cadre, amountFen: amountFen, purpose: purpose, assistedOn: assistedOn),
         ])]
@@ -115,7 +115,7 @@ public struct RecordHomeCareService: DomainCommand, Codable {
     public func decide(_ state: DomainState, today: LedgerDate) throws(DomainError) -> [StreamWrite] {
         try Rules.notInFuture(servedOn, today: today, "the home-care service", "居家养老服务")
         try Rules.nonEmpty(service, "service", "服务内容")
-        _ = try Rules.livingCadre(cadre, on: servedOn, in: state)
+        try Rules.checkLiving(cadre, on: servedOn, in: state)
         return [StreamWrite(stream: cadre.stream, events: [HomeCareServiceRecorded(cadre: cadre, service: service, servedOn: servedOn)])]
     }
 }
@@ -138,7 +138,7 @@ public struct RecordHomeAdaptation: DomainCommand, Codable {
     public func decide(_ state: DomainState, today: LedgerDate) throws(DomainError) -> [StreamWrite] {
         try Rules.notInFuture(completedOn, today: today, "the home adaptation", "适老化改造")
         try Rules.nonEmpty(adaptation, "adaptation", "改造内容")
-        _ = try Rules.livingCadre(cadre, on: completedOn, in: state)
+        try Rules.checkLiving(cadre, on: completedOn, in: state)
         return [StreamWrite(stream: cadre.stream, events: [HomeAdaptationRecorded(cadre: cadre, adaptation: adaptation, completedOn: completedOn)])]
     }
 }

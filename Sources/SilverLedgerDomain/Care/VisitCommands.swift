@@ -48,7 +48,7 @@ public struct LogVisit: DomainCommand, Codable {
     public func decide(_ state: DomainState, today: LedgerDate) throws(DomainError) -> [StreamWrite] {
         try Rules.nonEmpty(visit, "visit id", "走访编号")
         try Rules.notInFuture(visitedOn, today: today, "the visit", "走访")
-        _ = try Rules.livingCadre(cadre, on: visitedOn, in: state)
+        try Rules.checkLiving(cadre, on: visitedOn, in: state)
         let names = visitors.map(\.trimmed)
         guard !names.isEmpty, !names.contains(where: \.isEmpty) else {
             throw DomainError(.invalidValue, english: "a visit needs at least one visitor, each named (given: \(visitors))",

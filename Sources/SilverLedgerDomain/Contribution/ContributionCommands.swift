@@ -56,7 +56,7 @@ public struct RegisterTalent: DomainCommand, Codable {
                 throw DomainError(.duplicateName, english: "expertise tag \(tag) is given twice", chinese: "专长\(tag)重复", values: ["tag": tag])
             }
         }
-        _ = try Rules.livingCadre(cadre, on: registeredOn, in: state)
+        try Rules.checkLiving(cadre, on: registeredOn, in: state)
         return [StreamWrite(stream: cadre.stream, events: [TalentRegistered(cadre: cadre, expertise: tags, registeredOn: registeredOn)])]
     }
 }
@@ -126,7 +126,7 @@ public struct JoinVolunteerTeam: DomainCommand, Codable {
     public func decide(_ state: DomainState, today: LedgerDate) throws(DomainError) -> [StreamWrite] {
         try Rules.notInFuture(joinedOn, today: today, "joining the team", "加入服务队")
         let record = try Rules.team(team, on: joinedOn, in: state)
-        _ = try Rules.livingCadre(cadre, on: joinedOn, in: state)
+        try Rules.checkLiving(cadre, on: joinedOn, in: state)
         if let since = record.members[cadre] {
             throw DomainError(.alreadyTeamMember, english: "cadre \(cadre) has been a member of volunteer team \(team) since \(since)",
                               chinese: "离退休干部\(cadre)已于\(since)加入志愿服务队\(team)",
@@ -174,7 +174,7 @@ public struct RecordVolunteerService: DomainCommand, Codable {
                 throw DomainError(.duplicateName, english: "participant \(cadre) is named twice", chinese: "参加人员\(cadre)重复",
                                   values: ["cadre": cadre.rawValue])
             }
-            _ = try Rules.livingCadre(cadre, on: servedOn, in: state)
+            try Rules.checkLiving(cadre, on: servedOn, in: state)
             guard let joined = record.members[cadre], joined <= servedOn else {
                 let since = record.members[cadre]
                 throw DomainError(.notATeamMember,
@@ -247,7 +247,7 @@ public struct RecordLecture: DomainCommand, Codable {
             throw DomainError(.invalidValue, english: "an audience of \(audience) is negative", chinese: "听众人数\(audience)不能为负数",
                               values: ["audience": "\(audience)"])
         }
-        _ = try Rules.livingCadre(speaker, on: heldOn, in: state)
+        try Rules.checkLiving(speaker, on: heldOn, in: state)
         return [StreamWrite(stream: stream, expectedVersion: .noStream, events: [
             LectureRecorded(lecture: lecture, speaker: speaker, topic: topic, audience: audience, heldOn: heldOn),
         ])]

@@ -101,7 +101,7 @@ public struct AcceptInflow: DomainCommand, Codable {
                               values: ["cadre": cadre.rawValue, "since": "\(outflow.since)", "acceptedOn": "\(accepted)", "receivingOrganisation": by])
         }
         try Rules.ordered(outflow.since, "the outflow", "外出日期", acceptedOn, "the acceptance", "接收日期")
-        _ = try Rules.livingCadre(cadre, on: acceptedOn, in: state)
+        try Rules.checkLiving(cadre, on: acceptedOn, in: state)
         return [StreamWrite(stream: cadre.stream, events: [
             InflowAccepted(cadre: cadre, fromBranch: outflow.fromBranch, receivingOrganisation: organisation, since: outflow.since, acceptedOn: acceptedOn),
         ])]
@@ -130,7 +130,7 @@ public struct RecordReturn: DomainCommand, Codable {
         if let accepted = outflow.acceptedOn {
             try Rules.ordered(accepted, "the acceptance", "接收日期", returnedOn, "the return", "返回日期")
         }
-        _ = try Rules.livingCadre(cadre, on: returnedOn, in: state)
+        try Rules.checkLiving(cadre, on: returnedOn, in: state)
         return [StreamWrite(stream: cadre.stream, events: [
             MobileMemberReturned(cadre: cadre, fromBranch: outflow.fromBranch, since: outflow.since, returnedOn: returnedOn),
         ])]

@@ -65,8 +65,8 @@ public struct RecordMeeting: DomainCommand, Codable {
             let present = attendees.contains(absence.cadre)
             throw named(absence.cadre, present ? "attendee" : "absentee", present ? "参会" : "缺席", again: "absentee", "缺席")
         }
-        for cadre in attendees { try Rules.member(Rules.livingCadre(cadre, on: heldOn, in: state), of: branch, on: heldOn) }
-        for absence in absences { try Rules.member(Rules.livingCadre(absence.cadre, on: heldOn, in: state), of: branch, on: heldOn) }
+        for cadre in attendees { try Rules.livingMember(cadre, of: branch, on: heldOn, in: state) }
+        for absence in absences { try Rules.livingMember(absence.cadre, of: branch, on: heldOn, in: state) }
         return [StreamWrite(stream: stream, expectedVersion: .noStream, events: [
             MeetingRecorded(meeting: meeting, branch: branch, kind: kind, topic: topic.trimmed, heldOn: heldOn,
                             attendees: attendees, absentees: absences),
@@ -118,7 +118,7 @@ public struct DeliverStudyAtHome: DomainCommand, Codable {
                               values: ["meeting": meeting, "cadre": cadre.rawValue, "heldOn": "\(awaiting.heldOn)", "awaiting": others])
         }
         try Rules.ordered(awaiting.heldOn, "the meeting", "会议日期", deliveredOn, "the study at home", "送学上门日期")
-        _ = try Rules.livingCadre(cadre, on: deliveredOn, in: state)
+        try Rules.checkLiving(cadre, on: deliveredOn, in: state)
         return [StreamWrite(stream: RecordMeeting.stream(meeting), events: [
             StudyDeliveredAtHome(meeting: meeting, branch: awaiting.branch, cadre: cadre, heldOn: awaiting.heldOn, deliveredOn: deliveredOn),
         ])]

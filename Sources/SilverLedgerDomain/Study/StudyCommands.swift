@@ -51,7 +51,7 @@ public struct RecordStudySession: DomainCommand, Codable {
                 throw DomainError(.duplicateName, english: "attendee \(cadre) is named twice", chinese: "参加人员\(cadre)重复",
                                   values: ["cadre": cadre.rawValue])
             }
-            _ = try Rules.livingCadre(cadre, on: heldOn, in: state)
+            try Rules.checkLiving(cadre, on: heldOn, in: state)
         }
         return [StreamWrite(stream: stream, expectedVersion: .noStream, events: [
             StudySessionRecorded(session: session, organiser: organiser, format: format, topic: topic, heldOn: heldOn, hours: hours, attendees: attendees),
@@ -82,7 +82,7 @@ public struct RecordQuizResult: DomainCommand, Codable {
             throw DomainError(.invalidValue, english: "a quiz score of \(score) is out of range (0 to 100)",
                               chinese: "竞答成绩\(score)超出范围（0至100分）", values: ["score": "\(score)"])
         }
-        _ = try Rules.livingCadre(cadre, on: takenOn, in: state)
+        try Rules.checkLiving(cadre, on: takenOn, in: state)
         return [StreamWrite(stream: cadre.stream, events: [QuizResultRecorded(cadre: cadre, quiz: quiz, score: score, takenOn: takenOn)])]
     }
 }

@@ -1,0 +1,22 @@
+import Testing
+
+@testable import SilverLedgerDomain
+
+@Suite("The shared rules' helpers")
+struct RulesTests {
+    /// `isBlank` reads bytes while they are ASCII; it must agree with `Character.isWhitespace` everywhere.
+    @Test func blankTextIsTheTextWhoseCharactersAreAllWhiteSpace() {
+        var samples = ["", " ", "\t\r\n", "\r\n", " a", "a ", "C000017", "张三", "\u{3000}", " \u{3000} ", "\u{A0}x", " \u{301}", "\u{1C}", "\u{85}"]
+        // Every scalar below U+3100 alone, after a space and before one.
+        for value in 0..<0x3100 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let text = String(Character(scalar))
+            samples += [text, " " + text, text + " "]
+        }
+        for text in samples {
+            #expect(Rules.isBlank(text) == text.allSatisfy(\.isWhitespace), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+        for text in ["", " ", "\t\r\n", "\r\n", "\u{3000}", " \u{3000} ", "\u{85}", "\u{2028}"] { #expect(Rules.isBlank(text)) }
+        for text in [" a", "a ", "C000017", "张三", "\u{A0}x", "\u{1C}", "\u{1F}", "\u{200B}"] { #expect(!Rules.isBlank(text)) }
+    }
+}
