@@ -35,7 +35,12 @@ final class LogEngine: Sendable {
         let paths = StorePaths(directory)
         var lockFile: FileHandle?
         if !options.readOnly {
-            _ = try fs.makeDirectory(paths.directory)
+            if try fs.makeDirectory(paths.directory) {
+                // The new store's own entry is durable before anything in it is acknowledged:
+                // a power loss could otherwise take the whole directory (found by PowerLossTests).
+                let slash = paths.directory.lastIndex(of: "/")
+                try fs.syncDirectory(slash.map { $0 == paths.directory.startIndex ? "/" : String(paths.directory[..<$0]) } ?? ".")
+            }
             lockFile = try lockStore(paths, fs: fs)
         }
         do throws(StorageError) {
