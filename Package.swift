@@ -75,6 +75,12 @@ let package = Package(
             dependencies: ["SilverLedgerStorage"],
             path: "Tests/CrashChild"
         ),
+        // The crash campaign's domain workload: a ledger, ticking tasks and snapshots until it is killed.
+        .executableTarget(
+            name: "silverledger-ledger-crash-child",
+            dependencies: ["SilverLedgerDomain", "SilverLedger"],
+            path: "Tests/LedgerCrashChild"
+        ),
         // libFuzzer targets (scripts/fuzz.sh); built normally, each replays the inputs it is given.
         .executableTarget(name: "fuzz-batches", dependencies: ["SilverLedgerStorage"], path: "Fuzz/fuzz-batches"),
         .executableTarget(name: "fuzz-codec", dependencies: ["SilverLedgerDomain", "SilverLedger", "SilverLedgerStorage"], path: "Fuzz/fuzz-codec"),
