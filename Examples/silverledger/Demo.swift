@@ -35,6 +35,7 @@ struct Demo: AsyncParsableCommand {
             var storeOptions = StoreOptions()
             storeOptions.store = path
             storeOptions.keyFile = nil   // every option of a hand-made StoreOptions is set
+            storeOptions.encryptionKeyFile = nil
             let today = Self.today
             say(Terminal.bold("SilverLedger demo · 老干部工作台账"))
             say("store \(path)")

@@ -48,7 +48,7 @@ struct Failure: Error {
             let code: Int32 = switch error.code {
             case .locked: Exit.locked
             case .corrupted: Exit.corruption
-            case .invalidArgument: Exit.usage
+            case .invalidArgument, .encryptionKey: Exit.usage
             default: Exit.io
             }
             self.init(error.description, code: code)
@@ -67,6 +67,7 @@ struct Failure: Error {
             switch error.storageKind {
             case .locked: return Exit.locked
             case .corrupted: return Exit.corruption
+            case .encryptionKey: return Exit.usage   // an encrypted store opened without its key, or with another
             default: return Exit.io
             }
         }

@@ -40,6 +40,7 @@ struct Stats: AsyncParsableCommand {
             let log = try Log.open(at: storeOptions.path, options: {
                 var o = LogOptions()
                 o.readOnly = true
+                o.encryptionKey = try storeOptions.encryptionKey()
                 return o
             }())
             defer { try? log.close() }

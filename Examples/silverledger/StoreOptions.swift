@@ -13,12 +13,28 @@ struct StoreOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A key file (64 hex digits, mode 0600; `silverledger keygen` makes one): writers seal the log with it, verify checks the seals (default: $SILVERLEDGER_KEY_FILE).", valueName: "FILE"))
     var keyFile: String?
 
+    @Option(help: ArgumentHelp("An encryption key file (64 hex digits, mode 0600; `silverledger keygen` makes one; keep it apart from the seal key): a new store is created encrypted with it, an encrypted store opens only with it (default: $SILVERLEDGER_ENCRYPTION_KEY_FILE).", valueName: "FILE"))
+    var encryptionKeyFile: String?
+
     /// The seal key of `--key-file` (or `$SILVERLEDGER_KEY_FILE`), if one is given.
     func sealKey() throws -> SealKey? {
-        guard let path = keyFile ?? ProcessInfo.processInfo.environment["SILVERLEDGER_KEY_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
+        guard let path = Self.given(keyFile, "SILVERLEDGER_KEY_FILE") else { return nil }
         do throws(StorageError) { return try SealKey(contentsOfFile: path) } catch {
             throw Failure(error.message, code: error.code == .io ? Exit.io : Exit.usage)
         }
+    }
+
+    /// The encryption key of `--encryption-key-file` (or `$SILVERLEDGER_ENCRYPTION_KEY_FILE`), if one is given.
+    func encryptionKey() throws -> EncryptionKey? {
+        guard let path = Self.given(encryptionKeyFile, "SILVERLEDGER_ENCRYPTION_KEY_FILE") else { return nil }
+        do throws(StorageError) { return try EncryptionKey(contentsOfFile: path) } catch {
+            throw Failure(error.message, code: error.code == .io ? Exit.io : Exit.usage)
+        }
+    }
+
+    /// An option's value, else the environment variable's (an empty one counts as not set).
+    private static func given(_ option: String?, _ variable: String) -> String? {
+        option ?? ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The directory the options name.
@@ -36,6 +52,7 @@ struct StoreOptions: ParsableArguments {
         options.durability = durability
         options.logger = Logger(label: "silverledger")
         options.sealKey = try sealKey()
+        options.encryptionKey = try encryptionKey()
         return try EventStore.open(at: path, types: Ledger.eventTypes, options: options)
     }
 
@@ -48,6 +65,7 @@ struct StoreOptions: ParsableArguments {
         var options = EventStoreOptions()
         options.readOnly = true
         options.logger = Logger(label: "silverledger")
+        options.encryptionKey = try encryptionKey()
         return try EventStore.open(at: path, types: Ledger.eventTypes, options: options)
     }
 }

@@ -30,6 +30,10 @@ struct Verify: AsyncParsableCommand {
         var sealsChecked: Int
         var sealedThrough: UInt64?
         var resumedFrom: UInt64?
+        /// none, encrypted (records not checked: no key) or encrypted, decrypted.
+        var encryption: String
+        var encryptionKeyID: String?
+        var payloadsNotDecrypted: Int
         var segments: Int
         var batches: Int
         var records: UInt64
@@ -55,8 +59,10 @@ struct Verify: AsyncParsableCommand {
             guard storeOptions.exists else { throw Failure("no store at \(storeOptions.path)", code: Exit.io) }
             let bar = ProgressBar("verifying", unit: "bytes")
             let key = try storeOptions.sealKey()
+            let encryptionKey = try storeOptions.encryptionKey()
             var logOptions = LogOptions()
             logOptions.sealKey = key
+            logOptions.encryptionKey = encryptionKey
             let report = try Log.verify(at: storeOptions.path, from: from, options: logOptions, incremental: key != nil && !full) { done, total in
                 bar.update(done, of: total)
             }
@@ -66,7 +72,8 @@ struct Verify: AsyncParsableCommand {
             }
             // Every event of the intact batches: its envelope and its payload decode with the domain's types.
             var decoded: UInt64 = 0
-            if report.isIntact {
+            // An encrypted store's events are decoded only with its key.
+            if report.isIntact && (report.encryptionKeyID == nil || encryptionKey != nil) {
                 let store = try storeOptions.openForReading()
                 defer { try? store.close() }
                 let events = ProgressBar("decoding", unit: "events")
@@ -89,7 +96,10 @@ struct Verify: AsyncParsableCommand {
             let seals = report.seals == 0 ? "unsealed" : key == nil ? "sealed (not checked: give --key-file)" : "checked"
             let result = Result(
                 store: storeOptions.path, intact: intact, seals: seals, sealCount: report.seals, sealsChecked: report.sealsChecked,
-                sealedThrough: report.sealedThrough, resumedFrom: report.resumedFrom, segments: report.segments, batches: report.batches, records: report.records,
+                sealedThrough: report.sealedThrough, resumedFrom: report.resumedFrom,
+                encryption: report.encryptionKeyID == nil ? "none" : encryptionKey == nil ? "encrypted (records not checked: give --encryption-key-file)" : "encrypted, decrypted",
+                encryptionKeyID: report.encryptionKeyID.map(EncryptionKey.hexID), payloadsNotDecrypted: report.encryptedPayloadsNotDecrypted,
+                segments: report.segments, batches: report.batches, records: report.records,
                 eventsDecoded: decoded, storedBytes: report.storedBytes, uncompressedBytes: report.uncompressedBytes,
                 firstPosition: report.firstPosition, nextPosition: report.nextPosition, chainHead: report.chainHead, problems: problems)
             if format == .json {
@@ -101,6 +111,11 @@ struct Verify: AsyncParsableCommand {
                 say("chain head \(result.chainHead)")
                 if let resumed = report.resumedFrom {
                     say("incremental: taken up at position \(grouped(resumed)), verified last with this key (--full checks the whole log)")
+                }
+                if let id = result.encryptionKeyID {
+                    say(encryptionKey == nil
+                        ? "encrypted (key id \(id)): \(plural(report.encryptedPayloadsNotDecrypted, "payload")) checked by CRC32C and hash chain only; give --encryption-key-file to decrypt and decode them"
+                        : "encrypted (key id \(id)): every payload decrypted and authenticated")
                 }
                 switch (report.seals, key) {
                 case (0, nil): say("unsealed: the store has no seal (a writer given --key-file seals it)")
@@ -146,7 +161,9 @@ struct Repair: AsyncParsableCommand {
     func run() async throws {
         try await guarded {
             guard storeOptions.exists else { throw Failure("no store at \(storeOptions.path)", code: Exit.io) }
-            let report = try Log.repair(at: storeOptions.path)
+            var options = LogOptions()
+            options.encryptionKey = try storeOptions.encryptionKey()   // with it, payloads that do not decrypt are damage too
+            let report = try Log.repair(at: storeOptions.path, options: options)
             let result = Result(repaired: report.repaired, kept: report.nextPosition, truncatedSegment: report.truncatedSegment,
                                 truncatedAt: report.truncatedAt, damage: report.damage, setAside: report.setAside)
             if format == .json { return say(try json(result)) }
@@ -163,11 +180,11 @@ struct Repair: AsyncParsableCommand {
     }
 }
 
-/// `keygen`: a new seal key file.
+/// `keygen`: a new key file, for seals (`--key-file`) or encryption (`--encryption-key-file`).
 struct Keygen: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a new random seal key (32 bytes as 64 hex digits) to a file of mode 0600.",
-        discussion: "Keep it away from the store: whoever reads it can seal a forged log. Never overwrites a file.")
+        abstract: "Write a new random key (32 bytes as 64 hex digits) to a file of mode 0600, for --key-file or --encryption-key-file.",
+        discussion: "Keep it away from the store: whoever reads a seal key can seal a forged log, whoever reads an encryption key can read the records. Make one file per purpose. Never overwrites a file.")
 
     @Argument(help: ArgumentHelp("The key file to create.", valueName: "FILE"))
     var file: String
@@ -184,7 +201,10 @@ struct Keygen: AsyncParsableCommand {
             guard write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
                 throw Failure("cannot write \(file): \(String(cString: strerror(errno)))", code: Exit.io)
             }
-            say("wrote a seal key to \(file) (key id \(key.idHex))")
+            // Read back as both kinds of key: the file is what the other commands will read.
+            let seal = try SealKey(contentsOfFile: file), encryption = try EncryptionKey(contentsOfFile: file)
+            guard seal.id == key.id else { throw Failure("\(file) does not read back as the key written", code: Exit.io) }
+            say("wrote a new key to \(file): key id \(seal.idHex) as a seal key (--key-file), \(encryption.idHex) as an encryption key (--encryption-key-file); use one file per purpose")
         }
     }
 }

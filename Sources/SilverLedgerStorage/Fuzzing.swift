@@ -8,6 +8,9 @@ package enum StorageFuzz {
     /// decoded and checked, its payload decompressed (or copied) and its
     /// framing walked, as a reader does. A batch that decodes must give its
     /// declared record count, and its records must survive LZ4 both ways.
+    /// The key encrypted batches are tried with (a fixed one: the fuzzer makes payloads that fail to decrypt).
+    private static let fuzzKey = try! EncryptionKey(bytes: Array(repeating: 0x5A, count: 32))
+
     package static func batches(_ data: UnsafeRawBufferPointer) {
         var offset = 0
         var framed: [UInt8] = []
@@ -22,7 +25,7 @@ package enum StorageFuzz {
             offset = start + Int(header.storedLength)
             // Never ask for more than the input could plausibly expand to (LZ4 at most ~255:1).
             guard Int(header.uncompressedLength) <= 255 * max(stored.count, 1) + 64 else { continue }
-            guard PayloadDecoder.decode(header, stored: stored, into: &framed) == nil else { continue }
+            guard PayloadDecoder.decode(header, stored: stored, key: fuzzKey, into: &framed) == nil else { continue }
             var records = 0
             var total = 0
             framed.withUnsafeBytes { b in

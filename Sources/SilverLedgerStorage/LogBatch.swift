@@ -114,16 +114,21 @@ public struct LogBatch: Sendable {
 
 /// A batch compressed and ready for the writer, which only adds the header.
 struct PreparedBatch: Sendable {
+    /// The payload, compressed or raw; encrypted only when the header is made (its bytes are the associated data).
     var stored: [UInt8]
     var flags: UInt16
     var uncompressedLength: UInt32
     var recordCount: UInt32
     var explicitTimestamps: (first: Int64, last: Int64)?
+    /// The store's key, if its payloads are encrypted.
+    var encryptionKey: EncryptionKey?
 
-    var totalLength: Int { Format.batchHeaderLength + stored.count }
+    /// The bytes stored after the header: the payload, and the nonce and tag if encrypted.
+    var storedLength: Int { stored.count + (encryptionKey == nil ? 0 : EncryptionKey.overhead) }
+    var totalLength: Int { Format.batchHeaderLength + storedLength }
 
     /// Compresses the batch; fails if it is empty or too large.
-    init(_ batch: LogBatch, maxBatchBytes: Int) throws(StorageError) {
+    init(_ batch: LogBatch, maxBatchBytes: Int, encryptionKey: EncryptionKey?) throws(StorageError) {
         guard batch.count > 0 else { throw StorageError(.invalidArgument, "a batch needs at least one record") }
         guard batch.framed.count <= maxBatchBytes, batch.framed.count <= LZ4.maxInputSize else {
             throw StorageError(.invalidArgument, "batch of \(batch.count) records is \(batch.framed.count) bytes framed; the limit is \(min(maxBatchBytes, LZ4.maxInputSize))")
@@ -138,20 +143,31 @@ struct PreparedBatch: Sendable {
         uncompressedLength = UInt32(batch.framed.count)
         recordCount = UInt32(batch.count)
         explicitTimestamps = batch.explicitTimestamps
+        self.encryptionKey = encryptionKey
+        if encryptionKey != nil { flags |= Format.flagEncrypted }
     }
 
     /// The header for this batch at `position`, chained from `previous`, with
-    /// both checksums; `timestamp` stamps records that carry none.
-    func header(position: UInt64, groupFirstPosition: UInt64, timestamp: Int64, previous: ChainHash) -> (bytes: [UInt8], chain: ChainHash, header: BatchHeader) {
+    /// both checksums, and the payload as stored (encrypted, with the header's
+    /// first 56 bytes as associated data, if the store is); `timestamp` stamps
+    /// records that carry none.
+    func header(position: UInt64, groupFirstPosition: UInt64, timestamp: Int64, previous: ChainHash)
+        -> (bytes: [UInt8], chain: ChainHash, header: BatchHeader, stored: [UInt8]) {
         var header = BatchHeader(
-            flags: flags, firstPosition: position, recordCount: recordCount, keyID: 0,
+            flags: flags, firstPosition: position, recordCount: recordCount, keyID: encryptionKey?.id ?? 0,
             minTimestamp: explicitTimestamps?.first ?? timestamp,
             maxTimestamp: explicitTimestamps?.last ?? timestamp,
-            uncompressedLength: uncompressedLength, storedLength: UInt32(stored.count),
+            uncompressedLength: uncompressedLength, storedLength: UInt32(storedLength),
             groupFirstPosition: groupFirstPosition, chainHash: previous, batchCRC: 0, headerCRC: 0)
         var bytes = [UInt8](repeating: 0, count: Format.batchHeaderLength)
+        var stored = self.stored
         bytes.withUnsafeMutableBytes { b in
             header.writePrefix(b)
+            if let encryptionKey {
+                stored = self.stored.withUnsafeBytes {
+                    encryptionKey.seal($0, associated: UnsafeRawBufferPointer(rebasing: b[0..<Format.batchChainedPrefix]))
+                }
+            }
             header.chainHash = stored.withUnsafeBytes { payload in
                 previous.next(headerPrefix: UnsafeRawBufferPointer(rebasing: b[0..<Format.batchChainedPrefix]), payload: payload)
             }
@@ -163,6 +179,6 @@ struct PreparedBatch: Sendable {
             header.headerCRC = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<Format.batchHeaderCRCOffset]))
             b.storeLE(header.headerCRC, at: Format.batchHeaderCRCOffset)
         }
-        return (bytes, header.chainHash, header)
+        return (bytes, header.chainHash, header, stored)
     }
 }

@@ -15,7 +15,7 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: Hashable, Sendable {
             case io, corrupted, locked, notAStore, incompatibleFormat, invalidArgument
-            case closed, failed, positionOutOfRange, readOnly
+            case closed, failed, positionOutOfRange, readOnly, encryptionKey
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -26,6 +26,9 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let corrupted = Code(.corrupted)
         /// Another writer holds the store's lock.
         public static let locked = Code(.locked)
+        /// The store is encrypted and no key, or another key, was given; or a
+        /// key was given for a store that is not encrypted (FORMAT.md §20).
+        public static let encryptionKey = Code(.encryptionKey)
         /// The directory is not a SilverLedger store (or its manifest is missing).
         public static let notAStore = Code(.notAStore)
         /// The store was written by a format version this build cannot read.
@@ -53,6 +56,7 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
             case .failed: "failed"
             case .positionOutOfRange: "position out of range"
             case .readOnly: "read-only"
+            case .encryptionKey: "encryption key"
             }
         }
     }

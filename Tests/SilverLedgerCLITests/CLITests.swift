@@ -241,6 +241,35 @@ struct CLITests {
         expectOneLineError(loose, containing: "mode 644")
     }
 
+    @Test func anEncryptedStoreIsVerifiedWithoutItsKeyAndReadOnlyWithIt() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let key = dir + "/encryption.key", other = dir + "/other.key", store = dir + "/store"
+        #expect(try silverledger(["keygen", key]).status == 0)
+        #expect(try silverledger(["keygen", other]).status == 0)
+        let generate = try silverledger(["generate", "--store", store, "--encryption-key-file", key, "--cadres", "60", "--years", "1", "--start-year", "2023"])
+        #expect(generate.status == 0, "\(generate.stderr)")
+        // Without the key: the structure is checked, the records are not.
+        let blind = try jsonObject(try silverledger(["verify", "--store", store, "--format", "json"]).stdout)
+        #expect(blind["intact"] as? Bool == true)
+        #expect((blind["encryption"] as? String)?.hasPrefix("encrypted (records not checked") == true)
+        #expect(blind["payloadsNotDecrypted"] as? Int == blind["batches"] as? Int && blind["eventsDecoded"] as? Int == 0)
+        // With it: every event decrypted and decoded.
+        let keyed = try jsonObject(try silverledger(["verify", "--store", store, "--encryption-key-file", key, "--format", "json"]).stdout)
+        #expect(keyed["encryption"] as? String == "encrypted, decrypted" && keyed["payloadsNotDecrypted"] as? Int == 0)
+        #expect(keyed["eventsDecoded"] as? Int == keyed["records"] as? Int && (keyed["records"] as? Int ?? 0) > 100)
+        // Reading needs the key: without it, or with another, one clear line naming the ids.
+        let question = ["query", "medals", "--store", store, "--on", "2023-12-31"]
+        let without = try silverledger(question)
+        #expect(without.status == 64)
+        expectOneLineError(without, containing: "encrypted with key id")
+        let wrong = try silverledger(question + ["--encryption-key-file", other])
+        #expect(wrong.status == 64)
+        expectOneLineError(wrong, containing: "the key given has id")
+        let read = try silverledger(question, environment: ["SILVERLEDGER_ENCRYPTION_KEY_FILE": key])
+        #expect(read.status == 0, "\(read.stderr)")
+    }
+
     @Test func verifyFindsDamageWithItsPlaceAndRepairSetsItAside() throws {
         // 200 cadres: several batches of 1,000 commands, so that damage to the first is not at the end of the log.
         let store = try generatedStore(cadres: 200)

@@ -30,44 +30,6 @@ private func verify(_ dir: String, key: SealKey?, incremental: Bool = false) thr
     return try Log.verify(at: dir, options: options, incremental: incremental)
 }
 
-/// Rewrites the log as someone with write access but no key could: one byte of
-/// the payload of the batch holding `position` is changed, and every chain
-/// hash, batch CRC and header CRC from there on is recomputed, across
-/// segments, so that the chain is consistent again. Index files are removed
-/// (their trailers hold chain hashes; open rebuilds them).
-private func forgeConsistently(_ dir: String, at position: UInt64) throws {
-    let storeID = StoreID(bytes: Array(try fileBytes(dir + "/STORE")[16..<32]))
-    var chain = ChainHash.genesis(storeID: storeID)
-    var forging = false
-    for path in try segmentPaths(dir) {
-        var bytes = try fileBytes(path)
-        for location in try batchLocations(inSegment: path) {
-            let start = Int(location.offset), payloadStart = start + Format.batchHeaderLength
-            let end = start + location.header.totalLength
-            if !forging && location.header.nextPosition > position {
-                #expect(location.header.flags & Format.flagLZ4 == 0, "the forged batch is stored raw")
-                bytes[end - 1] ^= 0x5A   // the last byte of the last record's data
-                forging = true
-            }
-            if forging {
-                bytes.withUnsafeMutableBytes { b in
-                    let header = UnsafeMutableRawBufferPointer(rebasing: b[start..<payloadStart])
-                    let payload = UnsafeRawBufferPointer(rebasing: b[payloadStart..<end])
-                    let next = chain.next(headerPrefix: UnsafeRawBufferPointer(rebasing: header[0..<Format.batchChainedPrefix]), payload: payload)
-                    next.bytes.withUnsafeBytes { header.baseAddress!.advanced(by: Format.batchChainedPrefix).copyMemory(from: $0.baseAddress!, byteCount: 32) }
-                    header.storeLE(BatchHeader.batchCRC(header: UnsafeRawBufferPointer(header), payload: payload), at: Format.batchCRCOffset)
-                    header.storeLE(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: header[0..<Format.batchHeaderCRCOffset])), at: Format.batchHeaderCRCOffset)
-                    chain = next
-                }
-            } else {
-                chain = location.header.chainHash
-            }
-        }
-        try writeFile(path, bytes)
-    }
-    try removeIndexes(dir)
-}
-
 /// The seal records of a store.
 private func seals(_ dir: String) throws -> [SealRecord] {
     let bytes = try fileBytes(dir + "/SEALS")

@@ -414,3 +414,46 @@ func independentVerifier(_ dir: String, arguments: [String] = []) throws -> (sta
     process.waitUntilExit()
     return (process.terminationStatus, output)
 }
+
+/// Rewrites the log as someone with write access but no key could: `edit`
+/// changes the stored payload of the batch holding `position` (by default the
+/// last byte of a batch stored raw is flipped), and every chain hash, batch
+/// CRC and header CRC from there on is recomputed, across segments, so that
+/// the chain is consistent again. Index files are removed (their trailers hold
+/// chain hashes; open rebuilds them).
+func forgeConsistently(_ dir: String, at position: UInt64, edit: ((inout ArraySlice<UInt8>) -> Void)? = nil) throws {
+    let storeID = StoreID(bytes: Array(try fileBytes(dir + "/STORE")[16..<32]))
+    var chain = ChainHash.genesis(storeID: storeID)
+    var forging = false
+    for path in try segmentPaths(dir) {
+        var bytes = try fileBytes(path)
+        for location in try batchLocations(inSegment: path) {
+            let start = Int(location.offset), payloadStart = start + Format.batchHeaderLength
+            let end = start + location.header.totalLength
+            if !forging && location.header.nextPosition > position {
+                if let edit {
+                    edit(&bytes[payloadStart..<end])
+                } else {
+                    #expect(location.header.flags & Format.flagLZ4 == 0, "the forged batch is stored raw")
+                    bytes[end - 1] ^= 0x5A   // the last byte of the last record's data
+                }
+                forging = true
+            }
+            if forging {
+                bytes.withUnsafeMutableBytes { b in
+                    let header = UnsafeMutableRawBufferPointer(rebasing: b[start..<payloadStart])
+                    let payload = UnsafeRawBufferPointer(rebasing: b[payloadStart..<end])
+                    let next = chain.next(headerPrefix: UnsafeRawBufferPointer(rebasing: header[0..<Format.batchChainedPrefix]), payload: payload)
+                    next.bytes.withUnsafeBytes { header.baseAddress!.advanced(by: Format.batchChainedPrefix).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+                    header.storeLE(BatchHeader.batchCRC(header: UnsafeRawBufferPointer(header), payload: payload), at: Format.batchCRCOffset)
+                    header.storeLE(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: header[0..<Format.batchHeaderCRCOffset])), at: Format.batchHeaderCRCOffset)
+                    chain = next
+                }
+            } else {
+                chain = location.header.chainHash
+            }
+        }
+        try writeFile(path, bytes)
+    }
+    try removeIndexes(dir)
+}

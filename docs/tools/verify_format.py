@@ -57,8 +57,10 @@ INDEX_TRAILER_LEN = 80
 HEAD_LEN = 40
 
 FLAG_LZ4 = 0x0001
-FLAG_ENCRYPTED = 0x0002  # reserved; unknown to version 1
-KNOWN_FLAGS = FLAG_LZ4
+FLAG_ENCRYPTED = 0x0002  # §20: AES-256-GCM, nonce || ciphertext || tag
+KNOWN_FLAGS = FLAG_LZ4 | FLAG_ENCRYPTED
+STORE_FLAG_ENCRYPTED = 0x0001
+ENCRYPTION_OVERHEAD = 28  # 12-byte nonce, 16-byte tag
 
 GENESIS_TEXT = b"SilverLedger genesis v1"
 INT64_MIN = -(1 << 63)
@@ -291,7 +293,10 @@ def decode_batch_header(h):
         raise BadHeader("batch's write group starts at position %d, after the batch (%d)" % (hdr["group"], hdr["first"]))
     if hdr["min_ts"] > hdr["max_ts"]:
         raise BadHeader("batch min timestamp %d is after its max %d" % (hdr["min_ts"], hdr["max_ts"]))
-    if not flags & FLAG_LZ4 and hdr["slen"] != hdr["ulen"]:
+    encrypted = flags & FLAG_ENCRYPTED
+    if encrypted and (hdr["key_id"] == 0 or hdr["slen"] < ENCRYPTION_OVERHEAD):
+        raise BadHeader("encrypted batch has key id %d and %d stored bytes" % (hdr["key_id"], hdr["slen"]))
+    if not flags & FLAG_LZ4 and hdr["slen"] != hdr["ulen"] + (ENCRYPTION_OVERHEAD if encrypted else 0):
         raise BadHeader("raw batch stores %d bytes but declares %d uncompressed" % (hdr["slen"], hdr["ulen"]))
     if hdr["ulen"] < 2 * hdr["count"]:
         raise BadHeader("batch declares %d records in %d bytes" % (hdr["count"], hdr["ulen"]))
@@ -390,7 +395,8 @@ class Verifier:
         self.problems = []
         self.notes = []
         self.progress = None
-        self.stats = {"segments": 0, "batches": 0, "records": 0, "raw": 0, "lz4": 0, "writes": 0,
+        self.encryption_key_id = None
+        self.stats = {"segments": 0, "batches": 0, "records": 0, "raw": 0, "lz4": 0, "encrypted": 0, "writes": 0,
                       "largest_write": 0, "stored": 0, "uncompressed": 0, "index_files": 0, "index_entries": 0}
         # For snapshots/store.index: each record's (stream id, command id) if it is an
         # event envelope (None if not), and the chain hash at each batch's end position.
@@ -421,12 +427,18 @@ class Verifier:
             raise Problem(DAMAGE, "STORE CRC mismatch (stored 0x%08x, computed 0x%08x)" % (u32(b, 60), crc32c(b[0:60])), p, 60)
         if u16(b, 8) != VERSION:
             raise Problem(DAMAGE, "STORE format version %d, this verifier reads 1" % u16(b, 8), p, 8)
-        if u16(b, 10) != 0:
-            self.report(Problem(RESERVED, "STORE flags 0x%04x, 0 expected" % u16(b, 10), p, 10))
+        flags = u16(b, 10)
+        if flags & ~STORE_FLAG_ENCRYPTED:
+            raise Problem(DAMAGE, "STORE flags 0x%04x: unknown bits (incompatible format)" % flags, p, 10)
+        self.encryption_key_id = u32(b, 40) if flags & STORE_FLAG_ENCRYPTED else None
+        if self.encryption_key_id == 0:
+            raise Problem(DAMAGE, "STORE is marked encrypted but names no key (key id 0)", p, 40)
+        if self.encryption_key_id is None and u32(b, 40) != 0:
+            self.report(Problem(RESERVED, "STORE key id %d in a store that is not encrypted" % u32(b, 40), p, 40))
         if u32(b, 12) != MANIFEST_LEN:
             self.report(Problem(RESERVED, "STORE header length %d, 64 expected" % u32(b, 12), p, 12))
-        if any(b[40:60]):
-            self.report(Problem(RESERVED, "STORE reserved bytes 40..60 are not zero", p, 40))
+        if any(b[44:60]):
+            self.report(Problem(RESERVED, "STORE reserved bytes 44..60 are not zero", p, 44))
         self.store_id = bytes(b[16:32])
         self.created_at = i64(b, 32)
         self.genesis = hashlib.sha256(GENESIS_TEXT + self.store_id).digest()
@@ -519,6 +531,10 @@ class Verifier:
             self.end = (first, size, position)
         self.verify_head()
         self.verify_lock()
+        if self.encryption_key_id is not None:
+            self.note("the store is encrypted (key id %08x): its %d payloads were checked by CRC and hash chain only, "
+                      "and its framing, envelopes and snapshots/store.index not at all (decrypting needs the key and "
+                      "AES-GCM, which Python's standard library lacks)" % (self.encryption_key_id, self.stats["encrypted"]))
         self.verify_store_index()
         self.verify_seals()
 
@@ -600,19 +616,34 @@ class Verifier:
             if link != hdr["chain"]:
                 fail("batch", "hash chain broken: SHA-256(previous %s... || header || payload) is %s..., the batch says %s..."
                      % (chain.hex()[:16], link.hex()[:16], hdr["chain"].hex()[:16]))
+            # §20: an encrypted payload is checked by its CRC and chain only (AES-GCM is not in
+            # Python's standard library); it must carry the store's key id.
+            if hdr["flags"] & FLAG_ENCRYPTED:
+                if self.encryption_key_id is None:
+                    fail("payload", "the payload is encrypted (key id %08x), and the store is not" % hdr["key_id"])
+                if hdr["key_id"] != self.encryption_key_id:
+                    fail("payload", "the payload is encrypted with key id %08x; the store's key has id %08x"
+                         % (hdr["key_id"], self.encryption_key_id))
+                self.stats["encrypted"] += 1
+                self.envelopes.extend(None for _ in range(hdr["count"]))
+            elif self.encryption_key_id is not None:
+                self.report(Problem(RESERVED, "a batch stored in clear in an encrypted store (no writer does that)", p, offset + 6, position))
             # §6: decompression and framing.
-            if hdr["flags"] & FLAG_LZ4:
+            if hdr["flags"] & FLAG_ENCRYPTED:
+                pass
+            elif hdr["flags"] & FLAG_LZ4:
                 try:
                     framed = lz4_block_decompress(payload, hdr["ulen"])
                 except LZ4Error as e:
                     fail("payload", str(e))
             else:
                 framed = payload
-            message = check_framing(hdr, framed)
-            if message:
-                fail("payload", message)
-            self.envelopes.extend(parse_envelope(record) for record in records_of(framed))
-            if hdr["key_id"] != 0:
+            if not hdr["flags"] & FLAG_ENCRYPTED:
+                message = check_framing(hdr, framed)
+                if message:
+                    fail("payload", message)
+                self.envelopes.extend(parse_envelope(record) for record in records_of(framed))
+            if hdr["key_id"] != 0 and not hdr["flags"] & FLAG_ENCRYPTED:
                 self.report(Problem(RESERVED, "batch key id %d, 0 expected in version 1" % hdr["key_id"], p, offset + 20, position))
             if hdr["max_ts"] - hdr["min_ts"] > INT64_MAX:
                 self.report(Problem(RESERVED, "batch timestamp span %d exceeds 2^63 - 1 (readers accept it; "
@@ -904,6 +935,8 @@ class Verifier:
         name = os.path.join("snapshots", "store.index")
         if not os.path.isfile(self.path(name)):
             return
+        if self.encryption_key_id is not None:
+            return  # encrypted whole (§20): nothing to compare it with
         data = open(self.path(name), "rb").read()
 
         def bad(message, offset=None):
@@ -997,7 +1030,7 @@ class Verifier:
         lines = [
             "store %s: %s" % (self.dir, self.store_id.hex()),
             "  segments:   %d" % s["segments"],
-            "  batches:    %d (%d LZ4, %d raw)" % (s["batches"], s["lz4"], s["raw"]),
+            "  batches:    %d (%d LZ4, %d raw; %d encrypted)" % (s["batches"], s["lz4"], s["raw"], s["encrypted"]),
             "  writes:     %d (at most %d batches in one)" % (s["writes"], s["largest_write"]),
             "  records:    %d" % s["records"],
             "  positions:  0..%d (next position %d)" % (self.next_position, self.next_position),

@@ -37,6 +37,11 @@ public struct EventStoreOptions: Sendable {
     /// (`Log.verify(at:options:)` with `sealKey`, or `silverledger verify
     /// --key-file`) detects a log rewritten by someone without it. Nil: no seals.
     public var sealKey: SealKey?
+    /// Encrypts a new store with this key (AES-256-GCM, ``EncryptionKey``,
+    /// FORMAT.md §20): the events' payloads and envelopes, and the snapshot and
+    /// index files. An encrypted store opens only with its key; a wrong or
+    /// missing key fails the open with both key ids named. Nil: not encrypted.
+    public var encryptionKey: EncryptionKey?
     /// The log's segment size, for tests that want many segments (nil: the log's default).
     package var segmentSize: Int?
 
@@ -129,6 +134,7 @@ public final class EventStore: Sendable {
         logOptions.clock = options.clock
         logOptions.readOnly = options.readOnly
         logOptions.sealKey = options.sealKey
+        logOptions.encryptionKey = options.encryptionKey
         if let segmentSize = options.segmentSize { logOptions.segmentSize = segmentSize }
         let log: Log
         do throws(StorageError) { log = try Log.open(at: directory, options: logOptions) } catch { throw EventStoreError(error) }

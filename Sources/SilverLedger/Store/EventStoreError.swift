@@ -50,6 +50,9 @@ public struct EventStoreError: Error, Sendable, Hashable, CustomStringConvertibl
         case incompatibleFormat
         /// The store was opened read-only.
         case readOnly
+        /// The store is encrypted and its key was not given (or another was),
+        /// or a key was given for a store that is not encrypted.
+        case encryptionKey
         /// Any other failure (see the message).
         case other
     }

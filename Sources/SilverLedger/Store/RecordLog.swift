@@ -44,6 +44,7 @@ extension EventStoreError {
         case .notAStore: .notAStore
         case .incompatibleFormat: .incompatibleFormat
         case .readOnly: .readOnly
+        case .encryptionKey: .encryptionKey
         default: .other
         }
     }

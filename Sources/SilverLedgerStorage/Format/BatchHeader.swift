@@ -103,8 +103,14 @@ struct BatchHeader: Equatable {
         if header.minTimestamp > header.maxTimestamp {
             return .failure(.badLengths("batch min timestamp \(header.minTimestamp) is after its max \(header.maxTimestamp)"))
         }
-        if header.flags & Format.flagLZ4 == 0 && header.storedLength != header.uncompressedLength {
-            return .failure(.badLengths("uncompressed batch stores \(header.storedLength) bytes but declares \(header.uncompressedLength)"))
+        let encrypted = header.flags & Format.flagEncrypted != 0
+        if encrypted && (header.keyID == 0 || header.storedLength < UInt32(EncryptionKey.overhead)) {
+            return .failure(.badLengths("encrypted batch has key id \(header.keyID) and \(header.storedLength) stored bytes (a key id other than 0 and at least \(EncryptionKey.overhead) bytes needed)"))
+        }
+        // An encrypted payload carries its nonce and tag beside the (compressed or raw) bytes.
+        let overhead = encrypted ? UInt64(EncryptionKey.overhead) : 0
+        if header.flags & Format.flagLZ4 == 0 && UInt64(header.storedLength) != UInt64(header.uncompressedLength) + overhead {
+            return .failure(.badLengths("uncompressed batch stores \(header.storedLength) bytes but declares \(header.uncompressedLength)" + (encrypted ? " (+\(overhead) of encryption)" : "")))
         }
         // Each record takes at least two bytes of framing.
         if UInt64(header.uncompressedLength) < 2 * UInt64(header.recordCount) {

@@ -75,6 +75,12 @@ struct BatchScanner {
     private var buffer: [UInt8] = []
     /// Hashes large batches on a second core while this one decompresses them; nil: one core.
     var hasher: ChainHasher?
+    /// The store's key, to decrypt encrypted payloads with (FORMAT.md §20).
+    var encryptionKey: EncryptionKey?
+    /// Set (to 0) by a verification without the key: encrypted payloads are
+    /// then checked by their checksum and chain hash only, and counted here.
+    /// Nil: every payload asked for is decoded (an encrypted one needs the key).
+    var encryptedPayloadsNotDecoded: Int?
     private var bufferStart: Int64 = 0
     /// The most read ahead at once.
     private static let readAhead = 1 << 20
@@ -83,8 +89,10 @@ struct BatchScanner {
     /// as a scan goes on.
     private var window = 16 << 10
 
-    init(fs: any FileSystem, file: FileHandle, fileSize: Int64, offset: Int64, position: UInt64, chain: ChainHash, lastTimestamp: Int64) {
+    init(fs: any FileSystem, file: FileHandle, fileSize: Int64, offset: Int64, position: UInt64, chain: ChainHash, lastTimestamp: Int64,
+         key: EncryptionKey?) {
         self.fs = fs
+        self.encryptionKey = key
         self.file = file
         self.fileSize = fileSize
         self.offset = offset
@@ -144,6 +152,11 @@ struct BatchScanner {
         }
         if offset + Int64(header.totalLength) > fileSize { return problem(.incompleteBatch) }
         payload = try bytes(at: offset + Int64(Format.batchHeaderLength), count: Int(header.storedLength))
+        var decode = decode
+        if decode, header.flags & Format.flagEncrypted != 0, encryptionKey == nil, let skipped = encryptedPayloadsNotDecoded {
+            decode = false
+            encryptedPayloadsNotDecoded = skipped + 1
+        }
         let parallel = verifyChain && decode && Int(header.uncompressedLength) >= Self.parallelThreshold && hasher != nil
         var crc: UInt32 = 0
         var computedChain: ChainHash?
@@ -156,13 +169,13 @@ struct BatchScanner {
                     // CRC32C and SHA-256 on one core while LZ4 runs on the other
                     // (liblz4's safe decoder is safe on damaged input; the checksum is judged first below).
                     hasher.start(previous: previous, header: h, payload: p)
-                    payloadProblem = PayloadDecoder.decode(header, stored: p, into: &output)
+                    payloadProblem = PayloadDecoder.decode(header, stored: p, key: encryptionKey, into: &output)
                     (crc, computedChain) = hasher.finish()
                 } else {
                     crc = BatchHeader.batchCRC(header: h, payload: p)
                     if crc == header.batchCRC {
                         if verifyChain { computedChain = previous.next(headerPrefix: prefix, payload: p) }
-                        if decode { payloadProblem = PayloadDecoder.decode(header, stored: p, into: &output) }
+                        if decode { payloadProblem = PayloadDecoder.decode(header, stored: p, key: encryptionKey, into: &output) }
                     }
                 }
             }
@@ -181,10 +194,28 @@ struct BatchScanner {
     }
 }
 
-/// Decompresses a batch payload and checks its record framing against the header.
+/// Decrypts and decompresses a batch payload and checks its record framing against the header.
 enum PayloadDecoder {
-    /// Decompresses (or copies) `stored` into `output`; returns a description of what is wrong, or nil.
-    static func decode(_ header: BatchHeader, stored: UnsafeRawBufferPointer, into output: inout [UInt8]) -> String? {
+    /// Decrypts (with `key`, if the batch is encrypted), decompresses (or
+    /// copies) `stored` into `output`; returns a description of what is wrong, or nil.
+    static func decode(_ header: BatchHeader, stored: UnsafeRawBufferPointer, key: EncryptionKey?, into output: inout [UInt8]) -> String? {
+        guard header.flags & Format.flagEncrypted != 0 else { return decodePlain(header, stored: stored, into: &output) }
+        guard let key else {
+            return "the payload is encrypted (key id \(EncryptionKey.hex(header.keyID))), and the store is not: no key to read it with"
+        }
+        guard header.keyID == key.id else {
+            return "the payload is encrypted with key id \(EncryptionKey.hex(header.keyID)); the store's key has id \(key.idHex)"
+        }
+        var prefix = [UInt8](repeating: 0, count: Format.batchChainedPrefix)
+        prefix.withUnsafeMutableBytes { header.writePrefix($0) }
+        guard let plain = prefix.withUnsafeBytes({ key.open(stored, associated: $0) }) else {
+            return "the payload does not decrypt with the store's key (its authentication tag does not match: changed bytes, or a payload moved from another batch)"
+        }
+        return plain.withUnsafeBytes { decodePlain(header, stored: $0, into: &output) }
+    }
+
+    /// ``decode(_:stored:key:into:)`` for a payload that is not encrypted (or no longer).
+    private static func decodePlain(_ header: BatchHeader, stored: UnsafeRawBufferPointer, into output: inout [UInt8]) -> String? {
         let length = Int(header.uncompressedLength)
         if header.flags & Format.flagLZ4 != 0 {
             if output.count != length {

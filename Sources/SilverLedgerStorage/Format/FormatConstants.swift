@@ -36,9 +36,11 @@ package enum Format {
 
     /// Batch flag: the payload is LZ4-compressed.
     static let flagLZ4: UInt16 = 1 << 0
-    /// Batch flag: the payload is encrypted (reserved; a later version writes it).
+    /// Batch flag: the payload is encrypted (AES-256-GCM, §20).
     static let flagEncrypted: UInt16 = 1 << 1
-    static let knownBatchFlags: UInt16 = flagLZ4
+    static let knownBatchFlags: UInt16 = flagLZ4 | flagEncrypted
+    /// Store flag (`STORE`): the store's payloads and sidecar files are encrypted.
+    static let storeFlagEncrypted: UInt16 = 1 << 0
 
     /// The file name of the segment (or index) whose first position is `position`: 20 decimal digits.
     static func fileStem(_ position: UInt64) -> String {
@@ -76,7 +78,10 @@ package struct StoreID: Hashable, Sendable, CustomStringConvertible {
 struct Manifest: Equatable {
     var storeID: StoreID
     var createdAt: Int64
-    var flags: UInt16 = 0
+    /// The id of the key the store is encrypted with (§20), or nil for a store that is not.
+    var encryptionKeyID: UInt32?
+
+    var flags: UInt16 { encryptionKeyID == nil ? 0 : Format.storeFlagEncrypted }
 
     func encoded() -> [UInt8] {
         var bytes = [UInt8]()
@@ -87,7 +92,8 @@ struct Manifest: Equatable {
         bytes.appendLE(UInt32(Format.manifestLength))
         bytes.append(contentsOf: storeID.bytes)
         bytes.appendLE(createdAt)
-        bytes.append(contentsOf: [UInt8](repeating: 0, count: 20))
+        bytes.appendLE(encryptionKeyID ?? 0)
+        bytes.append(contentsOf: [UInt8](repeating: 0, count: 16))
         bytes.appendLE(bytes.withUnsafeBytes { CRC32C.checksum($0) })
         return bytes
     }
@@ -115,10 +121,18 @@ struct Manifest: Equatable {
             guard version == Format.version else {
                 throw StorageError(.incompatibleFormat, "store format version \(version), this build reads \(Format.version)", path: path, offset: 8)
             }
+            let flags: UInt16 = b.loadLE(at: 10)
+            guard flags & ~Format.storeFlagEncrypted == 0 else {
+                throw StorageError(.incompatibleFormat, "store flags 0x\(String(flags, radix: 16)) have bits this build does not know", path: path, offset: 10)
+            }
+            let keyID: UInt32 = b.loadLE(at: 40)
+            if flags & Format.storeFlagEncrypted != 0 && keyID == 0 {
+                throw StorageError(.corrupted, "the store is marked encrypted but names no key (key id 0)", path: path, offset: 40)
+            }
             return Manifest(
                 storeID: StoreID(bytes: Array(b[16..<32])),
                 createdAt: b.loadLE(at: 32),
-                flags: b.loadLE(at: 10))
+                encryptionKeyID: flags & Format.storeFlagEncrypted != 0 ? keyID : nil)
         }
     }
 }

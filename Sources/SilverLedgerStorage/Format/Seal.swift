@@ -35,22 +35,7 @@ public struct SealKey: Sendable {
     /// as ``generated()`` writes them. The file must not be readable or
     /// writable by others than its owner (mode 0600 or stricter).
     public init(contentsOfFile path: String) throws(StorageError) {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw StorageError(.io, "cannot read the key file \(path): \(String(cString: strerror(errno)))", path: path, errno: errno)
-        }
-        guard info.st_mode & 0o077 == 0 else {
-            throw StorageError(.invalidArgument, "the key file \(path) has mode \(String(info.st_mode & 0o777, radix: 8)): others may read it; make it 0600", path: path)
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw StorageError(.io, "cannot read the key file \(path)", path: path)
-        }
-        var text = Array(data)
-        if text.last == UInt8(ascii: "\n") { text.removeLast() }
-        guard text.count == 64, let bytes = Self.hexBytes(text) else {
-            throw StorageError(.invalidArgument, "the key file \(path) must hold 64 hexadecimal digits (32 bytes); it holds \(data.count) bytes that are not that", path: path)
-        }
-        try self.init(bytes: bytes)
+        try self.init(bytes: KeyFile.read(path))
     }
 
     /// A new random key (from the system's secure generator) and its key-file text.
@@ -71,26 +56,6 @@ public struct SealKey: Sendable {
     /// Whether `mac` is this key's MAC of `message` (compared in constant time).
     func isMAC(_ mac: [UInt8], of message: [UInt8]) -> Bool {
         HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: message, using: key)
-    }
-
-    private static func hexBytes(_ text: [UInt8]) -> [UInt8]? {
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count / 2)
-        var i = 0
-        while i + 1 < text.count {
-            guard let high = nibble(text[i]), let low = nibble(text[i + 1]) else { return nil }
-            out.append(high << 4 | low)
-            i += 2
-        }
-        return out
     }
 }
 

@@ -105,7 +105,7 @@ public final class Log: Sendable {
     @discardableResult
     public func append(_ batch: LogBatch) async throws(StorageError) -> AppendReceipt {
         let writer = try writerOrThrow()
-        let prepared = try PreparedBatch(batch, maxBatchBytes: engine.options.maxBatchBytes)
+        let prepared = try PreparedBatch(batch, maxBatchBytes: engine.options.maxBatchBytes, encryptionKey: engine.options.encryptionKey)
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<AppendReceipt, StorageError>, Never>) in
             writer.submit(AppendRequest(prepared) { continuation.resume(returning: $0) })
         }
@@ -118,7 +118,7 @@ public final class Log: Sendable {
     /// knows the positions they will get. For the event store above this module.
     package func submit(_ batch: LogBatch, completion: @escaping @Sendable (Result<AppendReceipt, StorageError>) -> Void) throws(StorageError) {
         let writer = try writerOrThrow()
-        writer.submit(AppendRequest(try PreparedBatch(batch, maxBatchBytes: engine.options.maxBatchBytes), completion: completion))
+        writer.submit(AppendRequest(try PreparedBatch(batch, maxBatchBytes: engine.options.maxBatchBytes, encryptionKey: engine.options.encryptionKey), completion: completion))
     }
 
     /// The records at `positions` (each must be below ``nextPosition``), in the order asked for.
@@ -143,16 +143,19 @@ public final class Log: Sendable {
 
     /// Writes a file the layers above keep beside the log (projection
     /// snapshots), atomically: a temporary file, sync, rename, directory sync.
-    /// `name` is a plain file name; the file goes in the store's `snapshots/`.
+    /// `name` is a plain file name; the file goes in the store's `snapshots/`,
+    /// encrypted if the store is (FORMAT.md §20).
     package func writeSidecar(_ name: String, _ bytes: [UInt8]) throws(StorageError) {
         try checkSidecarName(name)
         let fs = engine.fs
         let directory = engine.paths.directory + "/snapshots"
         if try fs.makeDirectory(directory) { try fs.syncDirectory(engine.paths.directory) }
-        try fs.writeAtomically(bytes, to: directory + "/" + name, directory: directory)
+        let stored = engine.options.encryptionKey.map { SidecarEncryption.seal(bytes, name: name, key: $0) } ?? bytes
+        try fs.writeAtomically(stored, to: directory + "/" + name, directory: directory)
     }
 
-    /// The bytes of a file written by ``writeSidecar(_:_:)``, or nil if there is none.
+    /// The bytes of a file written by ``writeSidecar(_:_:)`` (decrypted, in an
+    /// encrypted store; one that does not decrypt is `corrupted`), or nil if there is none.
     package func readSidecar(_ name: String) throws(StorageError) -> [UInt8]? {
         try checkSidecarName(name)
         let fs = engine.fs
@@ -163,7 +166,9 @@ public final class Log: Sendable {
             throw error
         }
         defer { fs.close(file) }
-        return try fs.read(file, count: Int(try fs.size(file)), at: 0)
+        let bytes = try fs.read(file, count: Int(try fs.size(file)), at: 0)
+        guard let key = engine.options.encryptionKey else { return bytes }
+        return try SidecarEncryption.open(bytes, name: name, path: path, key: key)
     }
 
     private func checkSidecarName(_ name: String) throws(StorageError) {

@@ -140,11 +140,11 @@ public final class LogCursor {
         if verifyingChain {
             scanner = BatchScanner(
                 fs: engine.fs, file: target.file.handle, fileSize: target.end.endOffset, offset: Int64(Format.segmentHeaderLength),
-                position: target.firstPosition, chain: previous?.chainHead ?? genesis, lastTimestamp: previous?.maxTimestamp ?? .min)
+                position: target.firstPosition, chain: previous?.chainHead ?? genesis, lastTimestamp: previous?.maxTimestamp ?? .min, key: engine.options.encryptionKey)
         } else {
             scanner = BatchScanner(
                 fs: engine.fs, file: target.file.handle, fileSize: target.end.endOffset, offset: start.offset,
-                position: start.position, chain: genesis, lastTimestamp: .min)
+                position: start.position, chain: genesis, lastTimestamp: .min, key: engine.options.encryptionKey)
         }
         scanner.hasher = hasher
     }
@@ -162,7 +162,7 @@ public final class LogCursor {
         self.position = position
         scanner = BatchScanner(
             fs: engine.fs, file: target.file.handle, fileSize: target.end.endOffset, offset: offset,
-            position: position, chain: .genesis(storeID: engine.manifest.storeID), lastTimestamp: .min)
+            position: position, chain: .genesis(storeID: engine.manifest.storeID), lastTimestamp: .min, key: engine.options.encryptionKey)
     }
 
     /// The next record, or nil at the committed end of the log.
@@ -224,7 +224,7 @@ public final class LogCursor {
                 case .success(let batch):
                     if batch.header.nextPosition <= position { continue }
                     if skipping {
-                        let problem = scanner.payload.withUnsafeBytes { PayloadDecoder.decode(batch.header, stored: $0, into: &decoded) }
+                        let problem = scanner.payload.withUnsafeBytes { PayloadDecoder.decode(batch.header, stored: $0, key: engine.options.encryptionKey, into: &decoded) }
                         if let problem {
                             throw StorageError.corrupted(problem, path: target.file.handle.path, offset: batch.offset, position: batch.header.firstPosition)
                         }
@@ -242,7 +242,7 @@ public final class LogCursor {
                     target = next
                     scanner = BatchScanner(
                         fs: engine.fs, file: next.file.handle, fileSize: next.end.endOffset, offset: Int64(Format.segmentHeaderLength),
-                        position: next.firstPosition, chain: scanner.chain, lastTimestamp: scanner.lastTimestamp)
+                        position: next.firstPosition, chain: scanner.chain, lastTimestamp: scanner.lastTimestamp, key: engine.options.encryptionKey)
                     scanner.hasher = hasher
                     continue
                 }

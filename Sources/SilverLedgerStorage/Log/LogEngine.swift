@@ -92,10 +92,11 @@ final class LogEngine: Sendable {
         } else if !segmentFirsts.isEmpty || options.readOnly {
             throw StorageError(.notAStore, "\(paths.directory) has no store manifest (\(Format.manifestFileName))", path: paths.manifest)
         } else {
-            manifest = Manifest(storeID: .random(), createdAt: options.clock())
+            manifest = Manifest(storeID: .random(), createdAt: options.clock(), encryptionKeyID: options.encryptionKey?.id)
             try fs.writeAtomically(manifest.encoded(), to: paths.manifest, directory: paths.directory)
             options.logger.debug("created store", metadata: ["store": "\(paths.directory)", "id": "\(manifest.storeID)"])
         }
+        try StoreWalker.checkEncryptionKey(options.encryptionKey, for: manifest, path: paths.manifest, needed: true)
         if !options.readOnly {
             for name in names where name.hasSuffix(".tmp") { try? fs.remove(paths.directory + "/" + name) }
         }

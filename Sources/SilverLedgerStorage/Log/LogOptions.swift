@@ -37,6 +37,11 @@ public struct LogOptions: Sendable {
     /// with the key then detects a log rewritten by someone without it. Nil
     /// (the default): no seals.
     public var sealKey: SealKey?
+    /// With a key, a new store is created encrypted (AES-256-GCM, FORMAT.md §20):
+    /// every batch payload and every file in `snapshots/`; an encrypted store
+    /// opens only with its key. Nil (the default): a store that is not
+    /// encrypted; an encrypted one then fails to open, naming its key id.
+    public var encryptionKey: EncryptionKey?
     /// The least time between two seals made after commits, in microseconds (default one second).
     public var sealInterval: Int64 = 1_000_000
     /// Where the engine reports recovery, repairs and failures.

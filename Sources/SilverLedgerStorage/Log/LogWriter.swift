@@ -163,6 +163,8 @@ final class LogWriter: @unchecked Sendable {
         var request: AppendRequest
         var header: BatchHeader
         var headerBytes: [UInt8]
+        /// The payload as written (encrypted if the store is).
+        var stored: [UInt8]
         var offset: Int64
     }
 
@@ -205,7 +207,7 @@ final class LogWriter: @unchecked Sendable {
             let groupFirst = staged.first?.header.firstPosition ?? tentative.nextPosition
             let sealed = request.batch.header(
                 position: tentative.nextPosition, groupFirstPosition: groupFirst, timestamp: timestamp, previous: tentative.chainHead)
-            staged.append(Staged(request: request, header: sealed.header, headerBytes: sealed.bytes, offset: tentative.endOffset))
+            staged.append(Staged(request: request, header: sealed.header, headerBytes: sealed.bytes, stored: sealed.stored, offset: tentative.endOffset))
             tentative = SegmentEnd(
                 endOffset: tentative.endOffset + Int64(request.batch.totalLength), nextPosition: sealed.header.nextPosition,
                 maxTimestamp: sealed.header.maxTimestamp, chainHead: sealed.chain, lastBatchOffset: tentative.endOffset)
@@ -222,7 +224,7 @@ final class LogWriter: @unchecked Sendable {
         writeBuffer.removeAll(keepingCapacity: true)
         for s in staged {
             writeBuffer.append(contentsOf: s.headerBytes)
-            writeBuffer.append(contentsOf: s.request.batch.stored)
+            writeBuffer.append(contentsOf: s.stored)
         }
         let start = first.offset
         do throws(StorageError) {

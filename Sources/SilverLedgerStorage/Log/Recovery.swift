@@ -147,7 +147,7 @@ struct Recovery {
         index.end.endOffset = Int64(Format.segmentHeaderLength)
         var scanner = BatchScanner(
             fs: fs, file: file, fileSize: size, offset: Int64(Format.segmentHeaderLength),
-            position: first, chain: previous.chainHead, lastTimestamp: previous.maxTimestamp)
+            position: first, chain: previous.chainHead, lastTimestamp: previous.maxTimestamp, key: options.encryptionKey)
         while let result = try scanner.next() {
             switch result {
             case .success(let batch): index.add(batch.header, at: batch.offset)
@@ -192,7 +192,7 @@ struct Recovery {
         report.bytesScanned = size - index.end.endOffset
         var scanner = BatchScanner(
             fs: fs, file: file, fileSize: size, offset: index.end.endOffset,
-            position: index.end.nextPosition, chain: index.end.chainHead, lastTimestamp: index.end.maxTimestamp)
+            position: index.end.nextPosition, chain: index.end.chainHead, lastTimestamp: index.end.maxTimestamp, key: options.encryptionKey)
         var problem: ScanProblem?
         while let result = try scanner.next() {
             switch result {

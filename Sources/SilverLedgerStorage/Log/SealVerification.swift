@@ -154,7 +154,7 @@ extension StoreWalker {
         let file = try fs.open(paths.segment(segmentFirsts[i]), .read)
         defer { fs.close(file) }
         var scanner = BatchScanner(fs: fs, file: file, fileSize: try fs.size(file), offset: Int64(Format.segmentHeaderLength),
-                                   position: segmentFirsts[i], chain: .genesis(storeID: manifest.storeID), lastTimestamp: .min)
+                                   position: segmentFirsts[i], chain: .genesis(storeID: manifest.storeID), lastTimestamp: .min, key: encryptionKey)
         while case .success(let batch)? = try scanner.next(verifyChain: false) {
             let end = batch.header.nextPosition
             if end == position || wantedChains.contains(end) { chains[end] = batch.header.chainHash }

@@ -64,6 +64,11 @@ public struct VerificationReport: Sendable, Hashable {
     /// the key, or, without it, only against the log's chain), and when it was made.
     public var sealedThrough: UInt64?
     public var lastSealedAt: Int64?
+    /// The id of the key the store is encrypted with (FORMAT.md §20), or nil for a store that is not.
+    public var encryptionKeyID: UInt32?
+    /// Encrypted batches whose payloads were checked by checksum and chain hash
+    /// only, the verification having no key (their records are not checked).
+    public var encryptedPayloadsNotDecrypted = 0
     /// Where an incremental verification took up the chain again: the position
     /// verified last with the key (`VERIFIED`), or nil for a whole verification.
     public var resumedFrom: UInt64?
@@ -125,6 +130,8 @@ struct StoreWalker {
     var progress: ((Int64, Int64) -> Void)?
     /// The key that seals the store, if verification is to check its seals.
     var sealKey: SealKey?
+    /// The store's encryption key, if it is encrypted and the key was given.
+    var encryptionKey: EncryptionKey?
     /// Positions whose chain hash the walk keeps (seal positions), and what it found.
     var wantedChains: Set<UInt64> = []
     var chains: [UInt64: ChainHash] = [:]
@@ -145,7 +152,27 @@ struct StoreWalker {
             throw StorageError(.notAStore, "\(paths.directory) has no store manifest (\(Format.manifestFileName))", path: paths.manifest)
         }
         manifest = try Manifest.read(fs: fs, path: paths.manifest)
+        encryptionKey = options.encryptionKey
+        try Self.checkEncryptionKey(options.encryptionKey, for: manifest, path: paths.manifest, needed: false)
         segmentFirsts = names.compactMap { Format.position(fromFileName: $0, suffix: Format.segmentSuffix) }.sorted()
+    }
+
+    /// That `key` is the one the store is encrypted with; with `needed`, that
+    /// an encrypted store has one (a verification can do without it).
+    static func checkEncryptionKey(_ key: EncryptionKey?, for manifest: Manifest, path: String, needed: Bool) throws(StorageError) {
+        switch (manifest.encryptionKeyID, key) {
+        case (nil, nil): return
+        case (nil, let key?):
+            throw StorageError(.encryptionKey, "the store is not encrypted, but an encryption key (id \(key.idHex)) was given; a store is encrypted or not from its creation", path: path)
+        case (let id?, nil):
+            if needed {
+                throw StorageError(.encryptionKey, "the store is encrypted with key id \(EncryptionKey.hex(id)); open it with that key (an encryption key file)", path: path)
+            }
+        case (let id?, let key?):
+            guard id == key.id else {
+                throw StorageError(.encryptionKey, "the store is encrypted with key id \(EncryptionKey.hex(id)); the key given has id \(key.idHex)", path: path)
+            }
+        }
     }
 
     /// Where the walk stopped on damage.
@@ -173,6 +200,10 @@ struct StoreWalker {
             report.resumedFrom = resumed.position
         }
         try checkSeals(seals, reachable: damage == nil, report: &report)
+        report.encryptionKeyID = manifest.encryptionKeyID
+        if report.encryptedPayloadsNotDecrypted > 0 {
+            report.problems.append(.init(kind: .notice, message: "\(report.encryptedPayloadsNotDecrypted) encrypted batch payloads were checked by checksum and chain hash only, not their records: give the store's encryption key (id \(manifest.encryptionKeyID.map(EncryptionKey.hex) ?? "?")) to check them", path: paths.directory))
+        }
         if damage == nil, report.isIntact, let key = sealKey { recordVerified(&report, key: key) }
         if let recovered = try fs.contentsOfDirectory(paths.recovered) {
             for name in recovered.sorted() {
@@ -236,8 +267,11 @@ struct StoreWalker {
                 endOffset: Int64(Format.segmentHeaderLength), nextPosition: first, maxTimestamp: lastTimestamp, chainHead: chain, lastBatchOffset: 0))
             var boundaries: [Int64: BatchHeader] = [:]
             var scanner = BatchScanner(fs: fs, file: file, fileSize: size, offset: Int64(Format.segmentHeaderLength),
-                                       position: first, chain: chain, lastTimestamp: lastTimestamp)
+                                       position: first, chain: chain, lastTimestamp: lastTimestamp, key: encryptionKey)
             scanner.hasher = hasher
+            // Without the key, encrypted payloads are checked by their checksum and chain hash only.
+            if encryptionKey == nil { scanner.encryptedPayloadsNotDecoded = 0 }
+            defer { report.encryptedPayloadsNotDecrypted += scanner.encryptedPayloadsNotDecoded ?? 0 }
             while let result = try scanner.next(verifyChain: true, decodingInto: &decoded) {
                 var failure: ScanProblem?
                 switch result {
@@ -292,7 +326,7 @@ struct StoreWalker {
         let file = try fs.open(paths.segment(first), .read)
         defer { fs.close(file) }
         var scanner = BatchScanner(fs: fs, file: file, fileSize: try fs.size(file), offset: Int64(Format.segmentHeaderLength),
-                                   position: first, chain: .genesis(storeID: manifest.storeID), lastTimestamp: .min)
+                                   position: first, chain: .genesis(storeID: manifest.storeID), lastTimestamp: .min, key: encryptionKey)
         while let result = try scanner.next(verifyChain: false) {
             if case .failure(let p) = result {
                 throw StorageError.corrupted(p.message, path: file.path, offset: p.offset, position: p.expectedPosition)

@@ -1,0 +1,169 @@
+import Crypto
+import Foundation
+
+/// The key a store's payloads are encrypted with (AES-256-GCM, FORMAT.md §20).
+///
+/// A store created with a key (``LogOptions/encryptionKey``) encrypts every
+/// batch payload, after compression, and every snapshot file; its `STORE`
+/// names the key by its id. The hash chain and the checksums cover the
+/// ciphertext, so `verify` checks a store's structure without the key; reading
+/// its records, and checking their framing, needs it. Opening an encrypted
+/// store without its key, or with another, fails with an error that names
+/// both ids; a payload that does not decrypt is reported as damage, never
+/// handed out.
+///
+/// Keep the key away from the store (another volume, a secrets manager), and
+/// apart from the seal key: one key for one purpose.
+public struct EncryptionKey: Sendable {
+    /// The key's 32 bytes (`SymmetricKey` is not `Sendable`; one is made per use).
+    private let bytes: [UInt8]
+    private var key: SymmetricKey { SymmetricKey(data: bytes) }
+    /// 4 bytes naming the key (from SHA-256 of a label and the key), never 0:
+    /// in `STORE` and in each encrypted batch header.
+    public let id: UInt32
+
+    /// The bytes a payload grows by when encrypted: a 12-byte nonce before it, a 16-byte tag after it.
+    static let overhead = 28
+
+    /// A key of exactly 32 bytes.
+    public init(bytes: [UInt8]) throws(StorageError) {
+        guard bytes.count == 32 else {
+            throw StorageError(.invalidArgument, "an encryption key is 32 bytes; this one is \(bytes.count)")
+        }
+        self.bytes = bytes
+        var hasher = SHA256()
+        hasher.update(data: Array("SilverLedger encryption key id v1".utf8))
+        hasher.update(data: bytes)
+        let digest = Array(hasher.finalize())
+        let id = UInt32(digest[0]) | UInt32(digest[1]) << 8 | UInt32(digest[2]) << 16 | UInt32(digest[3]) << 24
+        self.id = id == 0 ? 1 : id
+    }
+
+    /// The key in a key file: 64 hexadecimal digits (an optional final newline),
+    /// as ``generated()`` writes them, in a file only its owner may read (mode 0600 or stricter).
+    public init(contentsOfFile path: String) throws(StorageError) {
+        try self.init(bytes: KeyFile.read(path))
+    }
+
+    /// A new random key (from the system's secure generator) and its key-file text.
+    public static func generated() -> (key: EncryptionKey, fileText: String) {
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+        // 32 bytes always make a key.
+        return (try! EncryptionKey(bytes: bytes), bytes.hexString + "\n")
+    }
+
+    /// The key's id as 8 hexadecimal digits.
+    public var idHex: String { Self.hex(id) }
+
+    /// A key id as 8 hexadecimal digits, as ``idHex`` writes it.
+    public static func hexID(_ id: UInt32) -> String { hex(id) }
+
+    static func hex(_ id: UInt32) -> String {
+        let digits = String(id, radix: 16)
+        return String(repeating: "0", count: 8 - digits.count) + digits
+    }
+
+    /// `plaintext` encrypted and authenticated together with `associated`
+    /// (not stored): a fresh random nonce, the ciphertext, the tag.
+    func seal(_ plaintext: UnsafeRawBufferPointer, associated: UnsafeRawBufferPointer) -> [UInt8] {
+        // AES-GCM with a system random nonce fails only if the system has no randomness.
+        let box = try! AES.GCM.seal(plaintext, using: key, nonce: AES.GCM.Nonce(), authenticating: associated)
+        var out = [UInt8]()
+        out.reserveCapacity(plaintext.count + Self.overhead)
+        out.append(contentsOf: box.nonce)
+        out.append(contentsOf: box.ciphertext)
+        out.append(contentsOf: box.tag)
+        return out
+    }
+
+    /// The plaintext of what ``seal(_:associated:)`` made, or nil if it does not
+    /// authenticate (another key, other associated data, or changed bytes).
+    func open(_ sealed: UnsafeRawBufferPointer, associated: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard sealed.count >= Self.overhead,
+              let box = try? AES.GCM.SealedBox(combined: Data(sealed)),
+              let plaintext = try? AES.GCM.open(box, using: key, authenticating: associated) else { return nil }
+        return Array(plaintext)
+    }
+}
+
+/// Key files: 32 bytes as 64 hexadecimal digits, readable by their owner only.
+enum KeyFile {
+    /// The 32 bytes of the key file at `path`.
+    static func read(_ path: String) throws(StorageError) -> [UInt8] {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw StorageError(.io, "cannot read the key file \(path): \(String(cString: strerror(errno)))", path: path, errno: errno)
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw StorageError(.invalidArgument, "the key file \(path) has mode \(String(info.st_mode & 0o777, radix: 8)): others may read it; make it 0600", path: path)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StorageError(.io, "cannot read the key file \(path)", path: path)
+        }
+        var text = Array(data)
+        if text.last == UInt8(ascii: "\n") { text.removeLast() }
+        guard text.count == 64, let bytes = hexBytes(text) else {
+            throw StorageError(.invalidArgument, "the key file \(path) must hold 64 hexadecimal digits (32 bytes); it holds \(data.count) bytes that are not that", path: path)
+        }
+        return bytes
+    }
+
+    private static func hexBytes(_ text: [UInt8]) -> [UInt8]? {
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count / 2)
+        var i = 0
+        while i + 1 < text.count {
+            guard let high = nibble(text[i]), let low = nibble(text[i + 1]) else { return nil }
+            out.append(high << 4 | low)
+            i += 2
+        }
+        return out
+    }
+}
+
+/// Snapshot and index files (`snapshots/`) of an encrypted store: `SLENCSC1`,
+/// the key id, then the sealed content, its name the associated data (FORMAT.md §20).
+enum SidecarEncryption {
+    static let magic = Array("SLENCSC1".utf8)
+
+    static func seal(_ bytes: [UInt8], name: String, key: EncryptionKey) -> [UInt8] {
+        let associated = Self.associated(name: name, keyID: key.id)
+        var out = magic
+        out.appendLE(key.id)
+        out += bytes.withUnsafeBytes { b in associated.withUnsafeBytes { key.seal(b, associated: $0) } }
+        return out
+    }
+
+    static func open(_ bytes: [UInt8], name: String, path: String, key: EncryptionKey) throws(StorageError) -> [UInt8] {
+        guard bytes.count >= 12 + EncryptionKey.overhead, Array(bytes[0..<8]) == magic else {
+            throw StorageError(.corrupted, "the store is encrypted, but this file is not an encrypted sidecar (no SLENCSC1 header)", path: path, offset: 0)
+        }
+        let keyID = bytes.withUnsafeBytes { $0.loadLE(UInt32.self, at: 8) }
+        guard keyID == key.id else {
+            throw StorageError(.corrupted, "the file is encrypted with key id \(EncryptionKey.hex(keyID)); the store's key has id \(key.idHex)", path: path, offset: 8)
+        }
+        let associated = Self.associated(name: name, keyID: keyID)
+        let plain = bytes.withUnsafeBytes { b in
+            associated.withUnsafeBytes { key.open(UnsafeRawBufferPointer(rebasing: b[12...]), associated: $0) }
+        }
+        guard let plain else {
+            throw StorageError(.corrupted, "the file does not decrypt with the store's key (its authentication tag does not match)", path: path, offset: 12)
+        }
+        return plain
+    }
+
+    private static func associated(name: String, keyID: UInt32) -> [UInt8] {
+        var bytes = magic
+        bytes.appendLE(keyID)
+        bytes += Array(name.utf8)
+        return bytes
+    }
+}
