@@ -22,8 +22,11 @@ final class PowerLossTests {
     private static let batches = randomBatches(12, maxRecords: 5, maxBytes: 900, seed: 4242)
 
     /// Runs the workload in `root/store`; returns the records acknowledged before the power went.
-    private func workload(_ root: String, _ fs: PowerLossFileSystem, durability: Durability) -> [[UInt8]] {
+    private static let encryptionKey = try! EncryptionKey(bytes: Array(repeating: 11, count: 32))
+
+    private func workload(_ root: String, _ fs: PowerLossFileSystem, durability: Durability, encrypted: Bool) -> [[UInt8]] {
         var options = LogOptions(durability: durability)
+        options.encryptionKey = encrypted ? Self.encryptionKey : nil
         options.fileSystem = fs
         options.segmentSize = 4 << 10   // a roll every few batches
         options.checkpointInterval = 2 << 10
@@ -91,12 +94,12 @@ final class PowerLossTests {
         }
     }
 
-    @Test(arguments: [Durability.fsyncPerAppend, .groupCommit, .none])
-    func aPowerLossAtEveryCallLosesNothingAcknowledged(_ durability: Durability) throws {
+    @Test(arguments: [(Durability.fsyncPerAppend, false), (.groupCommit, false), (.none, false), (.groupCommit, true)])
+    func aPowerLossAtEveryCallLosesNothingAcknowledged(_ durability: Durability, encrypted: Bool) throws {
         // How many calls the whole workload makes.
         let total = try withTemporaryDirectory { root in
             let fs = try PowerLossFileSystem(root: root)
-            let acknowledged = workload(root, fs, durability: durability)
+            let acknowledged = workload(root, fs, durability: durability, encrypted: encrypted)
             #expect(acknowledged == Self.batches.flatMap { $0 })
             return fs.calls
         }
@@ -108,28 +111,30 @@ final class PowerLossTests {
                     try FileManager.default.createDirectory(atPath: root + "/disk", withIntermediateDirectories: false)
                     let fs = try PowerLossFileSystem(root: root + "/disk")
                     fs.cutPower(atCall: n)
-                    let acknowledged = workload(root + "/disk", fs, durability: durability)
+                    let acknowledged = workload(root + "/disk", fs, durability: durability, encrypted: encrypted)
                     #expect(fs.powerIsCut)
                     try fs.writeImage(to: root + "/image", loss: loss, seed: UInt64(n))
-                    let place = "power cut at call \(n) of \(total), \(loss), \(durability)"
-                    let kept = try check(root + "/image/store", durability: durability, acknowledged: durability == .none ? [] : acknowledged, place: place)
+                    let place = "power cut at call \(n) of \(total), \(loss), \(durability)\(encrypted ? ", encrypted" : "")"
+                    let kept = try check(root + "/image/store", durability: durability, encrypted: encrypted, acknowledged: durability == .none ? [] : acknowledged, place: place)
                     images += 1
                     recordsKept += kept
                     if durability == .none { recordsLostUnsynced += acknowledged.count - min(kept, acknowledged.count) }
                 }
             }
         }
-        print("power loss, \(durability): \(images) images (cut at each of \(total) calls × \(PowerLossFileSystem.Loss.allCases.count) kinds of loss), \(recordsKept) records read back, \(recordsLostUnsynced) acknowledged-but-unsynced records lost (allowed only without sync), \(refusedThenRepaired) refused at open and mended by repair (allowed only without sync)")
+        print("power loss, \(durability)\(encrypted ? ", encrypted" : ""): \(images) images (cut at each of \(total) calls × \(PowerLossFileSystem.Loss.allCases.count) kinds of loss), \(recordsKept) records read back, \(recordsLostUnsynced) acknowledged-but-unsynced records lost (allowed only without sync), \(refusedThenRepaired) refused at open and mended by repair (allowed only without sync)")
     }
 
     /// The image opens, verifies, and holds `acknowledged` then whole batches sent next; returns the records it holds.
-    private func check(_ dir: String, durability: Durability, acknowledged: [[UInt8]], place: String) throws -> Int {
+    private func check(_ dir: String, durability: Durability, encrypted: Bool, acknowledged: [[UInt8]], place: String) throws -> Int {
+        var options = LogOptions()
+        options.encryptionKey = encrypted ? Self.encryptionKey : nil
         guard FileManager.default.fileExists(atPath: dir + "/STORE") else {
             #expect(acknowledged.isEmpty, "\(place): \(acknowledged.count) records acknowledged, but the store is gone")
             return 0
         }
         let log: Log
-        do { log = try Log.open(at: dir, options: LogOptions()) } catch {
+        do { log = try Log.open(at: dir, options: options) } catch {
             // Without sync, the disk may keep a later write and lose an earlier one: a
             // damaged batch followed by later whole ones reads as damage, not as a torn
             // write, so open refuses it, naming it, and repair cuts it (keeping a copy).
@@ -137,10 +142,10 @@ final class PowerLossTests {
                 Issue.record("\(place): the store does not open after the power loss: \(error)")
                 return 0
             }
-            let repair = try Log.repair(at: dir)
+            let repair = try Log.repair(at: dir, options: options)
             #expect(repair.repaired && !repair.setAside.isEmpty, "\(place): repair cut the damage and kept a copy")
             refusedThenRepaired += 1
-            return try check(dir, durability: durability, acknowledged: acknowledged, place: place + ", after repair")
+            return try check(dir, durability: durability, encrypted: encrypted, acknowledged: acknowledged, place: place + ", after repair")
         }
         let records: [[UInt8]]
         do { records = try readAll(log, verifyingChain: true).map(\.payload) } catch {
@@ -159,7 +164,7 @@ final class PowerLossTests {
             boundaries.insert(total)
         }
         #expect(boundaries.contains(records.count), "\(place): whole batches only (\(records.count) records)")
-        let report = try Log.verify(at: dir)
+        let report = try Log.verify(at: dir, options: options)
         #expect(report.isIntact, "\(place): \(report.problems)")
         return records.count
     }

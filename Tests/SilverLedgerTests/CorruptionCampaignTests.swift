@@ -48,7 +48,8 @@ struct CorruptionCampaignTests {
         return (events, try store.project(SumOfCounted.self).projection, try store.project(CountByType.self).projection)
     }
 
-    @Test func randomDamageIsReportedWithItsFileOrRepairedNeverAccepted() async throws {
+    @Test(arguments: [false, true])
+    func randomDamageIsReportedWithItsFileOrRepairedNeverAccepted(encrypted: Bool) async throws {
         let cases = ProcessInfo.processInfo.environment["SILVERLEDGER_CORRUPTION_CASES"].flatMap(Int.init) ?? 300
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-corruption-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -59,6 +60,7 @@ struct CorruptionCampaignTests {
         var options = EventStoreOptions()
         options.durability = .none
         options.segmentSize = 8 << 10   // several segments, each with its index
+        if encrypted { options.encryptionKey = try EncryptionKey(bytes: Array(repeating: 5, count: 32)) }
         var writing = options
         writing.sealKey = try SealKey(bytes: Array(repeating: 3, count: 32))   // and SEALS, another file to damage
         let store = try EventStore.open(at: pristine, types: testTypes(), options: writing)
@@ -130,7 +132,7 @@ struct CorruptionCampaignTests {
         // The campaign did meet both outcomes.
         #expect((outcomes["refused at open"] ?? 0) + (outcomes["refused when read"] ?? 0) > 0)
         #expect((outcomes["read back whole"] ?? 0) > 0)
-        print("corruption campaign: \(cases) cases, \(outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+        print("corruption campaign\(encrypted ? " (encrypted store)" : ""): \(cases) cases, \(outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
     }
 
     /// Whether an error says which file is damaged (by its name), or, for a
