@@ -111,19 +111,7 @@ struct IOErrorLoopTests {
         }
         let records = try readAll(log, verifyingChain: true).map(\.payload)
         try log.close()
-        #expect(Array(records.prefix(acknowledged.count)) == acknowledged, "\(place): every acknowledged record is there")
-        // Anything after them is a prefix of the batches sent next, whole batches only.
-        var sent = Self.batches.flatMap { $0 }
-        sent.removeFirst(min(acknowledged.count, sent.count))
-        let extra = Array(records.dropFirst(acknowledged.count))
-        #expect(Array(sent.prefix(extra.count)) == extra, "\(place): after the acknowledged records, only what was sent next")
-        var boundaries = Set([0])
-        var total = 0
-        for batch in Self.batches {
-            total += batch.count
-            boundaries.insert(total)
-        }
-        #expect(boundaries.contains(records.count), "\(place): whole batches only (\(records.count) records)")
+        expectAcknowledgedThenWholeBatches(records, acknowledged: acknowledged, sent: Self.batches, place: place)
         let report = try Log.verify(at: dir)
         #expect(report.isIntact, "\(place): \(report.problems)")
     }

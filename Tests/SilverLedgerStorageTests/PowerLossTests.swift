@@ -154,16 +154,7 @@ final class PowerLossTests {
             return 0
         }
         try log.close()
-        #expect(Array(records.prefix(acknowledged.count)) == acknowledged, "\(place): every acknowledged record is there (\(records.count) of \(acknowledged.count))")
-        let sent = Self.batches.flatMap { $0 }
-        #expect(Array(sent.prefix(records.count)) == records, "\(place): the records are those sent, in order")
-        var boundaries = Set([0])
-        var total = 0
-        for batch in Self.batches {
-            total += batch.count
-            boundaries.insert(total)
-        }
-        #expect(boundaries.contains(records.count), "\(place): whole batches only (\(records.count) records)")
+        expectAcknowledgedThenWholeBatches(records, acknowledged: acknowledged, sent: Self.batches, place: place)
         let report = try Log.verify(at: dir, options: options)
         #expect(report.isIntact, "\(place): \(report.problems)")
         return records.count

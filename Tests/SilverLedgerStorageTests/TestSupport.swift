@@ -457,3 +457,19 @@ func forgeConsistently(_ dir: String, at position: UInt64, edit: ((inout ArraySl
     }
     try removeIndexes(dir)
 }
+
+/// After a fault, crash or power loss: the records read back start with every
+/// acknowledged one and are a prefix of everything sent, ending at a batch boundary.
+func expectAcknowledgedThenWholeBatches(_ records: [[UInt8]], acknowledged: [[UInt8]], sent batches: [[[UInt8]]], place: String,
+                                        sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(Array(records.prefix(acknowledged.count)) == acknowledged,
+            "\(place): every acknowledged record is there (\(records.count) read, \(acknowledged.count) acknowledged)", sourceLocation: sourceLocation)
+    #expect(Array(batches.joined().prefix(records.count)) == records, "\(place): the records are those sent, in order", sourceLocation: sourceLocation)
+    var boundaries = Set([0])
+    var total = 0
+    for batch in batches {
+        total += batch.count
+        boundaries.insert(total)
+    }
+    #expect(boundaries.contains(records.count), "\(place): whole batches only (\(records.count) records)", sourceLocation: sourceLocation)
+}
