@@ -74,7 +74,8 @@ await withTaskGroup(of: Void.self) { group in
                 }
                 say("ack \(store.nextPosition)")
                 next += 1
-                try? await Task.sleep(for: .milliseconds(2))
+                // Paced, so that a long soak's store stays small enough to check after every kill.
+                try? await Task.sleep(for: .milliseconds(20))
             }
         }
     }

@@ -170,6 +170,9 @@ struct LedgerCrashTests {
             try store.close()
             let report = try Log.verify(at: dir)
             #expect(report.isIntact, "\(place): \(report.problems)")
+            if (round + 1) % 100 == 0 {
+                print("ledger crash campaign: \(round + 1) kills so far, \(acknowledged) events acknowledged, every one present")
+            }
         }
         #expect(killsAfterAcks >= rounds / 2, "the child acknowledged events in only \(killsAfterAcks) of \(rounds) rounds")
         #expect(killsMidGeneration >= rounds / 4, "only \(killsMidGeneration) of \(rounds) kills came before the generation's end")

@@ -109,11 +109,15 @@ try FileManager.default.createDirectory(atPath: arguments.directory, withInterme
 defer { try? FileManager.default.removeItem(atPath: arguments.directory) }
 print("storage-throughput: \(arguments.quick ? "quick" : "full") mode, \(arguments.runs) runs each, median; CRC32C hardware: \(StorageKernels.crc32cIsHardwareAccelerated)")
 
+/// The key of the encrypted stores measured beside the others (FORMAT.md §20).
+let encryptionKey = try EncryptionKey(bytes: Array(repeating: 0x42, count: 32))
+
 /// A fresh store of `records` records (200 distinct batches repeated), written without syncs.
-func buildStore(_ name: String, records: Int, seed: UInt64) throws -> String {
+func buildStore(_ name: String, records: Int, seed: UInt64, key: EncryptionKey? = nil) throws -> String {
     let dir = fresh(name)
     var options = LogOptions(durability: .none)
     options.segmentSize = 64 << 20
+    options.encryptionKey = key
     let log = try Log.open(at: dir, options: options)
     let source = makeBatches(200, seed: seed)
     for i in 0..<(records / perBatch) { try log.append(source[i % source.count]) }
@@ -130,6 +134,7 @@ let batches = makeBatches(appendBatches, seed: 1)
 var storedPerBatch = 0.0
 var syncRates: [Double] = []
 var pipelinedRates: [Double] = []
+var encryptedRates: [Double] = []
 for run in 0..<arguments.runs {
     let dir = fresh("append-\(run)")
     let log = try Log.open(at: dir, options: LogOptions(durability: .fsyncPerAppend))
@@ -153,11 +158,23 @@ for run in 0..<arguments.runs {
     }
     pipelinedRates.append(Double(appendBatches * perBatch) / t2)
     try log2.close()
+
+    // The same appends to an encrypted store (AES-256-GCM on the writer thread).
+    let dir3 = fresh("append-encrypted-\(run)")
+    var encrypted = LogOptions(durability: .fsyncPerAppend)
+    encrypted.encryptionKey = encryptionKey
+    let log3 = try Log.open(at: dir3, options: encrypted)
+    let t3 = try seconds { for batch in batches { try log3.append(batch) } }
+    encryptedRates.append(Double(appendBatches * perBatch) / t3)
+    try log3.close()
+    try? FileManager.default.removeItem(atPath: dir3)
     try? FileManager.default.removeItem(atPath: dir)
     try? FileManager.default.removeItem(atPath: dir2)
 }
 report("append, 1 caller, fsync per batch", String(format: "%.0f rec/s", median(syncRates)), "target ≥ 1,000,000")
 report("append, 2 callers, fsync per batch", String(format: "%.0f rec/s", median(pipelinedRates)), "target ≥ 1,000,000")
+report("append, 1 caller, fsync per batch, encrypted", String(format: "%.0f rec/s", median(encryptedRates)),
+       String(format: "%.2fx the store in clear", median(encryptedRates) / median(syncRates)))
 
 // The machine's bound: the same bytes per batch, one pwrite + fdatasync each.
 var rawRates: [Double] = []
@@ -205,6 +222,28 @@ for _ in 0..<arguments.runs {
 }
 report("read + CRC + chain + decompress", String(format: "%.2f GB/s", median(readRates)),
        String(format: "payload; target ≥ 2; %.2fx compression", payloadBytes / Double(storedBytesRead)))
+
+// The same records in an encrypted store, read with its key.
+do {
+    let encryptedDir = try buildStore("read-encrypted", records: readRecords, seed: 2, key: encryptionKey)
+    var options = LogOptions()
+    options.encryptionKey = encryptionKey
+    var rates: [Double] = []
+    for _ in 0..<arguments.runs {
+        let log = try Log.open(at: encryptedDir, options: options)
+        var sum = 0
+        let t = try seconds {
+            let cursor = try log.cursor(from: 0, verifyingChain: true)
+            while let batch = try cursor.nextBatch() { batch.forEach { _, _, payload in sum &+= payload.count } }
+        }
+        precondition(sum == readRecords * recordSize)
+        rates.append(payloadBytes / t / 1e9)
+        try log.close()
+    }
+    try? FileManager.default.removeItem(atPath: encryptedDir)
+    report("read + CRC + chain + decrypt + decompress", String(format: "%.2f GB/s", median(rates)),
+           String(format: "payload, encrypted store; %.2fx the store in clear", median(rates) / median(readRates)))
+}
 
 // The limits, on the same batches: each kernel alone.
 do {

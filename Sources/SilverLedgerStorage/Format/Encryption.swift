@@ -80,7 +80,7 @@ public struct EncryptionKey: Sendable {
     /// authenticate (another key, other associated data, or changed bytes).
     func open(_ sealed: UnsafeRawBufferPointer, associated: UnsafeRawBufferPointer) -> [UInt8]? {
         guard sealed.count >= Self.overhead,
-              let box = try? AES.GCM.SealedBox(combined: Data(sealed)),
+              let box = try? AES.GCM.SealedBox(combined: sealed),
               let plaintext = try? AES.GCM.open(box, using: key, authenticating: associated) else { return nil }
         return Array(plaintext)
     }
