@@ -188,6 +188,34 @@ struct BatchAppendTests {
         }
     }
 
+    /// A command of 700 events (encoded on two cores) between small ones: every
+    /// payload lands at its place, after the small commands' before it.
+    @Test(arguments: Backend.allCases)
+    func aLargeCommandAmongSmallOnesKeepsItsEventsInPlace(_ backend: Backend) async throws {
+        try await backend.withStore { store, _ in
+            let large = (0..<700).map { Noted(text: "记录\($0)") }
+            let results = try await store.append(commands: [
+                CommandWrites([StreamWrite(stream: "cadre-1", events: [Counted(n: -1)])], metadata: meta("small-1")),
+                CommandWrites([StreamWrite(stream: "cadre-2", events: Array(large[..<400])),
+                               StreamWrite(stream: "cadre-3", events: Array(large[400...]))], metadata: meta("large")),
+                CommandWrites([StreamWrite(stream: "cadre-1", events: [Counted(n: -2)])], metadata: meta("small-2")),
+            ])
+            #expect(results.map(\.positions) == [0..<1, 1..<701, 701..<702])
+            #expect(results[1].streamVersions == ["cadre-2": 399, "cadre-3": 299])
+            var texts: [String] = []
+            var counts: [Int] = []
+            try store.forEachEvent { event in
+                switch try event.decoded(with: store.types) {
+                case let noted as Noted: texts.append(noted.text)
+                case let counted as Counted: counts.append(counted.n)
+                default: Issue.record("event \(event.position) is neither")
+                }
+            }
+            #expect(texts == large.map(\.text) && counts == [-1, -2])
+            #expect(try store.readStream("cadre-3").map(\.streamVersion) == Array(0..<300))
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func oneBrokenExpectationWritesNothingAndNamesItsCommand(_ backend: Backend) async throws {
         try await backend.withStore { store, _ in

@@ -368,8 +368,16 @@ public final class EventStore: Sendable {
             }
             fingerprints.append(fingerprint)
             let start = encoded.events.count
-            for write in command.writes {
-                for event in write.events { try encode(event, stream: write.stream, into: &encoded) }
+            if command.writes.reduce(0, { $0 + $1.events.count }) >= Self.parallelEncodingThreshold {
+                // A large command is encoded on two cores, as a single append is.
+                let part = try encode(command.writes)
+                let shift = encoded.bytes.count
+                encoded.bytes.append(contentsOf: part.bytes)
+                encoded.events.append(contentsOf: part.events.lazy.map { ($0.end + shift, $0.type, $0.version) })
+            } else {
+                for write in command.writes {
+                    for event in write.events { try encode(event, stream: write.stream, into: &encoded) }
+                }
             }
             try Self.checkShape(command.writes, events: encoded.events.count - start, command.metadata)
             eventEnds.append(encoded.events.count)
