@@ -201,10 +201,10 @@ enum PayloadDecoder {
     static func decode(_ header: BatchHeader, stored: UnsafeRawBufferPointer, key: EncryptionKey?, into output: inout [UInt8]) -> String? {
         guard header.flags & Format.flagEncrypted != 0 else { return decodePlain(header, stored: stored, into: &output) }
         guard let key else {
-            return "the payload is encrypted (key id \(EncryptionKey.hex(header.keyID))), and the store is not: no key to read it with"
+            return "the payload is encrypted (key id \(EncryptionKey.hexID(header.keyID))), and the store is not: no key to read it with"
         }
         guard header.keyID == key.id else {
-            return "the payload is encrypted with key id \(EncryptionKey.hex(header.keyID)); the store's key has id \(key.idHex)"
+            return "the payload is encrypted with key id \(EncryptionKey.hexID(header.keyID)); the store's key has id \(key.idHex)"
         }
         var prefix = [UInt8](repeating: 0, count: Format.batchChainedPrefix)
         prefix.withUnsafeMutableBytes { header.writePrefix($0) }

@@ -31,10 +31,7 @@ public struct EncryptionKey: Sendable {
             throw StorageError(.invalidArgument, "an encryption key is 32 bytes; this one is \(bytes.count)")
         }
         self.bytes = bytes
-        var hasher = SHA256()
-        hasher.update(data: Array("SilverLedger encryption key id v1".utf8))
-        hasher.update(data: bytes)
-        let digest = Array(hasher.finalize())
+        let digest = KeyFile.digest(label: "SilverLedger encryption key id v1", key: bytes)
         let id = UInt32(digest[0]) | UInt32(digest[1]) << 8 | UInt32(digest[2]) << 16 | UInt32(digest[3]) << 24
         self.id = id == 0 ? 1 : id
     }
@@ -53,12 +50,10 @@ public struct EncryptionKey: Sendable {
     }
 
     /// The key's id as 8 hexadecimal digits.
-    public var idHex: String { Self.hex(id) }
+    public var idHex: String { Self.hexID(id) }
 
     /// A key id as 8 hexadecimal digits, as ``idHex`` writes it.
-    public static func hexID(_ id: UInt32) -> String { hex(id) }
-
-    static func hex(_ id: UInt32) -> String {
+    public static func hexID(_ id: UInt32) -> String {
         let digits = String(id, radix: 16)
         return String(repeating: "0", count: 8 - digits.count) + digits
     }
@@ -88,6 +83,14 @@ public struct EncryptionKey: Sendable {
 
 /// Key files: 32 bytes as 64 hexadecimal digits, readable by their owner only.
 enum KeyFile {
+    /// SHA-256 of `label` and `key`: what a key's id is taken from (each kind of key has its label).
+    static func digest(label: String, key: [UInt8]) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: Array(label.utf8))
+        hasher.update(data: key)
+        return Array(hasher.finalize())
+    }
+
     /// The 32 bytes of the key file at `path`.
     static func read(_ path: String) throws(StorageError) -> [UInt8] {
         var info = stat()
@@ -148,7 +151,7 @@ enum SidecarEncryption {
         }
         let keyID = bytes.withUnsafeBytes { $0.loadLE(UInt32.self, at: 8) }
         guard keyID == key.id else {
-            throw StorageError(.corrupted, "the file is encrypted with key id \(EncryptionKey.hex(keyID)); the store's key has id \(key.idHex)", path: path, offset: 8)
+            throw StorageError(.corrupted, "the file is encrypted with key id \(EncryptionKey.hexID(keyID)); the store's key has id \(key.idHex)", path: path, offset: 8)
         }
         let associated = Self.associated(name: name, keyID: keyID)
         let plain = bytes.withUnsafeBytes { b in

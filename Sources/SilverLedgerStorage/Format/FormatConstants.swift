@@ -83,6 +83,24 @@ struct Manifest: Equatable {
 
     var flags: UInt16 { encryptionKeyID == nil ? 0 : Format.storeFlagEncrypted }
 
+    /// That `key` is the one the store is encrypted with; with `needed`, that
+    /// an encrypted store has one (a verification can do without it).
+    func checkEncryptionKey(_ key: EncryptionKey?, path: String, needed: Bool) throws(StorageError) {
+        switch (encryptionKeyID, key) {
+        case (nil, nil): return
+        case (nil, let key?):
+            throw StorageError(.encryptionKey, "the store is not encrypted, but an encryption key (id \(key.idHex)) was given; a store is encrypted or not from its creation", path: path)
+        case (let id?, nil):
+            if needed {
+                throw StorageError(.encryptionKey, "the store is encrypted with key id \(EncryptionKey.hexID(id)); open it with that key (an encryption key file)", path: path)
+            }
+        case (let id?, let key?):
+            guard id == key.id else {
+                throw StorageError(.encryptionKey, "the store is encrypted with key id \(EncryptionKey.hexID(id)); the key given has id \(key.idHex)", path: path)
+            }
+        }
+    }
+
     func encoded() -> [UInt8] {
         var bytes = [UInt8]()
         bytes.reserveCapacity(Format.manifestLength)

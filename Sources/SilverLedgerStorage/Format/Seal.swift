@@ -25,10 +25,7 @@ public struct SealKey: Sendable {
             throw StorageError(.invalidArgument, "a seal key is 32 bytes; this one is \(bytes.count)")
         }
         self.bytes = bytes
-        var hasher = SHA256()
-        hasher.update(data: Array("SilverLedger seal key id v1".utf8))
-        hasher.update(data: bytes)
-        id = Array(hasher.finalize().prefix(16))
+        id = Array(KeyFile.digest(label: "SilverLedger seal key id v1", key: bytes).prefix(16))
     }
 
     /// The key in a key file: 64 hexadecimal digits (an optional final newline),

@@ -96,7 +96,7 @@ final class LogEngine: Sendable {
             try fs.writeAtomically(manifest.encoded(), to: paths.manifest, directory: paths.directory)
             options.logger.debug("created store", metadata: ["store": "\(paths.directory)", "id": "\(manifest.storeID)"])
         }
-        try StoreWalker.checkEncryptionKey(options.encryptionKey, for: manifest, path: paths.manifest, needed: true)
+        try manifest.checkEncryptionKey(options.encryptionKey, path: paths.manifest, needed: true)
         if !options.readOnly {
             for name in names where name.hasSuffix(".tmp") { try? fs.remove(paths.directory + "/" + name) }
         }

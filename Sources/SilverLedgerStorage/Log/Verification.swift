@@ -153,26 +153,8 @@ struct StoreWalker {
         }
         manifest = try Manifest.read(fs: fs, path: paths.manifest)
         encryptionKey = options.encryptionKey
-        try Self.checkEncryptionKey(options.encryptionKey, for: manifest, path: paths.manifest, needed: false)
+        try manifest.checkEncryptionKey(options.encryptionKey, path: paths.manifest, needed: false)
         segmentFirsts = names.compactMap { Format.position(fromFileName: $0, suffix: Format.segmentSuffix) }.sorted()
-    }
-
-    /// That `key` is the one the store is encrypted with; with `needed`, that
-    /// an encrypted store has one (a verification can do without it).
-    static func checkEncryptionKey(_ key: EncryptionKey?, for manifest: Manifest, path: String, needed: Bool) throws(StorageError) {
-        switch (manifest.encryptionKeyID, key) {
-        case (nil, nil): return
-        case (nil, let key?):
-            throw StorageError(.encryptionKey, "the store is not encrypted, but an encryption key (id \(key.idHex)) was given; a store is encrypted or not from its creation", path: path)
-        case (let id?, nil):
-            if needed {
-                throw StorageError(.encryptionKey, "the store is encrypted with key id \(EncryptionKey.hex(id)); open it with that key (an encryption key file)", path: path)
-            }
-        case (let id?, let key?):
-            guard id == key.id else {
-                throw StorageError(.encryptionKey, "the store is encrypted with key id \(EncryptionKey.hex(id)); the key given has id \(key.idHex)", path: path)
-            }
-        }
     }
 
     /// Where the walk stopped on damage.
@@ -202,7 +184,7 @@ struct StoreWalker {
         try checkSeals(seals, reachable: damage == nil, report: &report)
         report.encryptionKeyID = manifest.encryptionKeyID
         if report.encryptedPayloadsNotDecrypted > 0 {
-            report.problems.append(.init(kind: .notice, message: "\(report.encryptedPayloadsNotDecrypted) encrypted batch payloads were checked by checksum and chain hash only, not their records: give the store's encryption key (id \(manifest.encryptionKeyID.map(EncryptionKey.hex) ?? "?")) to check them", path: paths.directory))
+            report.problems.append(.init(kind: .notice, message: "\(report.encryptedPayloadsNotDecrypted) encrypted batch payloads were checked by checksum and chain hash only, not their records: give the store's encryption key (id \(manifest.encryptionKeyID.map(EncryptionKey.hexID) ?? "?")) to check them", path: paths.directory))
         }
         if damage == nil, report.isIntact, let key = sealKey { recordVerified(&report, key: key) }
         if let recovered = try fs.contentsOfDirectory(paths.recovered) {
