@@ -497,8 +497,16 @@ private struct Malformed {
 /// edits away (characters inserted or removed; a substitution is two).
 private func closest(to word: String, among candidates: [String]) -> String? {
     let target = Array(word.lowercased())
-    let distances = candidates.map { ($0, Array($0.lowercased()).difference(from: target).count) }
-    return distances.filter { $0.1 <= max(2, target.count / 4) }.min { $0.1 < $1.1 }?.0
+    let limit = max(2, target.count / 4)
+    var best: (word: String, distance: Int)?
+    for candidate in candidates {
+        let letters = Array(candidate.lowercased())
+        // The lengths' difference is a lower bound on the distance: skip the diff when it already rules a word out.
+        guard abs(letters.count - target.count) <= min(limit, best.map { $0.distance - 1 } ?? limit) else { continue }
+        let distance = letters.difference(from: target).count
+        if distance <= limit, distance < best?.distance ?? .max { best = (candidate, distance) }
+    }
+    return best?.word
 }
 
 /// `fields.absentees[1].reason`.
