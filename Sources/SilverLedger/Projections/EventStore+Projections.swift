@@ -339,20 +339,29 @@ final class ReadAhead<Taken: Sendable>: Sendable {
                     count += 1
                     next = p + 1
                     if count == chunkSize {
-                        put(.success(Chunk(taken: reading.take(), count: count, end: next)))
+                        handOver(&reading, count: count, end: next)
                         count = 0
                     }
                 }
-                if count > 0 { put(.success(Chunk(taken: reading.take(), count: count, end: next))) }
+                if count > 0 { handOver(&reading, count: count, end: next) }
                 put(.success(nil))   // the end
             } catch {
                 // What was read before the failure is applied first.
-                if count > 0 { put(.success(Chunk(taken: reading.take(), count: count, end: next))) }
+                if count > 0 { handOver(&reading, count: count, end: next) }
                 put(.failure(error))
             }
         }
         thread.name = "silverledger-replay"
         thread.start()
+    }
+
+    /// Hands over what `reading` read since the last run. Out of line: the
+    /// per-record closure that calls it would otherwise build the metadata of
+    /// `Chunk`, `Chunk?` and `Handed` for every record (the code is generic,
+    /// not specialized, when the projection is another module's).
+    @inline(never)
+    private func handOver<R: ReplayReading>(_ reading: inout R, count: Int, end: UInt64) where R.Taken == Taken {
+        put(.success(Chunk(taken: reading.take(), count: count, end: end)))
     }
 
     private func put(_ chunk: Handed) {
