@@ -85,6 +85,9 @@ public struct DomainReplay: EventPreparer {
 
     private let types: EventTypes
     private var slots: [Remembered?] = Array(repeating: nil, count: 64)
+    /// The year of the last business date seen, and its first and last days
+    /// (events come mostly in date order: most need no calendar arithmetic).
+    private var year = (number: 0, days: Int32(0)..<Int32(0))
     /// The events read since the last ``take()``.
     private var prepared: [PreparedEvent] = []
 
@@ -108,7 +111,7 @@ public struct DomainReplay: EventPreparer {
             reading = readingOf(event)
             if typeSlot < slots.count { slots[typeSlot] = Remembered(name: event.eventType, version: event.schemaVersion, reading: reading) }
         }
-        let year = event.businessDate.components.year
+        let year = self.year(of: event.businessDate)
         if reading == .whole {
             guard let decoded = try decode() else { return PreparedEvent(year: year, form: .unknown) }
             return PreparedEvent(year: year, form: .whole(decoded, name: event.eventType))
@@ -135,6 +138,15 @@ public struct DomainReplay: EventPreparer {
             throw error
         }
         return PreparedEvent(year: year, form: form)
+    }
+
+    private mutating func year(of date: LedgerDate) -> Int {
+        if year.days.contains(date.daysSinceEpoch) { return year.number }
+        let number = date.components.year
+        if let first = LedgerDate(year: number, month: 1, day: 1), let next = LedgerDate(year: number + 1, month: 1, day: 1) {
+            year = (number, first.daysSinceEpoch..<next.daysSinceEpoch)
+        }
+        return number
     }
 
     private func readingOf(_ event: RecordedEvent) -> Reading {
