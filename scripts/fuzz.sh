@@ -5,6 +5,8 @@
 #   scripts/fuzz.sh                 every target, 60 s each
 #   scripts/fuzz.sh 3600            every target, an hour each (the soak)
 #   scripts/fuzz.sh 30 codec        one target (batches, codec or commands)
+#   FUZZ_RUNS=10000000 scripts/fuzz.sh 7200 commands
+#                                   stops at 10 million executions, or after 2 hours
 #
 # Each target starts from its seeds and kept inputs in Tests/FuzzCorpus/<target>/
 # (copied to .build-fuzz/corpus/, which grows as libFuzzer finds new paths; the
@@ -27,10 +29,11 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus" "$crashes"
   cp -n "Tests/FuzzCorpus/$target/"* "$corpus/" 2>/dev/null || true
   log=".build-fuzz/fuzz-$target.log"
-  if ".build-fuzz/release/fuzz-$target" -max_total_time="$seconds" -print_final_stats=1 -detect_leaks=0 \
+  if ".build-fuzz/release/fuzz-$target" -max_total_time="$seconds" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -print_final_stats=1 -detect_leaks=0 \
        -artifact_prefix="$crashes/" -timeout=10 -rss_limit_mb=4096 "$corpus" >"$log" 2>&1; then
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
-    echo "fuzz-$target: $runs executions in ${seconds} s, no crash (corpus $(ls "$corpus" | wc -l) inputs)"
+    took=$(grep -o 'Done [0-9]* runs in [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
+    echo "fuzz-$target: $runs executions in ${took:-$seconds} s, no crash (corpus $(ls "$corpus" | wc -l) inputs)"
   else
     echo "fuzz-$target: FAILED; see $log and $crashes/" >&2
     grep -E "ERROR|SUMMARY|Test unit written|Fatal error|Precondition failed" "$log" | head -5 >&2 || true
