@@ -2,8 +2,9 @@
 //
 //   silverledger-crash-child hold DIR
 //       Opens the store for writing, prints "ready <pid>" and sleeps until killed.
-//   silverledger-crash-child append DIR
-//       Opens the store (fsync per append, 256 KiB segments), prints
+//   silverledger-crash-child append DIR [encrypted]
+//       Opens the store (fsync per append, 256 KiB segments; with `encrypted`,
+//       under the key of `crashEncryptionKey`), prints
 //       "ready <pid> <nextPosition>", then appends batches of 1...50 records
 //       forever, printing "ack <nextPosition>" after each append returns.
 //
@@ -66,9 +67,19 @@ func openStore(_ directory: String, options: LogOptions = LogOptions()) -> Log {
     }
 }
 
+/// The key of an encrypted crash store; must match `crashEncryptionKey` in the test target's TestSupport.swift.
+func crashEncryptionKey() -> EncryptionKey {
+    do throws(StorageError) {
+        return try EncryptionKey(bytes: (0..<32).map { UInt8(0xC0 ^ $0) })
+    } catch {
+        fail("key: \(error)")
+    }
+}
+
 let arguments = CommandLine.arguments
-guard arguments.count == 3, ["hold", "append"].contains(arguments[1]) else {
-    Foundation.FileHandle.standardError.write(Data("usage: silverledger-crash-child hold|append DIR\n".utf8))
+guard (3...4).contains(arguments.count), ["hold", "append"].contains(arguments[1]),
+      arguments.count == 3 || (arguments[1] == "append" && arguments[3] == "encrypted") else {
+    Foundation.FileHandle.standardError.write(Data("usage: silverledger-crash-child hold DIR | append DIR [encrypted]\n".utf8))
     exit(2)
 }
 let directory = arguments[2]
@@ -84,6 +95,7 @@ case "hold":
 default:
     var options = LogOptions(durability: .fsyncPerAppend)
     options.segmentSize = 256 << 10
+    if arguments.count == 4 { options.encryptionKey = crashEncryptionKey() }
     let log = openStore(directory, options: options)
     say("ready \(getpid()) \(log.nextPosition)")
     var generator = SystemRandomNumberGenerator()

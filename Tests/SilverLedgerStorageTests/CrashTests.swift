@@ -41,7 +41,11 @@ struct CrashTests {
         return next
     }
 
-    @Test func killedWritersLoseNoAcknowledgedRecord() throws {
+    /// On a clear store and on an encrypted one (FORMAT.md §20).
+    @Test(arguments: [false, true])
+    func killedWritersLoseNoAcknowledgedRecord(encrypted: Bool) throws {
+        var options = LogOptions()
+        if encrypted { options.encryptionKey = crashEncryptionKey }
         try withTemporaryDirectory { dir in
             let seed = UInt64.random(in: 0...UInt64.max)
             var rng = TestRNG(seed: seed)
@@ -52,7 +56,7 @@ struct CrashTests {
             let rounds = ProcessInfo.processInfo.environment["SILVERLEDGER_CRASH_ROUNDS"].flatMap(Int.init) ?? 20
             #expect(rounds >= 1)
             for round in 0..<rounds {
-                let child = try ChildProcess(["append", dir])
+                let child = try ChildProcess(["append", dir] + (encrypted ? ["encrypted"] : []))
                 let delay = rng.int(in: 10...300)
                 usleep(useconds_t(delay * 1000))
                 child.killAndReap()
@@ -63,7 +67,7 @@ struct CrashTests {
                     let start = UInt64(ready.split(separator: " ")[2])
                     #expect(start.map { $0 >= acknowledged } == true, "round \(round): child started at \(ready), \(acknowledged) acknowledged")
                 }
-                #expect(!child.stderr.contains("silverledger-crash-child:"), "round \(round) (seed \(seed)): \(child.stderr)")
+                #expect(!child.stderr.contains("silverledger-crash-child:"), "round \(round) (seed \(seed), encrypted: \(encrypted)): \(child.stderr)")
                 #expect(acks == acks.sorted())
                 if let last = acks.last {
                     #expect(last >= acknowledged)
@@ -71,8 +75,8 @@ struct CrashTests {
                     roundsWithAcks += 1
                 }
 
-                let log = try openLog(at: dir)
-                #expect(log.nextPosition >= acknowledged, "round \(round) (seed \(seed), delay \(delay) ms): \(acknowledged) acknowledged")
+                let log = try openLog(at: dir, options: options)
+                #expect(log.nextPosition >= acknowledged, "round \(round) (seed \(seed), delay \(delay) ms, encrypted: \(encrypted)): \(acknowledged) acknowledged")
                 // Records checked in an earlier round are checked again only every fifth round.
                 let count = try verify(log, round: round, decodeFrom: round % 5 == 4 ? 0 : verified)
                 verified = count
@@ -85,11 +89,16 @@ struct CrashTests {
             }
             #expect(roundsWithAcks >= rounds / 2, "the child acknowledged appends in only \(roundsWithAcks) of \(rounds) rounds")
 
-            let log = try openLog(at: dir)
+            let log = try openLog(at: dir, options: options)
             #expect(log.recoveryReport.setAside.isEmpty)
             #expect(try verify(log, round: rounds) == acknowledged)
             #expect(log.segments.count > 1, "the rounds rolled segments")
             try log.close()
+            // Verification with the key decrypts and checks every record; the store says which key it needs.
+            let report = try Log.verify(at: dir, options: options)
+            #expect(report.isIntact, "\(report.problems)")
+            #expect(report.encryptionKeyID == (encrypted ? crashEncryptionKey.id : nil))
+            #expect(report.encryptedPayloadsNotDecrypted == 0)
         }
     }
 }

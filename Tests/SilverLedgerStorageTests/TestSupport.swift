@@ -351,6 +351,9 @@ final class ChildProcess: @unchecked Sendable {
 /// The payload the crash child writes for the record at `position`, the
 /// `index`-th of a batch of `count` starting at `batchFirst`. Must match
 /// `crashRecord` in Tests/CrashChild/main.swift.
+/// The key of the encrypted crash store; must match `crashEncryptionKey()` in Tests/CrashChild/main.swift.
+let crashEncryptionKey = try! EncryptionKey(bytes: (0..<32).map { UInt8(0xC0 ^ $0) })
+
 func crashRecord(position: UInt64, batchFirst: UInt64, index: UInt32, count: UInt32) -> [UInt8] {
     var rng = TestRNG(seed: position &* 0x2545_F491_4F6C_DD1D ^ 0x5EED)
     let fillerLength = Int(rng.next() % 256)
