@@ -34,10 +34,31 @@ struct IOErrorLoopTests {
     /// The batches the workload sends, in order.
     private static let batches = randomBatches(14, maxRecords: 5, maxBytes: 700, seed: 77)
 
+    /// How the workload's store is written: a sync per append or none, clear or encrypted.
+    enum Setup: CaseIterable, CustomStringConvertible {
+        case fsyncPerAppend, noSync, fsyncPerAppendEncrypted
+
+        var durability: Durability { self == .noSync ? .none : .fsyncPerAppend }
+        /// The options a reader of the store needs (its key, if encrypted).
+        var readOptions: LogOptions {
+            var options = LogOptions()
+            if self == .fsyncPerAppendEncrypted { options.encryptionKey = try! EncryptionKey(bytes: Array(100..<132)) }
+            return options
+        }
+        var description: String {
+            switch self {
+            case .fsyncPerAppend: "fsyncPerAppend"
+            case .noSync: "none"
+            case .fsyncPerAppendEncrypted: "fsyncPerAppend, encrypted"
+            }
+        }
+    }
+
     /// Runs the workload on `fs`; returns the records acknowledged, in order,
     /// and the first error, if one reached the caller.
-    private func workload(_ dir: String, _ fs: FaultInjectingFileSystem, durability: Durability) -> (acknowledged: [[UInt8]], error: (any Error)?) {
-        var options = LogOptions(durability: durability)
+    private func workload(_ dir: String, _ fs: FaultInjectingFileSystem, setup: Setup) -> (acknowledged: [[UInt8]], error: (any Error)?) {
+        var options = setup.readOptions
+        options.durability = setup.durability
         options.fileSystem = fs
         options.segmentSize = 4 << 10   // a roll every few batches
         options.checkpointInterval = 2 << 10
@@ -62,8 +83,8 @@ struct IOErrorLoopTests {
         }
     }
 
-    @Test(arguments: Kind.allCases, [Durability.fsyncPerAppend, .none])
-    func everyCallOfTheWorkloadFailsOnceAndNothingAcknowledgedIsLost(_ kind: Kind, durability: Durability) throws {
+    @Test(arguments: Kind.allCases, Setup.allCases)
+    func everyCallOfTheWorkloadFailsOnceAndNothingAcknowledgedIsLost(_ kind: Kind, setup: Setup) throws {
         var n = 1
         var faults = 0
         while true {
@@ -71,7 +92,7 @@ struct IOErrorLoopTests {
                 let dir = parent + "/store"
                 let fs = FaultInjectingFileSystem()
                 kind.arm(fs, at: n)
-                let (acknowledged, error) = workload(dir, fs, durability: durability)
+                let (acknowledged, error) = workload(dir, fs, setup: setup)
                 guard fs.injectedCount > 0 else {
                     // The workload ran out before the Nth call: the loop is done.
                     #expect(error == nil, "no fault, no error: \(String(describing: error))")
@@ -87,32 +108,33 @@ struct IOErrorLoopTests {
                     #expect(text.contains("injected fault") || text.contains("an earlier write failed") || text.contains("short")
                             || text.contains("wrote") || text.contains("no progress"), "\(place): \(text)")
                 }
-                try checkStore(dir, acknowledged: acknowledged, place: place)
+                try checkStore(dir, acknowledged: acknowledged, options: setup.readOptions, place: place)
                 return true
             }
             guard outcome else { break }
             n += 1
         }
         #expect(faults >= 40, "the workload makes at least 40 I/O calls (\(faults) faults injected)")
-        print("I/O-error loop, \(kind), \(durability): \(faults) runs, a fault at each call from 1 to \(faults); the run after the last went to the end")
+        print("I/O-error loop, \(kind), \(setup): \(faults) runs, a fault at each call from 1 to \(faults); the run after the last went to the end")
     }
 
     /// The store (if the workload got as far as making one) opens, verifies and
     /// holds the acknowledged records, then only whole batches sent after them.
-    private func checkStore(_ dir: String, acknowledged: [[UInt8]], place: String) throws {
+    private func checkStore(_ dir: String, acknowledged: [[UInt8]], options: LogOptions, place: String) throws {
         guard FileManager.default.fileExists(atPath: dir + "/STORE") else {
             #expect(acknowledged.isEmpty, "\(place): records acknowledged without a store")
             return
         }
         let log: Log
-        do { log = try Log.open(at: dir, options: LogOptions()) } catch {
+        do { log = try Log.open(at: dir, options: options) } catch {
             Issue.record("\(place): the store does not open after the fault: \(error)")
             return
         }
         let records = try readAll(log, verifyingChain: true).map(\.payload)
         try log.close()
         expectAcknowledgedThenWholeBatches(records, acknowledged: acknowledged, sent: Self.batches, place: place)
-        let report = try Log.verify(at: dir)
+        let report = try Log.verify(at: dir, options: options)
         #expect(report.isIntact, "\(place): \(report.problems)")
+        #expect(report.encryptionKeyID == options.encryptionKey?.id && report.encryptedPayloadsNotDecrypted == 0, "\(place)")
     }
 }
