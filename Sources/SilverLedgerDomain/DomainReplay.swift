@@ -56,7 +56,7 @@ public struct DomainReplay: EventPreparer {
 
     enum Form: Sendable {
         case meeting(Meeting)
-        case studyDelivered(meeting: String, cadre: CadreID)
+        case studyDelivered(meeting: MeetingID, cadre: CadreID)
         case visit(cadre: CadreID, on: LedgerDate, needs: [FoundNeed])
         case studySession(hours: Double, on: LedgerDate, attendees: [CadreID])
         /// Any other event, decoded; `name` is its type's.
@@ -72,7 +72,7 @@ public struct DomainReplay: EventPreparer {
         var heldOn: LedgerDate
         var attendances: Int
         var absentees: [CadreID]
-        var meeting: String?
+        var meeting: MeetingID?
     }
 
     /// How a type name seen (by its slot) is read.
@@ -180,11 +180,11 @@ public struct DomainReplay: EventPreparer {
             }
         }
         return Meeting(branch: branch, kind: kind, heldOn: heldOn, attendances: attendances, absentees: absentees,
-                       meeting: absences > 0 ? String(decoding: id, as: UTF8.self) : nil)
+                       meeting: absences > 0 ? MeetingID(String(decoding: id, as: UTF8.self)) : nil)
     }
 
     private static func studyDelivered(_ r: inout BinaryReader) throws -> Form {
-        let meeting: String = try r.read()
+        let meeting = MeetingID(try r.read())
         _ = try r.stringBytes()   // branch
         let cadre: CadreID = try r.read()
         let _: LedgerDate = try r.read()   // heldOn

@@ -73,7 +73,7 @@ struct DomainReplayTests {
             #expect(prepared == whole)
             #expect(whole.organisationalLife.awaitingStudy != base.organisationalLife.awaitingStudy || record.eventType != "MeetingRecorded")
         }
-        #expect(prepared.organisationalLife.awaitingStudy[meeting.meeting] == nil)
+        #expect(prepared.organisationalLife.awaitingStudy[MeetingID(meeting.meeting)] == nil)
     }
 
     @Test func damagedPayloadsAreRefusedExactlyWhenWholeDecodingRefusesThem() async throws {

@@ -1,3 +1,4 @@
+import Foundation
 import SilverLedger
 import Testing
 
@@ -40,6 +41,24 @@ struct OrganisationalLifeTests {
         // A meeting everyone attended leaves nothing awaiting.
         try await ledger.execute(meeting("M2", kind: .partyLecture, attendees: ["B1-C1", "B1-C2", "B1-C3", "B1-C4", "B1-C5"]), by: "op", commandID: "m2")
         #expect(await ledger.state.organisationalLife.awaitingStudy.keys.sorted() == ["M1"])
+    }
+
+    @Test func meetingIDsAreEqualByTheirTextAndAKeyOfAJSONObject() throws {
+        let a = MeetingID("B00046-2024-Q2-general"), b: MeetingID = "B00046-2024-Q2-general", c = MeetingID("B00046-2024-Q2-generaL")
+        #expect(a == b && a.hashValue == b.hashValue && a != c)
+        #expect(Set([a, b, c]).count == 2)
+        #expect([a, c].sorted() == [c, a])   // by text: "L" (0x4C) before "l" (0x6C)
+        // The table of meetings awaiting study is a JSON object keyed by meeting id, as with String keys.
+        var state = OrganisationalLifeState()
+        state.awaitingStudy[a] = .init(branch: "B1", heldOn: date("2024-05-20"), absentees: ["C1"])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = try encoder.encode(state.awaitingStudy)
+        #expect(String(decoding: json, as: UTF8.self) == #"{"B00046-2024-Q2-general":{"absentees":["C1"],"branch":"B1","heldOn":"2024-05-20"}}"#)
+        let back = try JSONDecoder().decode([MeetingID: OrganisationalLifeState.AwaitingStudy].self, from: json)
+        #expect(back == state.awaitingStudy && back[b]?.absentees == ["C1"])
+        let plain = try JSONDecoder().decode([String: OrganisationalLifeState.AwaitingStudy].self, from: json)
+        #expect(plain.keys.sorted() == ["B00046-2024-Q2-general"])
     }
 
     @Test func everyKindOfMeetingIsRecorded() async throws {

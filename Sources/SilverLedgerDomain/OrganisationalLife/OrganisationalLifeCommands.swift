@@ -104,7 +104,7 @@ public struct DeliverStudyAtHome: DomainCommand, Codable {
 
     public func decide(_ state: DomainState, today: LedgerDate) throws(DomainError) -> [StreamWrite] {
         try Rules.notInFuture(deliveredOn, today: today, "the study at home", "送学上门")
-        guard let awaiting = state.organisationalLife.awaitingStudy[meeting] else {
+        guard let awaiting = state.organisationalLife.awaitingStudy[MeetingID(meeting)] else {
             throw DomainError(.noPendingAbsence,
                               english: "meeting \(meeting) has no absentee awaiting study at home (送学上门) for cadre \(cadre): no such meeting, it had no absentees, or every absentee has been delivered the study",
                               chinese: "会议\(meeting)没有待送学上门的缺席党员（离退休干部\(cadre)）：会议不存在、无人缺席或均已送学",

@@ -19,7 +19,7 @@ public struct OrganisationalLifeState: Codable, Sendable, Hashable {
 
     /// By meeting id: meetings with absences awaiting study at home; a meeting
     /// leaves when its last absentee is delivered.
-    public var awaitingStudy: [String: AwaitingStudy] = [:]
+    public var awaitingStudy: [MeetingID: AwaitingStudy] = [:]
     /// By cadre: the years evaluated (民主评议党员), each with its evaluation date.
     public var evaluations: [CadreID: [Int: LedgerDate]] = [:]
     /// By branch: meetings held per month, for "三会一课" compliance.
@@ -179,14 +179,14 @@ public struct DemocraticEvaluationRecorded: Event, Equatable {
 
 extension MeetingRecorded: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.organisationalLife.recordMeeting(meeting, of: branch, kind, on: heldOn, attendances: attendees.count,
+        state.organisationalLife.recordMeeting(MeetingID(meeting), of: branch, kind, on: heldOn, attendances: attendees.count,
                                                absentees: absentees.map(\.cadre))
     }
 }
 
 extension StudyDeliveredAtHome: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.organisationalLife.deliverStudy(of: meeting, to: cadre)
+        state.organisationalLife.deliverStudy(of: MeetingID(meeting), to: cadre)
     }
 }
 
@@ -200,7 +200,7 @@ extension OrganisationalLifeState {
     /// Counts a meeting in its branch's month and, if members missed it,
     /// keeps them as awaiting its study (``MeetingRecorded``; a rebuild
     /// calls this with what it read of the event, the ledger through the event).
-    mutating func recordMeeting(_ meeting: @autoclosure () -> String, of branch: BranchID, _ kind: MeetingType, on heldOn: LedgerDate,
+    mutating func recordMeeting(_ meeting: @autoclosure () -> MeetingID, of branch: BranchID, _ kind: MeetingType, on heldOn: LedgerDate,
                                 attendances: Int, absentees: [CadreID]) {
         meetingsByMonth[branch, default: .init(firstMonth: 0)].add(kind, on: heldOn, attendances: attendances, absences: absentees.count)
         guard !absentees.isEmpty else { return }
@@ -208,7 +208,7 @@ extension OrganisationalLifeState {
     }
 
     /// The study of `meeting` was taken to `cadre` (``StudyDeliveredAtHome``).
-    mutating func deliverStudy(of meeting: String, to cadre: CadreID) {
+    mutating func deliverStudy(of meeting: MeetingID, to cadre: CadreID) {
         // In place: a copy taken out and written back would copy the absentees too.
         guard let i = awaitingStudy.index(forKey: meeting) else { return }
         awaitingStudy.values[i].absentees.removeAll { $0 == cadre }
