@@ -122,9 +122,8 @@ public struct DomainState: Projection, Codable, Sendable, Equatable {
     /// Raised whenever the state's shape changes, so that older snapshots are not used.
     public static let schemaVersion = 5
 
-    public var cadres: [CadreID: CadreRecord] = [:]
-    /// Where a record is in ``cadres``.
-    typealias CadreIndex = Dictionary<CadreID, CadreRecord>.Index
+    /// The register: each cadre's record by id.
+    public var cadres = CadreTable()
     public var branches: [BranchID: BranchRecord] = [:]
     /// Every need found on a visit, open or resolved, by id.
     public var needs: [String: NeedRecord] = [:]
@@ -227,7 +226,7 @@ public struct DomainState: Projection, Codable, Sendable, Equatable {
     /// would move the whole record out of the table and back.
     @inline(__always)
     mutating func updateCadre(_ cadre: CadreID, _ change: (inout CadreRecord) -> Void) {
-        if let i = cadres.index(forKey: cadre) { change(&cadres.values[i]) }
+        cadres.update(cadre, change)
     }
 
     /// The cadre joins the branch on `date`.

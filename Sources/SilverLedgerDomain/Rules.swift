@@ -36,8 +36,9 @@ enum Rules {
     /// checks it in place, without copying it out of the state (a meeting
     /// checks each of its members); returns where the record is.
     @discardableResult
-    static func checkLiving(_ id: CadreID, on date: LedgerDate, in state: DomainState) throws(DomainError) -> DomainState.CadreIndex {
-        guard let i = state.cadres.index(forKey: id) else { _ = try registeredCadre(id, in: state); preconditionFailure("unreachable") }
+    static func checkLiving(_ id: CadreID, on date: LedgerDate, in state: DomainState) throws(DomainError) -> Int {
+        guard let i = state.cadres.index(of: id) else { _ = try registeredCadre(id, in: state); preconditionFailure("unreachable") }
+        // Fields read in place (an array's element is not copied whole to read one).
         let cadres = state.cadres.values
         if date < cadres[i].registeredOn || cadres[i].diedOn.map({ date >= $0 }) == true {
             _ = try livingCadre(id, on: date, in: state)   // throws the rule's error
