@@ -92,6 +92,7 @@ struct CrashTests {
                 try log.close()
             }
             #expect(roundsWithAcks >= rounds / 2, "the child acknowledged appends in only \(roundsWithAcks) of \(rounds) rounds")
+            print("crash campaign (seed \(seed), encrypted: \(encrypted)): \(rounds) kills, acknowledgements in \(roundsWithAcks) rounds, \(acknowledged) records acknowledged, every one present")
 
             let log = try openLog(at: dir, options: options)
             #expect(log.recoveryReport.setAside.isEmpty)
