@@ -46,16 +46,43 @@ struct CrashTests {
     func killedWritersLoseNoAcknowledgedRecord(encrypted: Bool) throws {
         var options = LogOptions()
         if encrypted { options.encryptionKey = crashEncryptionKey }
-        try withTemporaryDirectory { dir in
+        try withTemporaryDirectory { parent in
             let seed = UInt64.random(in: 0...UInt64.max)
             var rng = TestRNG(seed: seed)
-            var acknowledged: UInt64 = 0
-            var roundsWithAcks = 0
-            var verified: UInt64 = 0
             // CI kills 20 times; scripts/crash-soak.sh sets SILVERLEDGER_CRASH_ROUNDS for a long soak.
             let rounds = ProcessInfo.processInfo.environment["SILVERLEDGER_CRASH_ROUNDS"].flatMap(Int.init) ?? 20
             #expect(rounds >= 1)
+            // A new store every `roundsPerStore` kills: each round reads its whole store back, so a soak on
+            // one store would slow as it grows.
+            let roundsPerStore = 100
+            var dir = parent + "/store-0"
+            var acknowledged: UInt64 = 0, acknowledgedInEarlierStores: UInt64 = 0
+            var roundsWithAcks = 0
+            var verified: UInt64 = 0
+
+            /// The store's last checks: it opens with nothing to set aside, holds exactly what was
+            /// acknowledged, rolled segments, and verifies (with the key: every record decrypted).
+            func finish(_ dir: String, acknowledged: UInt64) throws {
+                let log = try openLog(at: dir, options: options)
+                #expect(log.recoveryReport.setAside.isEmpty)
+                #expect(try verify(log, round: rounds) == acknowledged)
+                #expect(log.segments.count > 1, "the rounds rolled segments")
+                try log.close()
+                let report = try Log.verify(at: dir, options: options)
+                #expect(report.isIntact, "\(report.problems)")
+                #expect(report.encryptionKeyID == (encrypted ? crashEncryptionKey.id : nil))
+                #expect(report.encryptedPayloadsNotDecrypted == 0)
+            }
+
             for round in 0..<rounds {
+                if round > 0 && round % roundsPerStore == 0 {
+                    try finish(dir, acknowledged: acknowledged)
+                    try FileManager.default.removeItem(atPath: dir)
+                    dir = parent + "/store-\(round / roundsPerStore)"
+                    acknowledgedInEarlierStores += acknowledged
+                    acknowledged = 0
+                    verified = 0
+                }
                 let child = try ChildProcess(["append", dir] + (encrypted ? ["encrypted"] : []))
                 let delay = rng.int(in: 10...300)
                 // Three rounds in four count the delay from the child's "ready" (the kill lands among its
@@ -90,20 +117,14 @@ struct CrashTests {
                 #expect(receipt.firstPosition == count)
                 acknowledged = count + 3
                 try log.close()
+                if (round + 1) % 100 == 0 {
+                    print("crash campaign (encrypted: \(encrypted)): \(round + 1) kills so far, \(acknowledgedInEarlierStores + acknowledged) records acknowledged, every one present")
+                }
             }
             #expect(roundsWithAcks >= rounds / 2, "the child acknowledged appends in only \(roundsWithAcks) of \(rounds) rounds")
-            print("crash campaign (seed \(seed), encrypted: \(encrypted)): \(rounds) kills, acknowledgements in \(roundsWithAcks) rounds, \(acknowledged) records acknowledged, every one present")
-
-            let log = try openLog(at: dir, options: options)
-            #expect(log.recoveryReport.setAside.isEmpty)
-            #expect(try verify(log, round: rounds) == acknowledged)
-            #expect(log.segments.count > 1, "the rounds rolled segments")
-            try log.close()
-            // Verification with the key decrypts and checks every record; the store says which key it needs.
-            let report = try Log.verify(at: dir, options: options)
-            #expect(report.isIntact, "\(report.problems)")
-            #expect(report.encryptionKeyID == (encrypted ? crashEncryptionKey.id : nil))
-            #expect(report.encryptedPayloadsNotDecrypted == 0)
+            try finish(dir, acknowledged: acknowledged)
+            let stores = (rounds + roundsPerStore - 1) / roundsPerStore
+            print("crash campaign (seed \(seed), encrypted: \(encrypted)): \(rounds) kills on \(stores) store\(stores == 1 ? "" : "s"), acknowledgements in \(roundsWithAcks) rounds, \(acknowledgedInEarlierStores + acknowledged) records acknowledged, every one present")
         }
     }
 }
