@@ -202,24 +202,32 @@ if wanted("read") {
 
 let readDir = try buildStore("read", records: readRecords, seed: 2)
 let payloadBytes = Double(readRecords * recordSize)
-var readRates: [Double] = []
-var storedBytesRead = 0
-for _ in 0..<arguments.runs {
-    let log = try Log.open(at: readDir, options: LogOptions())
-    var sum = 0
-    var stored = 0
-    let t = try seconds {
-        let cursor = try log.cursor(from: 0, verifyingChain: true)
-        while let batch = try cursor.nextBatch() {
-            stored += batch.storedBytes
-            batch.forEach { _, _, payload in sum &+= payload.count }
+
+/// Reads the store at `dir` from the start with every check, once per run:
+/// the payload rates (GB/s) and the bytes stored.
+func readRuns(_ dir: String, options: LogOptions) throws -> (rates: [Double], stored: Int) {
+    var rates: [Double] = []
+    var storedBytes = 0
+    for _ in 0..<arguments.runs {
+        let log = try Log.open(at: dir, options: options)
+        var sum = 0
+        var stored = 0
+        let t = try seconds {
+            let cursor = try log.cursor(from: 0, verifyingChain: true)
+            while let batch = try cursor.nextBatch() {
+                stored += batch.storedBytes
+                batch.forEach { _, _, payload in sum &+= payload.count }
+            }
         }
+        precondition(sum == readRecords * recordSize)
+        storedBytes = stored
+        rates.append(payloadBytes / t / 1e9)
+        try log.close()
     }
-    precondition(sum == readRecords * recordSize)
-    storedBytesRead = stored
-    readRates.append(payloadBytes / t / 1e9)
-    try log.close()
+    return (rates, storedBytes)
 }
+
+let (readRates, storedBytesRead) = try readRuns(readDir, options: LogOptions())
 report("read + CRC + chain + decompress", String(format: "%.2f GB/s", median(readRates)),
        String(format: "payload; target ≥ 2; %.2fx compression", payloadBytes / Double(storedBytesRead)))
 
@@ -228,18 +236,7 @@ do {
     let encryptedDir = try buildStore("read-encrypted", records: readRecords, seed: 2, key: encryptionKey)
     var options = LogOptions()
     options.encryptionKey = encryptionKey
-    var rates: [Double] = []
-    for _ in 0..<arguments.runs {
-        let log = try Log.open(at: encryptedDir, options: options)
-        var sum = 0
-        let t = try seconds {
-            let cursor = try log.cursor(from: 0, verifyingChain: true)
-            while let batch = try cursor.nextBatch() { batch.forEach { _, _, payload in sum &+= payload.count } }
-        }
-        precondition(sum == readRecords * recordSize)
-        rates.append(payloadBytes / t / 1e9)
-        try log.close()
-    }
+    let rates = try readRuns(encryptedDir, options: options).rates
     try? FileManager.default.removeItem(atPath: encryptedDir)
     report("read + CRC + chain + decrypt + decompress", String(format: "%.2f GB/s", median(rates)),
            String(format: "payload, encrypted store; %.2fx the store in clear", median(rates) / median(readRates)))

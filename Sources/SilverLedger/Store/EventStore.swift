@@ -303,12 +303,21 @@ public final class EventStore: Sendable {
         var bytes: [UInt8] = []
         /// Where each event's payload ends in `bytes`, and its type's name and schema version.
         var events: [(end: Int, type: String, version: Int)] = []
+
+        /// Appends `other`'s payloads after these.
+        mutating func append(_ other: Encoded) {
+            if events.isEmpty && bytes.isEmpty { self = other; return }   // taken whole, not copied
+            let shift = bytes.count
+            bytes.append(contentsOf: other.bytes)
+            events.append(contentsOf: other.events.lazy.map { ($0.end + shift, $0.type, $0.version) })
+        }
     }
 
     /// Checks and encodes an append, reserves its positions and versions, and
     /// hands it to the log; returns what to wait on.
     private func reserve(_ writes: [StreamWrite], metadata: EventMetadata) throws(EventStoreError) -> Reserved {
-        let encoded = try encode(writes)
+        var encoded = Encoded()
+        try encode(writes, into: &encoded)
         try Self.checkShape(writes, events: encoded.events.count, metadata)
         let commandID = metadata.commandID
         let fingerprint = CommandIndex.fingerprint(commandID)
@@ -368,17 +377,8 @@ public final class EventStore: Sendable {
             }
             fingerprints.append(fingerprint)
             let start = encoded.events.count
-            if command.writes.reduce(0, { $0 + $1.events.count }) >= Self.parallelEncodingThreshold {
-                // A large command is encoded on two cores, as a single append is.
-                let part = try encode(command.writes)
-                let shift = encoded.bytes.count
-                encoded.bytes.append(contentsOf: part.bytes)
-                encoded.events.append(contentsOf: part.events.lazy.map { ($0.end + shift, $0.type, $0.version) })
-            } else {
-                for write in command.writes {
-                    for event in write.events { try encode(event, stream: write.stream, into: &encoded) }
-                }
-            }
+            // A large command is encoded on two cores, as a single append is.
+            try encode(command.writes, into: &encoded)
             try Self.checkShape(command.writes, events: encoded.events.count - start, command.metadata)
             eventEnds.append(encoded.events.count)
         }
@@ -649,16 +649,16 @@ public final class EventStore: Sendable {
     /// Below this many events an append's payloads are encoded on the calling thread alone.
     private static let parallelEncodingThreshold = 512
 
-    /// Encodes the payloads of an append; a large one on two cores at once.
-    private func encode(_ writes: [StreamWrite]) throws(EventStoreError) -> Encoded {
+    /// Encodes the payloads of `writes` after those in `encoded`; a large
+    /// append's on two cores at once.
+    private func encode(_ writes: [StreamWrite], into encoded: inout Encoded) throws(EventStoreError) {
         var total = 0
         for write in writes { total += write.events.count }
-        var encoded = Encoded()
         guard total >= Self.parallelEncodingThreshold, Halves.available else {
             for write in writes {
                 for event in write.events { try encode(event, stream: write.stream, into: &encoded) }
             }
-            return encoded
+            return
         }
         var items: [(event: any Event, stream: String)] = []
         items.reserveCapacity(total)
@@ -672,12 +672,8 @@ public final class EventStore: Sendable {
             for i in range { try encode(events[i].event, stream: events[i].stream, into: &part) }
             return part
         }
-        encoded = try first.get()
-        let tail = try second.get()
-        let shift = encoded.bytes.count
-        encoded.bytes.append(contentsOf: tail.bytes)
-        encoded.events.append(contentsOf: tail.events.lazy.map { ($0.end + shift, $0.type, $0.version) })
-        return encoded
+        encoded.append(try first.get())
+        encoded.append(try second.get())
     }
 
     private func encode<E: Event>(_ event: E, stream: String, into encoded: inout Encoded) throws(EventStoreError) {
