@@ -6,15 +6,23 @@ extension DomainState: PreparedProjection {
     /// other events whole.
     public typealias Preparer = DomainReplay
 
-    public mutating func apply(prepared: [DomainReplay.PreparedEvent]) {
-        prepared.withUnsafeBufferPointer { events in
-            for i in events.indices { apply(events[i]) }
+    public mutating func apply(prepared: consuming [DomainReplay.PreparedEvent]) {
+        var run = prepared
+        // Each event moved out, not copied (no reference counting of its
+        // arrays and strings), a payload-free one left in its place.
+        run.withUnsafeMutableBufferPointer { events in
+            guard let base = events.baseAddress else { return }
+            for i in events.indices {
+                apply(base.advanced(by: i).move())
+                base.advanced(by: i).initialize(to: DomainReplay.PreparedEvent(year: 0, form: .unknown))
+            }
         }
     }
 
-    private mutating func apply(_ prepared: DomainReplay.PreparedEvent) {
+    private mutating func apply(_ prepared: consuming DomainReplay.PreparedEvent) {
         let year = prepared.year
-        switch prepared.form {
+        // Consumed: the arrays and strings of its form are handed on, not copied.
+        switch (consume prepared).form {
         case .meeting(let m):
             organisationalLife.recordMeeting(m.meeting ?? "", of: m.branch, m.kind, on: m.heldOn,
                                              attendances: m.attendances, absentees: m.absentees)
@@ -81,6 +89,10 @@ public struct DomainReplay: EventPreparer {
         var name: String
         var version: Int
         var reading: Reading
+        /// The name handed over with an event read whole: a domain type's is
+        /// the type's own constant, whose reference count no thread changes
+        /// (the record's copy is shared with the reading thread's).
+        var handedName: String
     }
 
     private let types: EventTypes
@@ -88,6 +100,8 @@ public struct DomainReplay: EventPreparer {
     /// The year of the last business date seen, and its first and last days
     /// (events come mostly in date order: most need no calendar arithmetic).
     private var year = (number: 0, days: Int32(0)..<Int32(0))
+    /// The ids of the meetings read lately, shared by the studies delivered after them.
+    private var meetingIDs = MeetingIDCache()
     /// The events read since the last ``take()``.
     private var prepared: [PreparedEvent] = []
 
@@ -105,16 +119,21 @@ public struct DomainReplay: EventPreparer {
 
     private mutating func read(_ event: RecordedEvent, typeSlot: Int, decode: () throws -> (any Event)?) throws -> PreparedEvent {
         let reading: Reading
+        let handedName: String
         if typeSlot < slots.count, let r = slots[typeSlot], r.version == event.schemaVersion, r.name == event.eventType {
             reading = r.reading
+            handedName = r.handedName
         } else {
             reading = readingOf(event)
-            if typeSlot < slots.count { slots[typeSlot] = Remembered(name: event.eventType, version: event.schemaVersion, reading: reading) }
+            handedName = DomainEvents.names.first { $0 == event.eventType } ?? event.eventType
+            if typeSlot < slots.count {
+                slots[typeSlot] = Remembered(name: event.eventType, version: event.schemaVersion, reading: reading, handedName: handedName)
+            }
         }
         let year = self.year(of: event.businessDate)
         if reading == .whole {
             guard let decoded = try decode() else { return PreparedEvent(year: year, form: .unknown) }
-            return PreparedEvent(year: year, form: .whole(decoded, name: event.eventType))
+            return PreparedEvent(year: year, form: .whole(decoded, name: handedName))
         }
         let form: Form
         do {
@@ -122,8 +141,8 @@ public struct DomainReplay: EventPreparer {
                 var r = BinaryReader(bytes)
                 let form: Form
                 switch reading {
-                case .meeting: form = .meeting(try Self.meeting(&r))
-                case .studyDelivered: form = try Self.studyDelivered(&r)
+                case .meeting: form = .meeting(try Self.meeting(&r, &meetingIDs))
+                case .studyDelivered: form = try Self.studyDelivered(&r, &meetingIDs)
                 case .visit: form = try Self.visit(&r)
                 case .studySession: form = try Self.studySession(&r)
                 case .whole: preconditionFailure("read whole above")
@@ -162,7 +181,7 @@ public struct DomainReplay: EventPreparer {
 
     // The readers follow the fields of each type's binary form (BinaryForms.swift), in order.
 
-    private static func meeting(_ r: inout BinaryReader) throws -> Meeting {
+    private static func meeting(_ r: inout BinaryReader, _ meetingIDs: inout MeetingIDCache) throws -> Meeting {
         let id = try r.stringBytes()
         let branch: BranchID = try r.read()
         let kind = try r.rawValue(in: meetingTypes)
@@ -180,11 +199,11 @@ public struct DomainReplay: EventPreparer {
             }
         }
         return Meeting(branch: branch, kind: kind, heldOn: heldOn, attendances: attendances, absentees: absentees,
-                       meeting: absences > 0 ? MeetingID(String(decoding: id, as: UTF8.self)) : nil)
+                       meeting: absences > 0 ? meetingIDs.id(checkedUTF8: id) : nil)
     }
 
-    private static func studyDelivered(_ r: inout BinaryReader) throws -> Form {
-        let meeting = MeetingID(try r.read())
+    private static func studyDelivered(_ r: inout BinaryReader, _ meetingIDs: inout MeetingIDCache) throws -> Form {
+        let meeting = meetingIDs.id(checkedUTF8: try r.stringBytes())
         _ = try r.stringBytes()   // branch
         let cadre: CadreID = try r.read()
         let _: LedgerDate = try r.read()   // heldOn

@@ -61,6 +61,19 @@ struct OrganisationalLifeTests {
         #expect(plain.keys.sorted() == ["B00046-2024-Q2-general"])
     }
 
+    @Test func aRebuildsCacheOfMeetingIDsGivesTheIDOfEachTextWhateverItHolds() {
+        var cache = MeetingIDCache()
+        func id(_ text: String) -> MeetingID { Array(text.utf8).withUnsafeBytes { cache.id(checkedUTF8: $0) } }
+        // 3,000 ids through a cache of 1,024 slots: ids evict each other, every
+        // answer is still the id of its text, with the same hash as one made from a String.
+        let texts = (0..<3000).map { "B\(String(format: "%05d", $0 % 700))-2024-Q\($0 % 4 + 1)-\($0 % 3 == 0 ? "general" : "committee")" } + ["", "会议-一", "x"]
+        for text in texts + texts.reversed() {
+            let made = id(text)
+            #expect(made == MeetingID(text) && made.rawValue == text && made.hashValue == MeetingID(text).hashValue, "\(text)")
+        }
+        #expect(id("B00001-2024-Q1-general") != id("B00001-2024-Q1-generaL"))
+    }
+
     @Test func everyKindOfMeetingIsRecorded() async throws {
         let ledger = try ledger()
         try await branchWithMembers(ledger, 2)

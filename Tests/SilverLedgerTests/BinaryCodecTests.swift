@@ -1,4 +1,5 @@
 import Foundation
+import SilverLedgerStorage
 import Testing
 
 @testable import SilverLedger
@@ -83,6 +84,72 @@ struct BinaryCodecTests {
         // A slice that starts off alignment and stops before a high byte.
         let bytes: [UInt8] = [0xFF] + Array(repeating: 0x61, count: 17) + [0xFF]
         #expect(bytes.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[1..<18]).isASCII })
+    }
+
+    @Test func theShortASCIICheckFindsAHighByteAtEveryPlaceAndLeavesLongerBytesToTheFullCheck() {
+        for length in 0...16 {
+            let ascii = [UInt8](repeating: 0x41, count: length)
+            #expect(ascii.withUnsafeBytes { $0.isShortASCII }, "length \(length)")
+            for at in 0..<length {
+                var bytes = ascii
+                bytes[at] = 0xC3
+                #expect(!bytes.withUnsafeBytes { $0.isShortASCII }, "length \(length), byte \(at)")
+            }
+        }
+        for length in [17, 40] {
+            #expect(![UInt8](repeating: 0x41, count: length).withUnsafeBytes { $0.isShortASCII }, "length \(length): not short")
+        }
+        // A string of a lone lead byte, at every length up to 16: the reader refuses it.
+        for length in 1...16 {
+            var bytes = [UInt8](repeating: 0x61, count: length)
+            bytes[length - 1] = 0xE5
+            #expect(throws: DecodingError.self, "length \(length)") {
+                try ([UInt8(length)] + bytes).withUnsafeBytes { raw in
+                    var reader = BinaryReader(raw)
+                    _ = try reader.stringBytes()
+                }
+            }
+        }
+    }
+
+    @Test func varintsOfEveryLengthReadAtEveryDistanceFromTheEnd() throws {
+        // Values of 1 to 10 bytes, each followed by 0 to 9 bytes: the eight-byte
+        // read and the byte-at-a-time read must agree, and stop where the varint ends.
+        var values: [UInt64] = [0, 1, 127, 128, 300, 16_383, 16_384, UInt64(UInt32.max), 1 << 49, (1 << 56) - 1, 1 << 56, 1 << 63, .max]
+        var random = SplitMix64(seed: 11)
+        for _ in 0..<200 { values.append(random.next() >> (random.next() % 64)) }
+        for value in values {
+            var encoded: [UInt8] = []
+            encoded.appendVarint(value)
+            for trailing in 0..<10 {
+                let bytes = encoded + [UInt8](repeating: 0xAA, count: trailing)
+                let (read, end) = try bytes.withUnsafeBytes { raw throws -> (UInt64, Int) in
+                    var reader = BinaryReader(raw)
+                    return (try reader.varint(), reader.offset)
+                }
+                #expect(read == value && end == encoded.count, "\(value) with \(trailing) bytes after it")
+            }
+            // Padded to five bytes, as counts are written.
+            if value < 1 << 35 {
+                var padded: [UInt8] = []
+                padded.appendPaddedCount(Int(value))
+                let (read, end) = try (padded + [1, 2, 3]).withUnsafeBytes { raw throws -> (UInt64, Int) in
+                    var reader = BinaryReader(raw)
+                    return (try reader.varint(), reader.offset)
+                }
+                #expect(read == value && end == 5, "\(value) padded")
+            }
+        }
+        // Cut short, or too long for 64 bits, with and without eight bytes to read at once.
+        for bad: [UInt8] in [[0x80], [0xFF, 0xFF], [UInt8](repeating: 0xFF, count: 8), [UInt8](repeating: 0xFF, count: 9) + [0x02],
+                             [UInt8](repeating: 0xFF, count: 10) + [0x01]] {
+            #expect(throws: DecodingError.self, "\(bad)") {
+                try bad.withUnsafeBytes { raw in
+                    var reader = BinaryReader(raw)
+                    _ = try reader.varint()
+                }
+            }
+        }
     }
 
     @Test func everyKindOfFieldRoundTrips() throws {

@@ -69,11 +69,28 @@ public struct BinaryReader {
     }
 
     /// Reads an LEB128 varint of at most 10 bytes that fits 64 bits.
-    @inlinable public mutating func varint() throws -> UInt64 {
-        // Most varints (counts, lengths, small numbers) are one byte.
+    @inlinable @inline(__always) public mutating func varint() throws -> UInt64 {
+        // Most varints (lengths, small numbers) are one byte: read in line.
         if position < bytes.count, bytes[position] < 0x80 {
             defer { position += 1 }
             return UInt64(bytes[position])
+        }
+        return try longVarint()
+    }
+
+    /// A varint of two bytes or more (an array's count, padded to five, say).
+    @usableFromInline mutating func longVarint() throws -> UInt64 {
+        if bytes.count - position >= 8 {
+            // All eight bytes at once: the varint ends at the first byte below 0x80.
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+            let ends = ~word & 0x8080_8080_8080_8080
+            if ends != 0 {
+                let length = (ends.trailingZeroBitCount + 1) / 8
+                var result: UInt64 = 0
+                for i in 0..<length { result |= ((word >> UInt64(8 * i)) & 0x7F) << UInt64(7 * i) }
+                position += length
+                return result
+            }
         }
         var result: UInt64 = 0
         var shift: UInt64 = 0
@@ -93,7 +110,7 @@ public struct BinaryReader {
     }
 
     /// Reads a count of elements that must each take at least one byte.
-    @inlinable public mutating func count() throws -> Int {
+    @inlinable @inline(__always) public mutating func count() throws -> Int {
         let n = try varint()
         guard n <= UInt64(bytes.count - offset) else { throw corrupted("count \(n) exceeds the bytes left") }
         return Int(n)
@@ -121,10 +138,11 @@ public struct BinaryReader {
     /// Reads a length-prefixed UTF-8 string's bytes, checked but not made into
     /// a `String` (a reader that only skips or matches the string allocates nothing).
     /// The bytes are those the reader reads from, valid while they are.
-    @inlinable public mutating func stringBytes() throws -> UnsafeRawBufferPointer {
+    @inlinable @inline(__always) public mutating func stringBytes() throws -> UnsafeRawBufferPointer {
         let n = try count()
         let utf8 = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)])
-        guard utf8.isValidUTF8 else { throw corrupted("string is not valid UTF-8") }
+        // Short ASCII (ids, codes) in line; anything else through the full check.
+        guard utf8.isShortASCII || utf8.isValidUTF8 else { throw corrupted("string is not valid UTF-8") }
         position += n
         return utf8
     }
@@ -315,6 +333,22 @@ public struct RawValueTable<T: RawRepresentable & CaseIterable>: Sendable where 
 }
 
 extension UnsafeRawBufferPointer {
+    /// Whether these are at most 16 bytes, each below 0x80 (false says nothing
+    /// of longer ones): two loads at most, no loop.
+    @inlinable @inline(__always) var isShortASCII: Bool {
+        guard let base = baseAddress else { return true }
+        let n = count
+        guard n <= 16 else { return false }
+        if n >= 8 {
+            // Two words that overlap when n < 16.
+            let high = base.loadUnaligned(as: UInt64.self) | base.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            return high & 0x8080_8080_8080_8080 == 0
+        }
+        var high: UInt8 = 0
+        for i in 0..<n { high |= base.load(fromByteOffset: i, as: UInt8.self) }
+        return high & 0x80 == 0
+    }
+
     /// Whether every byte is below 0x80: eight bytes at a time, then the rest.
     @inlinable var isASCII: Bool {
         guard let base = baseAddress else { return true }

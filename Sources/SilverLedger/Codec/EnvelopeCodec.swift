@@ -91,14 +91,19 @@ struct EnvelopeDecoder {
     /// its strings are read from it when asked for; they are checked here.
     mutating func decode(_ record: ArraySlice<UInt8>, position: UInt64, recordedAt: Int64) throws(EnvelopeError) -> RecordedEvent {
         do {
-            return try record.withUnsafeBytes { b throws(EnvelopeError) in
+            // The event is made out here: made in the closure, it would be copied out of it.
+            var eventType = ""
+            var payloadOffset = 0
+            let head = try record.withUnsafeBytes { b throws(EnvelopeError) -> EnvelopeCodec.Head in
                 var r = EnvelopeReader(bytes: b)
                 let head = try EnvelopeCodec.Head(&r)
-                let eventType = try types.name(UnsafeRawBufferPointer(rebasing: b[head.eventType]), "eventType", at: head.eventType.upperBound)
-                return RecordedEvent(position: position, streamVersion: head.streamVersion, eventType: eventType,
-                                     schemaVersion: head.schemaVersion, recordedAt: recordedAt, businessDate: head.businessDate,
-                                     record: record, payloadOffset: r.offset)
+                eventType = try types.name(UnsafeRawBufferPointer(rebasing: b[head.eventType]), "eventType", at: head.eventType.upperBound)
+                payloadOffset = r.offset
+                return head
             }
+            return RecordedEvent(position: position, streamVersion: head.streamVersion, eventType: eventType,
+                                 schemaVersion: head.schemaVersion, recordedAt: recordedAt, businessDate: head.businessDate,
+                                 record: record, payloadOffset: payloadOffset)
         } catch let error as EnvelopeError {
             throw error
         } catch {
@@ -173,14 +178,16 @@ struct TypeNames {
     /// How many names are held; a store with more types reuses slots in turn.
     static let capacity = 64
     private var names: [String] = []
-    private var lengths: [Int] = []
+    /// Each name's UTF-8, compared without touching the string (whose
+    /// reference count the thread that applies the events also changes).
+    private var bytes: [[UInt8]] = []
     private var next = 0
     /// The slot of the name returned last.
     private(set) var slot = 0
 
     mutating func name(_ utf8: UnsafeRawBufferPointer, _ field: StaticString, at end: Int) throws(EnvelopeError) -> String {
-        if slot < names.count, lengths[slot] == utf8.count, names[slot].hasUTF8(utf8) { return names[slot] }
-        for i in lengths.indices where lengths[i] == utf8.count && names[i].hasUTF8(utf8) {
+        if slot < names.count, Self.same(bytes[slot], utf8) { return names[slot] }
+        for i in bytes.indices where Self.same(bytes[i], utf8) {
             slot = i
             return names[i]
         }
@@ -188,14 +195,18 @@ struct TypeNames {
         if names.count < Self.capacity {
             slot = names.count
             names.append(s)
-            lengths.append(utf8.count)
+            bytes.append(Array(utf8))
         } else {
             slot = next
             names[next] = s
-            lengths[next] = utf8.count
+            bytes[next] = Array(utf8)
             next = (next + 1) % Self.capacity
         }
         return s
+    }
+
+    @inline(__always) private static func same(_ name: [UInt8], _ utf8: UnsafeRawBufferPointer) -> Bool {
+        name.count == utf8.count && name.withUnsafeBytes { utf8.count == 0 || memcmp($0.baseAddress!, utf8.baseAddress!, utf8.count) == 0 }
     }
 }
 
@@ -263,7 +274,7 @@ struct EnvelopeReader {
 
     /// Throws unless `utf8` is valid UTF-8 (ASCII is checked without building anything).
     @inline(__always) static func checkUTF8(_ utf8: UnsafeRawBufferPointer, _ field: StaticString, at offset: Int) throws(EnvelopeError) {
-        if utf8.isASCII { return }
+        if utf8.isShortASCII || utf8.isASCII { return }
         guard String(validating: utf8.assumingMemoryBound(to: UInt8.self), as: UTF8.self) != nil else {
             throw EnvelopeError(field: field, problem: "not valid UTF-8", offset: offset)
         }

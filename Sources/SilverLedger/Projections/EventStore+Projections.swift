@@ -58,7 +58,7 @@ extension EventStore {
         if decodes && position < end && count >= Self.pipelineThreshold && Halves.available {
             try ReadAhead(store: self, from: position, until: end, reading: DecodingReader(types: types)).drain { chunk in
                 // Through a buffer pointer: the elements are lent to `apply`, not copied out.
-                chunk.taken.withUnsafeBufferPointer { decoded in
+                chunk.taken?.withUnsafeBufferPointer { decoded in
                     for i in decoded.indices { projection.apply(decoded[i].event, decoded: decoded[i].value) }
                 }
                 position = chunk.end
@@ -94,7 +94,9 @@ extension EventStore {
         let count = min(end, log.nextPosition) &- position
         if position < end && count >= Self.pipelineThreshold && Halves.available {
             try ReadAhead(store: self, from: position, until: end, reading: PreparingReader<P.Preparer>(types: types)).drain { chunk in
-                projection.apply(prepared: chunk.taken)
+                // Moved out (the chunk keeps nothing): the projection owns the run
+                // and may move the values out of it rather than copy them.
+                projection.apply(prepared: chunk.taken.take()!)
                 position = chunk.end
                 applied += UInt64(chunk.count)
                 progress?(applied, count)
@@ -312,7 +314,8 @@ struct PreparingReader<Preparer: EventPreparer>: ReplayReading {
 final class ReadAhead<Taken: Sendable>: Sendable {
     /// What was read of a run of events, how many, and the position after the last one.
     struct Chunk: Sendable {
-        var taken: Taken
+        /// What was read; nil once the applying side has taken it.
+        var taken: Taken?
         var count: Int
         var end: UInt64
     }
@@ -378,16 +381,17 @@ final class ReadAhead<Taken: Sendable>: Sendable {
         ready.signal()
     }
 
-    /// Calls `body` with each run in log order, then hands the run back for the
-    /// reading thread to free; throws the error that stopped the reading, after
-    /// the runs read before it.
-    func drain(_ body: (Chunk) -> Void) throws {
+    /// Calls `body` with each run in log order, then hands what it left of the
+    /// run back for the reading thread to free; throws the error that stopped
+    /// the reading, after the runs read before it.
+    func drain(_ body: (inout Chunk) -> Void) throws {
         while true {
             ready.wait()
             let handed = chunks.withLock { $0.removeFirst() }
             free.signal()
-            guard let chunk = try handed.get() else { return }
-            body(chunk)
+            // `handed` consumed: the chunk is the only owner of what it holds.
+            guard var chunk = try (consume handed).get() else { return }
+            body(&chunk)
             applied.withLock { $0.append(chunk) }
         }
     }

@@ -74,8 +74,10 @@ public struct Projected<P: Projection>: Sendable {
 public protocol PreparedProjection: Projection {
     /// Reads the events of a rebuild into what ``apply(prepared:)`` takes.
     associatedtype Preparer: EventPreparer
-    /// Folds in a run of events, in log order, as the preparer read them.
-    mutating func apply(prepared: Preparer.Prepared)
+    /// Folds in a run of events, in log order, as the preparer read them. The
+    /// run is the projection's own (no one else holds it): it may move the
+    /// values out instead of copying them.
+    mutating func apply(prepared: consuming Preparer.Prepared)
 }
 
 /// Reads what a ``PreparedProjection`` needs of each event of a rebuild. One

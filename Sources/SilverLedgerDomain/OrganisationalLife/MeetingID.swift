@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A meeting's id as a key of ``OrganisationalLifeState/awaitingStudy``: its
 /// text, with a fingerprint of it computed once, when the key is made.
 ///
@@ -12,7 +18,7 @@ public struct MeetingID: Hashable, Comparable, Sendable, Codable, CodingKeyRepre
     ExpressibleByStringLiteral, CustomStringConvertible {
     /// The id, as commands and events give it.
     public let rawValue: String
-    private let fingerprint: UInt64
+    fileprivate let fingerprint: UInt64
 
     public init(_ rawValue: String) {
         self.rawValue = rawValue
@@ -39,15 +45,38 @@ public struct MeetingID: Hashable, Comparable, Sendable, Codable, CodingKeyRepre
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
     public var description: String { rawValue }
 
-    /// FNV-1a over the UTF-8 bytes (the same in every process: nothing
-    /// depends on it across processes, but a stable value keeps runs alike).
+    fileprivate init(rawValue: String, fingerprint: UInt64) {
+        self.rawValue = rawValue
+        self.fingerprint = fingerprint
+    }
+
     private static func fingerprint(_ text: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            h ^= UInt64(byte)
-            h = h &* 0x0000_0100_0000_01B3
+        var text = text
+        return text.withUTF8 { fingerprint(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The bytes eight at a time, each word mixed in with a multiply and a
+    /// shift, the length with the first (the same in every process: nothing
+    /// depends on it across processes, but a stable value keeps runs alike).
+    static func fingerprint(_ utf8: UnsafeRawBufferPointer) -> UInt64 {
+        @inline(__always) func mix(_ x: UInt64) -> UInt64 {
+            let m = x &* 0x9E37_79B9_7F4A_7C15
+            return m ^ (m >> 32)
         }
-        return h
+        let n = utf8.count
+        var h = 0xcbf2_9ce4_8422_2325 ^ UInt64(n)
+        guard let base = utf8.baseAddress else { return mix(h) }
+        var i = 0
+        while i + 8 <= n {
+            h = mix(h ^ UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+            i += 8
+        }
+        if i < n {
+            var tail: UInt64 = 0
+            for j in i..<n { tail |= UInt64(base.load(fromByteOffset: j, as: UInt8.self)) << UInt64(8 * (j - i)) }
+            h = mix(h ^ tail)
+        }
+        return mix(h ^ (h >> 29))
     }
 
     private struct Key: CodingKey {
@@ -55,5 +84,28 @@ public struct MeetingID: Hashable, Comparable, Sendable, Codable, CodingKeyRepre
         var intValue: Int? { nil }
         init(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { nil }
+    }
+}
+
+/// The meeting ids a rebuild read lately, kept by their fingerprints: a study
+/// delivered at home names a meeting read shortly before it, and shares that
+/// meeting's id instead of building the string again (an allocation fewer
+/// when it is read, a free fewer when it is dropped, and equal keys that
+/// compare as the same storage).
+struct MeetingIDCache {
+    private var slots = [MeetingID?](repeating: nil, count: 1024)
+
+    /// The id whose text is `utf8` (checked as UTF-8 by the caller).
+    mutating func id(checkedUTF8 utf8: UnsafeRawBufferPointer) -> MeetingID {
+        let fingerprint = MeetingID.fingerprint(utf8)
+        let slot = Int(truncatingIfNeeded: fingerprint) & (slots.count - 1)
+        if let kept = slots[slot], kept.fingerprint == fingerprint {
+            var text = kept.rawValue
+            let same = text.withUTF8 { $0.count == utf8.count && (utf8.count == 0 || memcmp($0.baseAddress!, utf8.baseAddress!, utf8.count) == 0) }
+            if same { return kept }
+        }
+        let id = MeetingID(rawValue: String(decoding: utf8, as: UTF8.self), fingerprint: fingerprint)
+        slots[slot] = id
+        return id
     }
 }
