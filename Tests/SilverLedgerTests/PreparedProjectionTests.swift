@@ -173,6 +173,12 @@ struct PreparedProjectionTests {
                 #expect(reader.offset == bytes.count)
             }
         }
+        // Near misses: the same length and first eight bytes with another tail,
+        // a prefix, the same bytes with a NUL after them, nothing at all.
+        for miss in ["blueGreenAndLongerThanFifteeN", "blueGree", "blueGreenAndLongerThanFifteen!", "red\0", "re", "", "Red"] {
+            let matched = Array(miss.utf8).withUnsafeBytes { table.match($0) }
+            #expect(matched == nil, "\(miss)")
+        }
         var writer = BinaryWriter()
         writer.string("rouge")
         let error = writer.bytes.withUnsafeBytes { bytes in

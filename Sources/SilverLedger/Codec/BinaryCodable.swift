@@ -86,8 +86,16 @@ public struct BinaryReader {
             let ends = ~word & 0x8080_8080_8080_8080
             if ends != 0 {
                 let length = (ends.trailingZeroBitCount + 1) / 8
-                var result: UInt64 = 0
-                for i in 0..<length { result |= ((word >> UInt64(8 * i)) & 0x7F) << UInt64(7 * i) }
+                // The varint's bytes only, then their seven-bit groups side by side.
+                let x = length == 8 ? word : word & ((1 << UInt64(8 * length)) - 1)
+                var result = x & 0x7F
+                result |= (x >> 1) & (0x7F << 7)
+                result |= (x >> 2) & (0x7F << 14)
+                result |= (x >> 3) & (0x7F << 21)
+                result |= (x >> 4) & (0x7F << 28)
+                result |= (x >> 5) & (0x7F << 35)
+                result |= (x >> 6) & (0x7F << 42)
+                result |= (x >> 7) & (0x7F << 49)
                 position += length
                 return result
             }
@@ -316,17 +324,32 @@ extension BinaryCodable where Self: RawRepresentable, RawValue == String {
 /// its binary form without making a `String` of each value read (keep one in
 /// a `static let`).
 public struct RawValueTable<T: RawRepresentable & CaseIterable>: Sendable where T.RawValue == String, T: Sendable {
-    @usableFromInline let cases: [(utf8: [UInt8], value: T)]
+    /// Each case's raw value: its length, its first eight bytes as a word
+    /// (zero-padded), and the bytes after those.
+    @usableFromInline let cases: [(count: Int, head: UInt64, tail: [UInt8], value: T)]
 
     /// The table of every case of `T`.
     public init(_: T.Type = T.self) {
-        cases = T.allCases.map { (Array($0.rawValue.utf8), $0) }
+        cases = T.allCases.map { value in
+            let utf8 = Array(value.rawValue.utf8)
+            return (utf8.count, utf8.withUnsafeBytes { Self.head($0) }, Array(utf8.dropFirst(8)), value)
+        }
     }
 
-    /// The case whose raw value is `utf8`, if any.
+    /// Up to the first eight bytes of `utf8`, little-endian, zero-padded.
+    @inlinable @inline(__always) static func head(_ utf8: UnsafeRawBufferPointer) -> UInt64 {
+        if utf8.count >= 8 { return UInt64(littleEndian: utf8.loadUnaligned(as: UInt64.self)) }
+        var word: UInt64 = 0
+        for i in 0..<utf8.count { word |= UInt64(utf8[i]) << UInt64(8 * i) }
+        return word
+    }
+
+    /// The case whose raw value is `utf8`, if any: a length and a word
+    /// compared per case, the rest only for the one that matches them.
     @inlinable public func match(_ utf8: UnsafeRawBufferPointer) -> T? {
-        for c in cases where c.utf8.count == utf8.count {
-            if c.utf8.withUnsafeBytes({ $0.elementsEqual(utf8) }) { return c.value }
+        let head = Self.head(utf8)
+        for c in cases where c.count == utf8.count && c.head == head {
+            if c.count <= 8 || c.tail.withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: utf8[8...])) }) { return c.value }
         }
         return nil
     }

@@ -218,10 +218,17 @@ enum PayloadDecoder {
     private static func decodePlain(_ header: BatchHeader, stored: UnsafeRawBufferPointer, into output: inout [UInt8]) -> String? {
         let length = Int(header.uncompressedLength)
         if header.flags & Format.flagLZ4 != 0 {
-            if output.count != length {
-                output = [UInt8](repeating: 0, count: length)
+            var ok = false
+            if output.count == length {
+                // Reused in place when no one else holds it (else copied first).
+                ok = output.withUnsafeMutableBytes { LZ4.decompress(stored, into: $0) }
+            } else {
+                // A new buffer, not zeroed first: the decompression fills all of it, or it is dropped.
+                output = [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
+                    ok = LZ4.decompress(UnsafeRawBufferPointer(stored), into: UnsafeMutableRawBufferPointer(buffer))
+                    initialized = ok ? length : 0
+                }
             }
-            let ok = output.withUnsafeMutableBytes { LZ4.decompress(stored, into: $0) }
             if !ok { return "payload does not decompress to the declared \(length) bytes" }
         } else {
             output.removeAll(keepingCapacity: true)
