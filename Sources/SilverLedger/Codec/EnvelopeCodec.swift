@@ -244,6 +244,15 @@ struct EnvelopeReader {
     }
 
     @inline(__always) mutating func varint(_ field: StaticString) throws(EnvelopeError) -> UInt64 {
+        // One byte (lengths, versions), read in line.
+        if offset < bytes.count, bytes[offset] < 0x80 {
+            defer { offset += 1 }
+            return UInt64(bytes[offset])
+        }
+        return try longVarint(field)
+    }
+
+    mutating func longVarint(_ field: StaticString) throws(EnvelopeError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -266,6 +275,17 @@ struct EnvelopeReader {
 
     /// A string field's byte range, its UTF-8 checked (without building the string).
     @inline(__always) mutating func text(_ field: StaticString) throws(EnvelopeError) -> Range<Int> {
+        // Most are short ASCII with a one-byte length (ids, names): in line.
+        if offset < bytes.count, let base = bytes.baseAddress {
+            let n = Int(bytes[offset])
+            if n < 0x80 && n < bytes.count - offset {
+                let start = offset + 1
+                if UnsafeRawBufferPointer(start: base + start, count: n).isShortASCII {
+                    offset = start + n
+                    return start..<offset
+                }
+            }
+        }
         let utf8 = try bytes(field)
         let start = offset - utf8.count
         try Self.checkUTF8(utf8, field, at: start)
