@@ -113,6 +113,39 @@ struct PreparedProjectionTests {
         }
     }
 
+    /// A long rebuild reads some runs on its second thread and some on the
+    /// applying one (each run's reader depends on timing): a refusal anywhere
+    /// stops it naming the event, and the rebuild up to it is whole; the
+    /// reading thread is stopped (the next rebuild of the store runs).
+    @Test(arguments: [13, 1_030, 3_000, 5_121, 8_999])
+    func aRefusalInAnyRunOfALongRebuildStopsItNamingTheEvent(at bad: Int) async throws {
+        try await Backend.disk.withStore { store, _ in
+            let count = 9_000
+            for start in stride(from: 0, to: count, by: 500) {
+                var events: [any Event] = []
+                for i in start..<(start + 500) {
+                    if i == bad {
+                        events.append(Counted(n: 13))   // refused
+                    } else if i % 3 == 0 {
+                        events.append(Noted(text: "n\(i)"))
+                    } else {
+                        events.append(Counted(n: i == 13 ? 14 : i))
+                    }
+                }
+                try await store.append(events, to: "s-\(start / 500 % 5)", metadata: meta("c\(start)"))
+            }
+            for _ in 0..<3 {
+                let error = #expect(throws: EventStoreError.self) { try store.project(PreparedSum.self) }
+                #expect(error?.code == .corruptedEvent)
+                #expect(error?.message.contains("position \(bad) ") == true, "\(String(describing: error))")
+            }
+            let before = try store.project(PreparedSum.self, asOf: .position(UInt64(bad)))
+            var whole = PreparedSum()
+            try store.forEachEvent(until: UInt64(bad)) { whole.apply($0, decoded: try $0.decoded(with: store.types)) }
+            #expect(before.projection == whole && before.eventsApplied == UInt64(bad))
+        }
+    }
+
     @Test func unregisteredTypesReachThePreparerAsNil() async throws {
         try await Backend.disk.withStore { store, directory in
             try await store.append([Counted(n: 1), Noted(text: "a")], to: "s", metadata: meta("c1"))

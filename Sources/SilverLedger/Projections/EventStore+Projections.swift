@@ -309,48 +309,88 @@ struct PreparingReader<Preparer: EventPreparer>: ReplayReading {
     mutating func take() -> Preparer.Prepared { preparer.take() }
 }
 
+/// One record of the log, handed over to the applying thread unread (not
+/// nested in ``ReadAhead``: a generic type's metadata would be looked up for
+/// every record).
+struct UnreadRecord: Sendable {
+    var position: UInt64
+    var timestamp: Int64
+    var bytes: ArraySlice<UInt8>
+}
+
 /// The events of a range, read on a thread of their own and handed over in
 /// runs, at most a few runs ahead of the applying thread.
-final class ReadAhead<Taken: Sendable>: Sendable {
-    /// What was read of a run of events, how many, and the position after the last one.
+///
+/// The two threads share the reading: some runs are handed over unread, and
+/// the applying thread reads them with a reader of its own before applying
+/// them. How many is adapted as the rebuild goes (``Share``): more while the
+/// applying thread finds nothing waiting for it, fewer once runs queue up. A
+/// rebuild whose reading costs more than its applying so keeps both cores
+/// busy; one whose applying costs more keeps its queue full and reads on one
+/// thread, as before.
+final class ReadAhead<Reading: ReplayReading>: Sendable {
+    typealias Taken = Reading.Taken
+    /// What was read of a run of events (or the run's records, unread), how
+    /// many, and the position after the last one.
     struct Chunk: Sendable {
-        /// What was read; nil once the applying side has taken it.
+        /// What was read; nil if the run is handed over unread, or once the applying side has taken it.
         var taken: Taken?
+        /// The run's records when the reading thread left them to the applying one.
+        var unread: [UnreadRecord]
         var count: Int
         var end: UInt64
     }
     private typealias Handed = Result<Chunk?, any Error>
 
-    /// At most four runs are read ahead.
-    private let free = DispatchSemaphore(value: 4)
+    /// At most sixteen runs are read ahead: room for the runs read while the
+    /// applying thread reads one itself.
+    private let free = DispatchSemaphore(value: 16)
     private let ready = DispatchSemaphore(value: 0)
     private let chunks = Locked<[Handed]>([])
     /// Chunks applied, to be freed by the reading thread.
     private let applied = Locked<[Chunk]>([])
+    /// Set when the applying side stops early (a record it read is bad): the
+    /// reading thread then stops after the run it is reading.
+    private let stopped = Locked(false)
+    /// A reader as the reading thread's was before it read anything, for the
+    /// applying thread's own reading.
+    private let fresh: Reading
+
+    private struct Stopped: Error {}
 
     /// Starts reading `start..<end` of `store`'s log with `reading`.
-    init<R: ReplayReading>(store: EventStore, from start: UInt64, until end: UInt64, reading: R) where R.Taken == Taken {
+    init(store: EventStore, from start: UInt64, until end: UInt64, reading: Reading) {
+        fresh = reading
         // Not a static of this class: in the loop it would look up the generic class's metadata for every event.
         let chunkSize = replayRunLength
         let thread = Thread { [self] in
             var reading = reading
             var count = 0
             var next = start
+            var unread: [UnreadRecord] = []
+            var share = Share()
+            // The applying thread waits for the first run: it reads it itself.
+            var leaveUnread = true
             do {
                 try store.log.forEach(from: start, until: end) { p, timestamp, bytes in
-                    try reading.read(bytes, position: p, recordedAt: timestamp)
+                    if leaveUnread {
+                        if unread.isEmpty { unread.reserveCapacity(chunkSize) }
+                        unread.append(UnreadRecord(position: p, timestamp: timestamp, bytes: bytes))
+                    } else {
+                        try reading.read(bytes, position: p, recordedAt: timestamp)
+                    }
                     count += 1
                     next = p + 1
                     if count == chunkSize {
-                        handOver(&reading, count: count, end: next)
+                        leaveUnread = try handOver(&reading, &unread, &share, count: count, end: next)
                         count = 0
                     }
                 }
-                if count > 0 { handOver(&reading, count: count, end: next) }
+                if count > 0 { _ = try handOver(&reading, &unread, &share, count: count, end: next) }
                 put(.success(nil))   // the end
             } catch {
                 // What was read before the failure is applied first.
-                if count > 0 { handOver(&reading, count: count, end: next) }
+                if count > 0 && !(error is Stopped) { _ = try? handOver(&reading, &unread, &share, count: count, end: next) }
                 put(.failure(error))
             }
         }
@@ -358,13 +398,30 @@ final class ReadAhead<Taken: Sendable>: Sendable {
         thread.start()
     }
 
-    /// Hands over what `reading` read since the last run. Out of line: the
-    /// per-record closure that calls it would otherwise build the metadata of
-    /// `Chunk`, `Chunk?` and `Handed` for every record (the code is generic,
-    /// not specialized, when the projection is another module's).
+    /// Which runs are handed over unread: the next one whenever the applying
+    /// thread had applied every run handed over before (it was waiting, or
+    /// about to).
+    struct Share {
+        mutating func leaveNextUnread(queued: Int) -> Bool { queued == 0 }
+    }
+
+    /// Hands over the run just read (or its records, unread); returns whether
+    /// to leave the next run unread. Out of line: the per-record closure that
+    /// calls it would otherwise build the metadata of `Chunk`, `Chunk?` and
+    /// `Handed` for every record (the code is generic, not specialized, when
+    /// the projection is another module's).
     @inline(never)
-    private func handOver<R: ReplayReading>(_ reading: inout R, count: Int, end: UInt64) where R.Taken == Taken {
-        put(.success(Chunk(taken: reading.take(), count: count, end: end)))
+    private func handOver(_ reading: inout Reading, _ unread: inout [UnreadRecord], _ share: inout Share,
+                          count: Int, end: UInt64) throws -> Bool {
+        let queued = chunks.withLock { $0.count }
+        if unread.isEmpty {
+            put(.success(Chunk(taken: reading.take(), unread: [], count: count, end: end)))
+        } else {
+            put(.success(Chunk(taken: nil, unread: unread, count: count, end: end)))
+            unread = []
+        }
+        if stopped.withLock({ $0 }) { throw Stopped() }
+        return share.leaveNextUnread(queued: queued)
     }
 
     private func put(_ chunk: Handed) {
@@ -381,18 +438,52 @@ final class ReadAhead<Taken: Sendable>: Sendable {
         ready.signal()
     }
 
-    /// Calls `body` with each run in log order, then hands what it left of the
-    /// run back for the reading thread to free; throws the error that stopped
-    /// the reading, after the runs read before it.
+    /// Calls `body` with each run in log order (reading first the runs handed
+    /// over unread), then hands what it left of the run back for the reading
+    /// thread to free; throws the error that stopped the reading, after the
+    /// runs read before it.
     func drain(_ body: (inout Chunk) -> Void) throws {
+        var own = fresh
         while true {
             ready.wait()
             let handed = chunks.withLock { $0.removeFirst() }
             free.signal()
             // `handed` consumed: the chunk is the only owner of what it holds.
             guard var chunk = try (consume handed).get() else { return }
+            if chunk.taken == nil {
+                var read = 0
+                do {
+                    for record in chunk.unread {
+                        try own.read(record.bytes, position: record.position, recordedAt: record.timestamp)
+                        read += 1
+                    }
+                } catch {
+                    // The records before the bad one are applied; the reading thread is stopped.
+                    let end = chunk.unread[read].position
+                    chunk = Chunk(taken: own.take(), unread: [], count: read, end: end)
+                    if read > 0 { body(&chunk) }
+                    stop()
+                    throw error
+                }
+                chunk.unread = []
+                chunk.taken = own.take()
+            }
             body(&chunk)
             applied.withLock { $0.append(chunk) }
+        }
+    }
+
+    /// Stops the reading thread: takes (and drops) what it hands over until it ends.
+    private func stop() {
+        stopped.withLock { $0 = true }
+        while true {
+            ready.wait()
+            let handed = chunks.withLock { $0.removeFirst() }
+            free.signal()
+            switch handed {
+            case .success(nil), .failure: return
+            case .success: continue
+            }
         }
     }
 }
