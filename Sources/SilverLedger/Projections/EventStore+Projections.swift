@@ -321,13 +321,13 @@ struct UnreadRecord: Sendable {
 /// The events of a range, read on a thread of their own and handed over in
 /// runs, at most a few runs ahead of the applying thread.
 ///
-/// The two threads share the reading: some runs are handed over unread, and
-/// the applying thread reads them with a reader of its own before applying
-/// them. How many is adapted as the rebuild goes (``Share``): more while the
-/// applying thread finds nothing waiting for it, fewer once runs queue up. A
-/// rebuild whose reading costs more than its applying so keeps both cores
-/// busy; one whose applying costs more keeps its queue full and reads on one
-/// thread, as before.
+/// The two threads share the reading: when the reading thread hands over a
+/// run and finds that the applying thread has applied every run before it
+/// (it is waiting, or about to), it hands over its next run unread, and the
+/// applying thread reads that one with a reader of its own before applying
+/// it. A rebuild whose reading costs more than its applying so keeps both
+/// cores busy; one whose applying costs more keeps runs queued and reads on
+/// one thread, as before.
 final class ReadAhead<Reading: ReplayReading>: Sendable {
     typealias Taken = Reading.Taken
     /// What was read of a run of events (or the run's records, unread), how
@@ -368,7 +368,6 @@ final class ReadAhead<Reading: ReplayReading>: Sendable {
             var count = 0
             var next = start
             var unread: [UnreadRecord] = []
-            var share = Share()
             // The applying thread waits for the first run: it reads it itself.
             var leaveUnread = true
             do {
@@ -382,15 +381,15 @@ final class ReadAhead<Reading: ReplayReading>: Sendable {
                     count += 1
                     next = p + 1
                     if count == chunkSize {
-                        leaveUnread = try handOver(&reading, &unread, &share, count: count, end: next)
+                        leaveUnread = try handOver(&reading, &unread, count: count, end: next)
                         count = 0
                     }
                 }
-                if count > 0 { _ = try handOver(&reading, &unread, &share, count: count, end: next) }
+                if count > 0 { _ = try handOver(&reading, &unread, count: count, end: next) }
                 put(.success(nil))   // the end
             } catch {
                 // What was read before the failure is applied first.
-                if count > 0 && !(error is Stopped) { _ = try? handOver(&reading, &unread, &share, count: count, end: next) }
+                if count > 0 && !(error is Stopped) { _ = try? handOver(&reading, &unread, count: count, end: next) }
                 put(.failure(error))
             }
         }
@@ -398,21 +397,13 @@ final class ReadAhead<Reading: ReplayReading>: Sendable {
         thread.start()
     }
 
-    /// Which runs are handed over unread: the next one whenever the applying
-    /// thread had applied every run handed over before (it was waiting, or
-    /// about to).
-    struct Share {
-        mutating func leaveNextUnread(queued: Int) -> Bool { queued == 0 }
-    }
-
     /// Hands over the run just read (or its records, unread); returns whether
-    /// to leave the next run unread. Out of line: the per-record closure that
+    /// to leave the next run unread: whether no run was waiting to be applied. Out of line: the per-record closure that
     /// calls it would otherwise build the metadata of `Chunk`, `Chunk?` and
     /// `Handed` for every record (the code is generic, not specialized, when
     /// the projection is another module's).
     @inline(never)
-    private func handOver(_ reading: inout Reading, _ unread: inout [UnreadRecord], _ share: inout Share,
-                          count: Int, end: UInt64) throws -> Bool {
+    private func handOver(_ reading: inout Reading, _ unread: inout [UnreadRecord], count: Int, end: UInt64) throws -> Bool {
         let queued = chunks.withLock { $0.count }
         if unread.isEmpty {
             put(.success(Chunk(taken: reading.take(), unread: [], count: count, end: end)))
@@ -421,7 +412,7 @@ final class ReadAhead<Reading: ReplayReading>: Sendable {
             unread = []
         }
         if stopped.withLock({ $0 }) { throw Stopped() }
-        return share.leaveNextUnread(queued: queued)
+        return queued == 0
     }
 
     private func put(_ chunk: Handed) {
