@@ -179,7 +179,8 @@ struct TypeNames {
     static let capacity = 64
     private var names: [String] = []
     /// Each name's UTF-8, compared without touching the string (whose
-    /// reference count the thread that applies the events also changes).
+    /// reference count another thread may be changing: events handed over
+    /// hold their names).
     private var bytes: [[UInt8]] = []
     private var next = 0
     /// The slot of the name returned last.

@@ -398,10 +398,11 @@ final class ReadAhead<Reading: ReplayReading>: Sendable {
     }
 
     /// Hands over the run just read (or its records, unread); returns whether
-    /// to leave the next run unread: whether no run was waiting to be applied. Out of line: the per-record closure that
-    /// calls it would otherwise build the metadata of `Chunk`, `Chunk?` and
-    /// `Handed` for every record (the code is generic, not specialized, when
-    /// the projection is another module's).
+    /// to leave the next run unread: whether no run was waiting to be
+    /// applied. Out of line: the per-record closure that calls it would
+    /// otherwise build the metadata of `Chunk`, `Chunk?` and `Handed` for
+    /// every record (the code is generic, not specialized, when the
+    /// projection is another module's).
     @inline(never)
     private func handOver(_ reading: inout Reading, _ unread: inout [UnreadRecord], count: Int, end: UInt64) throws -> Bool {
         let queued = chunks.withLock { $0.count }
