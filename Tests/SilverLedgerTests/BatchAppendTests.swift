@@ -188,6 +188,46 @@ struct BatchAppendTests {
         }
     }
 
+    /// Types with their own binary form and types through `Codable`, mixed in
+    /// one batch (each type's writer is found once per append): every payload
+    /// is its own type's bytes; a type the store does not know, late in a
+    /// batch, refuses the whole batch and writes nothing.
+    @Test(arguments: Backend.allCases)
+    func binaryAndCodableTypesMixedInABatchEachWriteTheirOwnBytes(_ backend: Backend) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-mixed-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = backend == .disk ? try EventStore.open(at: dir, types: fastTypes()) : EventStore.inMemory(types: fastTypes())
+        defer { try? store.close() }
+        var commands: [CommandWrites] = []
+        var expected: [[UInt8]] = []
+        func bytes(_ event: some Event) throws -> any Event {
+            expected.append(try BinaryEncoder().encode(event))
+            return event
+        }
+        for i in 0..<60 {
+            let event: any Event = switch i % 3 {
+            case 0: try bytes(FastCounted(n: i, label: "第\(i)"))
+            case 1: try bytes(Noted(text: "记\(i)"))
+            default: try bytes(Counted(n: i))
+            }
+            commands.append(CommandWrites([StreamWrite(stream: "s-\(i % 7)", events: [event])], metadata: meta("m\(i)")))
+        }
+        _ = try await store.append(commands: commands)
+        var read = 0
+        try store.forEachEvent { event in
+            #expect(event.payload == expected[Int(event.position)], "position \(event.position)")
+            read += 1
+        }
+        #expect(read == 60)
+        // An unregistered type as the last event of a batch: nothing of the batch is written.
+        struct Unregistered: Event { static let eventType = "Unregistered"; var x: Int }
+        let refused = [CommandWrites([StreamWrite(stream: "s-1", events: [FastCounted(n: 1, label: "x")])], metadata: meta("r1")),
+                       CommandWrites([StreamWrite(stream: "s-2", events: [Unregistered(x: 1)])], metadata: meta("r2"))]
+        let error = await eventStoreError { _ = try await store.append(commands: refused) }
+        #expect(error?.code == .unregisteredEventType)
+        #expect(store.nextPosition == 60 && !store.knowsCommand("r1"))
+    }
+
     /// A command of 700 events (encoded on two cores) between small ones: every
     /// payload lands at its place, after the small commands' before it.
     @Test(arguments: Backend.allCases)

@@ -303,6 +303,9 @@ public final class EventStore: Sendable {
         var bytes: [UInt8] = []
         /// Where each event's payload ends in `bytes`, and its type's name and schema version.
         var events: [(end: Int, type: String, version: Int)] = []
+        /// The event types met so far, each checked against the store's types
+        /// once, with its binary writer if it has one (an append has few types).
+        var writers: [(type: ObjectIdentifier, write: BinaryWriting?)] = []
 
         /// Appends `other`'s payloads after these.
         mutating func append(_ other: Encoded) {
@@ -368,8 +371,10 @@ public final class EventStore: Sendable {
         fingerprints.reserveCapacity(commands.count)
         var byFingerprint = [UInt64: Int](minimumCapacity: commands.count)
         var fingerprintsCollide = false
-        for (i, command) in commands.enumerated() {
-            let id = command.metadata.commandID
+        // By index, here and below: a command taken out of the list whole
+        // would be copied (a reference count for each of its strings and arrays).
+        for i in commands.indices {
+            let id = commands[i].metadata.commandID
             let fingerprint = CommandIndex.fingerprint(id)
             if let j = byFingerprint.updateValue(i, forKey: fingerprint) {
                 if commands[j].metadata.commandID == id { throw twice(id) }
@@ -378,8 +383,8 @@ public final class EventStore: Sendable {
             fingerprints.append(fingerprint)
             let start = encoded.events.count
             // A large command is encoded on two cores, as a single append is.
-            try encode(command.writes, into: &encoded)
-            try Self.checkShape(command.writes, events: encoded.events.count - start, command.metadata)
+            try encode(commands[i].writes, into: &encoded)
+            try Self.checkShape(commands[i].writes, events: encoded.events.count - start, commands[i].metadata)
             eventEnds.append(encoded.events.count)
         }
         if fingerprintsCollide {
@@ -395,12 +400,12 @@ public final class EventStore: Sendable {
                 var firsts: [UInt64] = []
                 firsts.reserveCapacity(commands.count)
                 do throws(EventStoreError) {
-                    for (i, command) in commands.enumerated() {
+                    for i in commands.indices {
                         let count = eventEnds[i] - (i == 0 ? 0 : eventEnds[i - 1])
-                        switch try reserveLocked(&s, command.writes, count: count, commandID: command.metadata.commandID,
+                        switch try reserveLocked(&s, commands[i].writes, count: count, commandID: commands[i].metadata.commandID,
                                                  fingerprint: fingerprints[i], pending: pending, bases: &bases) {
                         case .repeated:
-                            throw EventStoreError(.invalidAppend, "command \(command.metadata.commandID) is already in the store; send it alone to get its first result. Nothing was written")
+                            throw EventStoreError(.invalidAppend, "command \(commands[i].metadata.commandID) is already in the store; send it alone to get its first result. Nothing was written")
                         case .new(let r): firsts.append(r.first)
                         }
                     }
@@ -417,13 +422,13 @@ public final class EventStore: Sendable {
             parts.reserveCapacity(commands.count)
             var head: [UInt8] = []
             var base = 0
-            for (i, command) in commands.enumerated() {
+            for i in commands.indices {
                 let firstEvent = i == 0 ? 0 : eventEnds[i - 1]
-                let writes = command.writes
-                let versions = Self.append(writes, encoded, firstEvent: firstEvent, bases: bases[base..<(base + writes.count)],
-                                           command.metadata, head: &head, to: &batch)
-                base += writes.count
-                parts.append(.init(commandID: command.metadata.commandID, fingerprint: fingerprints[i],
+                let writes = commands[i].writes.count
+                let versions = Self.append(commands[i].writes, encoded, firstEvent: firstEvent, bases: bases[base..<(base + writes)],
+                                           commands[i].metadata, head: &head, to: &batch)
+                base += writes
+                parts.append(.init(commandID: commands[i].metadata.commandID, fingerprint: fingerprints[i],
                                    positions: firsts[i]..<(firsts[i] + UInt64(eventEnds[i] - firstEvent)), versions: versions))
             }
             let ticket = CommandsTicket(pending: pending, parts: parts)
@@ -677,14 +682,22 @@ public final class EventStore: Sendable {
     }
 
     private func encode<E: Event>(_ event: E, stream: String, into encoded: inout Encoded) throws(EventStoreError) {
-        guard types.knows(E.eventType, version: E.schemaVersion) else {
-            throw EventStoreError(.unregisteredEventType, "event type \(E.eventType) version \(E.schemaVersion) is not registered with this store; register it so it can be read back (stream \(stream))", stream: stream)
+        let write: BinaryWriting?
+        if let known = encoded.writers.first(where: { $0.type == ObjectIdentifier(E.self) }) {
+            write = known.write
+        } else {
+            guard types.knows(E.eventType, version: E.schemaVersion) else {
+                throw EventStoreError(.unregisteredEventType, "event type \(E.eventType) version \(E.schemaVersion) is not registered with this store; register it so it can be read back (stream \(stream))", stream: stream)
+            }
+            if let fast = E.self as? any (BinaryCodable & Event).Type { write = Self.binaryWriting(fast) } else { write = nil }
+            encoded.writers.append((ObjectIdentifier(E.self), write))
         }
         do {
-            if let fast = event as? any BinaryCodable {
+            if let write {
+                // Through the type's writer, found once: no dynamic cast per event.
                 var writer = BinaryWriter()
                 swap(&writer.bytes, &encoded.bytes)
-                fast.write(to: &writer)
+                withUnsafePointer(to: event) { write(UnsafeRawPointer($0), &writer) }
                 swap(&writer.bytes, &encoded.bytes)
             } else {
                 try BinaryEncoder().encode(event, into: &encoded.bytes)
@@ -693,6 +706,15 @@ public final class EventStore: Sendable {
             throw EventStoreError(.invalidAppend, "event \(E.eventType) for stream \(stream) could not be encoded: \(error)", stream: stream)
         }
         encoded.events.append((encoded.bytes.count, E.eventType, E.schemaVersion))
+    }
+
+    /// Writes the value at a pointer in its binary form: the value must be of
+    /// the type the function was made for (``binaryWriting(_:)``).
+    typealias BinaryWriting = @Sendable (UnsafeRawPointer, inout BinaryWriter) -> Void
+
+    /// The binary writer of `type`, for values found at a pointer.
+    private static func binaryWriting<B: BinaryCodable & Event>(_ type: B.Type) -> BinaryWriting {
+        { pointer, writer in pointer.assumingMemoryBound(to: B.self).pointee.write(to: &writer) }
     }
 
     // MARK: Reading
