@@ -108,31 +108,37 @@ public actor Ledger {
         let day = today()
         var results = [Result<AppendResult, DomainError>?](repeating: nil, count: commands.count)
         var accepted: [CommandWrites] = []
+        accepted.reserveCapacity(commands.count)
         var acceptedAt: [Int] = []
-        var firstWithID: [String: Int] = [:]
+        acceptedAt.reserveCapacity(commands.count)
+        var firstWithID = [String: Int](minimumCapacity: commands.count)
         var sentBefore: [Int] = []
         var sameAs: [(Int, Int)] = []
         // What the accepted commands before this one write.
         var versions = StreamVersions(store: store)
-        for (i, c) in commands.enumerated() {
-            if let first = firstWithID[c.commandID] {
+        // By index: a command taken out of the list whole would be copied
+        // (a reference count for each of its strings and its boxed command).
+        for i in commands.indices {
+            // One look-up for the usual case, an id not seen before in the batch.
+            if let first = firstWithID.updateValue(i, forKey: commands[i].commandID) {
+                firstWithID[commands[i].commandID] = first
                 sameAs.append((i, first))
                 continue
             }
-            firstWithID[c.commandID] = i
             do throws(DomainError) {
-                try Rules.nonEmpty(c.commandID, "command id", "指令编号")
-                if let own = c.recordedBy { try Rules.nonEmpty(own, "operator", "操作员") }
-                if store.knowsCommand(c.commandID) {
+                try Rules.nonEmpty(commands[i].commandID, "command id", "指令编号")
+                if let own = commands[i].recordedBy { try Rules.nonEmpty(own, "operator", "操作员") }
+                if store.knowsCommand(commands[i].commandID) {
                     sentBefore.append(i)
                     continue
                 }
-                let writes = try c.command.decide(state, today: day)
-                try versions.check(writes, commandID: c.commandID)
-                state.evolve(writes, on: c.command.date)
+                let writes = try commands[i].command.decide(state, today: day)
+                try versions.check(writes, commandID: commands[i].commandID)
+                let date = commands[i].command.date
+                state.evolve(writes, on: date)
                 accepted.append(CommandWrites(writes, metadata: EventMetadata(
-                    businessDate: c.command.date, recordedBy: c.recordedBy ?? recordedBy, commandID: c.commandID,
-                    correlationID: c.correlationID, causationID: c.causationID)))
+                    businessDate: date, recordedBy: commands[i].recordedBy ?? recordedBy, commandID: commands[i].commandID,
+                    correlationID: commands[i].correlationID, causationID: commands[i].causationID)))
                 acceptedAt.append(i)
             } catch {
                 results[i] = .failure(error)
@@ -251,8 +257,9 @@ extension DomainError {
 extension DomainState {
     /// Folds a command's events in, as the ledger accepts it.
     mutating func evolve(_ writes: [StreamWrite], on date: LedgerDate) {
+        let year = date.components.year
         for write in writes {
-            for event in write.events { fold(event, named: type(of: event).eventType, in: date.components.year) }
+            for event in write.events { fold(event, named: type(of: event).eventType, in: year) }
         }
     }
 }
