@@ -80,25 +80,9 @@ public struct BinaryReader {
 
     /// A varint of two bytes or more (an array's count, padded to five, say).
     @usableFromInline mutating func longVarint() throws -> UInt64 {
-        if bytes.count - position >= 8 {
-            // All eight bytes at once: the varint ends at the first byte below 0x80.
-            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self))
-            let ends = ~word & 0x8080_8080_8080_8080
-            if ends != 0 {
-                let length = (ends.trailingZeroBitCount + 1) / 8
-                // The varint's bytes only, then their seven-bit groups side by side.
-                let x = length == 8 ? word : word & ((1 << UInt64(8 * length)) - 1)
-                var result = x & 0x7F
-                result |= (x >> 1) & (0x7F << 7)
-                result |= (x >> 2) & (0x7F << 14)
-                result |= (x >> 3) & (0x7F << 21)
-                result |= (x >> 4) & (0x7F << 28)
-                result |= (x >> 5) & (0x7F << 35)
-                result |= (x >> 6) & (0x7F << 42)
-                result |= (x >> 7) & (0x7F << 49)
-                position += length
-                return result
-            }
+        if let (value, length) = bytes.varintInOneWord(at: position) {
+            position += length
+            return value
         }
         var result: UInt64 = 0
         var shift: UInt64 = 0
@@ -356,6 +340,29 @@ public struct RawValueTable<T: RawRepresentable & CaseIterable>: Sendable where 
 }
 
 extension UnsafeRawBufferPointer {
+    /// The varint at `offset` read from one eight-byte load, with its length;
+    /// nil when fewer than eight bytes are left there or the varint is longer
+    /// (read those a byte at a time, with their checks).
+    @inlinable func varintInOneWord(at offset: Int) -> (value: UInt64, length: Int)? {
+        guard count - offset >= 8 else { return nil }
+        let word = UInt64(littleEndian: loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        // The varint ends at the first byte below 0x80.
+        let ends = ~word & 0x8080_8080_8080_8080
+        guard ends != 0 else { return nil }
+        let length = (ends.trailingZeroBitCount + 1) / 8
+        // The varint's bytes only, then their seven-bit groups side by side.
+        let x = length == 8 ? word : word & ((1 << UInt64(8 * length)) - 1)
+        var value = x & 0x7F
+        value |= (x >> 1) & (0x7F << 7)
+        value |= (x >> 2) & (0x7F << 14)
+        value |= (x >> 3) & (0x7F << 21)
+        value |= (x >> 4) & (0x7F << 28)
+        value |= (x >> 5) & (0x7F << 35)
+        value |= (x >> 6) & (0x7F << 42)
+        value |= (x >> 7) & (0x7F << 49)
+        return (value, length)
+    }
+
     /// Whether these are at most 16 bytes, each below 0x80 (false says nothing
     /// of longer ones): two loads at most, no loop.
     @inlinable @inline(__always) var isShortASCII: Bool {

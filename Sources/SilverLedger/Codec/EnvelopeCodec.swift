@@ -254,6 +254,10 @@ struct EnvelopeReader {
     }
 
     mutating func longVarint(_ field: StaticString) throws(EnvelopeError) -> UInt64 {
+        if let (value, length) = bytes.varintInOneWord(at: offset) {
+            offset += length
+            return value
+        }
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -295,7 +299,7 @@ struct EnvelopeReader {
 
     /// Throws unless `utf8` is valid UTF-8 (ASCII is checked without building anything).
     @inline(__always) static func checkUTF8(_ utf8: UnsafeRawBufferPointer, _ field: StaticString, at offset: Int) throws(EnvelopeError) {
-        if utf8.isShortASCII || utf8.isASCII { return }
+        if utf8.isASCII { return }
         guard String(validating: utf8.assumingMemoryBound(to: UInt8.self), as: UTF8.self) != nil else {
             throw EnvelopeError(field: field, problem: "not valid UTF-8", offset: offset)
         }

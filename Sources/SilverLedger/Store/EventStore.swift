@@ -424,10 +424,10 @@ public final class EventStore: Sendable {
             var base = 0
             for i in commands.indices {
                 let firstEvent = i == 0 ? 0 : eventEnds[i - 1]
-                let writes = commands[i].writes.count
-                let versions = Self.append(commands[i].writes, encoded, firstEvent: firstEvent, bases: bases[base..<(base + writes)],
+                let writeCount = commands[i].writes.count
+                let versions = Self.append(commands[i].writes, encoded, firstEvent: firstEvent, bases: bases[base..<(base + writeCount)],
                                            commands[i].metadata, head: &head, to: &batch)
-                base += writes
+                base += writeCount
                 parts.append(.init(commandID: commands[i].metadata.commandID, fingerprint: fingerprints[i],
                                    positions: firsts[i]..<(firsts[i] + UInt64(eventEnds[i] - firstEvent)), versions: versions))
             }

@@ -225,7 +225,7 @@ enum PayloadDecoder {
             } else {
                 // A new buffer, not zeroed first: the decompression fills all of it, or it is dropped.
                 output = [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
-                    ok = LZ4.decompress(UnsafeRawBufferPointer(stored), into: UnsafeMutableRawBufferPointer(buffer))
+                    ok = LZ4.decompress(stored, into: UnsafeMutableRawBufferPointer(buffer))
                     initialized = ok ? length : 0
                 }
             }
