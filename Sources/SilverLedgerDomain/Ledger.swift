@@ -60,7 +60,7 @@ public actor Ledger {
         if stale { try rebuild() }
         try Rules.nonEmpty(recordedBy, "operator", "操作员")
         try Rules.nonEmpty(commandID, "command id", "指令编号")
-        let writes = try command.decide(state, today: today())
+        let writes = try decide(command)
         let metadata = EventMetadata(businessDate: command.date, recordedBy: recordedBy, commandID: commandID,
                                      correlationID: correlationID, causationID: causationID)
         // Queued before the next command is let in: the log's order is the order of the checks.
@@ -105,6 +105,12 @@ public actor Ledger {
         // Kept only when it may be needed: while a copy is alive, the first change
         // to each of the state's tables copies the whole table.
         let stateBefore = allOrNothing ? state : nil
+        // The commands are checked against a local state, moved out of the actor and
+        // back before anything can suspend: an actor's stored property handed to a
+        // command's `decide` is copied first (a reference count for each of its
+        // tables, for every command).
+        var working = DomainState()
+        swap(&working, &state)
         let day = today()
         var results = [Result<AppendResult, DomainError>?](repeating: nil, count: commands.count)
         var accepted: [CommandWrites] = []
@@ -115,7 +121,7 @@ public actor Ledger {
         var sentBefore: [Int] = []
         var sameAs: [(Int, Int)] = []
         // What the accepted commands before this one write.
-        var versions = StreamVersions(store: store)
+        var versions = StreamVersions(store: store, commands: commands.count)
         // By index: a command taken out of the list whole would be copied
         // (a reference count for each of its strings and its boxed command).
         for i in commands.indices {
@@ -132,10 +138,10 @@ public actor Ledger {
                     sentBefore.append(i)
                     continue
                 }
-                let writes = try commands[i].command.decide(state, today: day)
+                let writes = try commands[i].command.decide(working, today: day)
                 try versions.check(writes, commandID: commands[i].commandID)
                 let date = commands[i].command.date
-                state.evolve(writes, on: date)
+                working.evolve(writes, on: date)
                 accepted.append(CommandWrites(writes, metadata: EventMetadata(
                     businessDate: date, recordedBy: commands[i].recordedBy ?? recordedBy, commandID: commands[i].commandID,
                     correlationID: commands[i].correlationID, causationID: commands[i].causationID)))
@@ -144,6 +150,7 @@ public actor Ledger {
                 results[i] = .failure(error)
             }
         }
+        swap(&working, &state)
         if let stateBefore, let refused = results.firstIndex(where: { $0 != nil }), case .failure(let error)? = results[refused] {
             state = stateBefore
             let id = commands[refused].commandID
@@ -186,6 +193,15 @@ public actor Ledger {
         return results.map { $0 ?? .failure(DomainError(.store, english: "no result", chinese: "无结果")) }
     }
 
+    /// `command.decide` against the state, moved out of the actor for the call
+    /// and back (see the batch's `execute`: handed over in place, it is copied).
+    private func decide(_ command: some DomainCommand) throws(DomainError) -> [StreamWrite] {
+        var working = DomainState()
+        swap(&working, &state)
+        defer { swap(&working, &state) }
+        return try command.decide(working, today: today())
+    }
+
     /// Rebuilds the state from the log after a failed append.
     private func rebuild() throws(DomainError) {
         do { state = try store.project(DomainState.self).projection } catch {
@@ -226,7 +242,12 @@ private struct StreamVersions {
     /// expect `.any`, and a batch of them needs no table at all.
     private var unfolded: [(stream: String, events: UInt64)] = []
 
-    init(store: EventStore) { self.store = store }
+    /// For a batch of `commands` commands (most write one stream).
+    init(store: EventStore, commands: Int) {
+        self.store = store
+        written.reserveCapacity(commands)
+        unfolded.reserveCapacity(commands)
+    }
 
     /// The version of the stream `write` is for, once the batch so far is written.
     private mutating func version(of write: StreamWrite) -> UInt64? {

@@ -13,6 +13,19 @@ enum Rules {
         }
     }
 
+    /// Where the first name of `names` that was given earlier in the list is, if
+    /// any. A short list (a branch's meeting) is compared name by name, which is
+    /// cheaper than hashing every name into a set; a long one uses a set.
+    static func firstRepeat(in names: [CadreID]) -> Int? {
+        if names.count <= 32 {
+            for k in names.indices.dropFirst() where names[..<k].contains(names[k]) { return k }
+            return nil
+        }
+        var seen = Set<CadreID>(minimumCapacity: names.count)
+        for k in names.indices where !seen.insert(names[k]).inserted { return k }
+        return nil
+    }
+
     /// The cadre is in the register.
     static func registeredCadre(_ id: CadreID, in state: DomainState) throws(DomainError) -> CadreRecord {
         guard let cadre = state.cadres[id] else {

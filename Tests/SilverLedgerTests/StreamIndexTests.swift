@@ -47,4 +47,43 @@ struct StreamIndexTests {
         #expect(index.append("a") == 1)
         #expect(index.positions(of: "a", from: 0, below: .max) == [0, 2])
     }
+
+    /// The map against a dictionary through random insertions, updates and
+    /// removals: a small pool of keys keeps a 16-slot table full enough to wrap
+    /// around and to move slots back on removal; a larger one makes it grow.
+    @Test(arguments: [12, 300])
+    func mapAgreesWithADictionary(keys poolSize: Int) {
+        var random: UInt64 = 0x5EED_0000 &+ UInt64(poolSize)
+        func next() -> UInt64 {
+            random = random &* 6364136223846793005 &+ 1442695040888963407
+            return random >> 11
+        }
+        let pool = (0..<poolSize).map { StreamKey("stream-\($0)") }
+        var map = StreamMap()
+        var model: [StreamKey: StreamMap.Entry] = [:]
+        for step in 0..<20_000 {
+            let key = pool[Int(next() % UInt64(poolSize))]
+            switch next() % 4 {
+            case 0:
+                map[key] = nil
+                model[key] = nil
+            case 1:
+                let entry = StreamMap.Entry(count: 1 + next() % 100, last: next() % 1_000)
+                #expect(map.updateValue(entry, forKey: key) == model.updateValue(entry, forKey: key))
+            default:
+                #expect(map[key] == model[key], "step \(step)")
+                if let slot = map.slot(of: key) {
+                    map[slot: slot].count += 1
+                    model[key]!.count += 1
+                }
+            }
+            #expect(map.count == model.count)
+            if step % 500 == 0 || step == 19_999 {
+                var seen: [StreamKey: StreamMap.Entry] = [:]
+                for (k, e) in map { #expect(seen.updateValue(e, forKey: k) == nil, "\(k) is in the map twice") }
+                #expect(seen == model, "step \(step)")
+                for k in pool { #expect(map[k] == model[k]) }
+            }
+        }
+    }
 }

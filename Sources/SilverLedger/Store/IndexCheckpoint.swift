@@ -77,7 +77,7 @@ enum IndexCheckpoint {
                 // Each entry takes at least 18 bytes: a count beyond that is not reserved for.
                 guard streamCount <= UInt64(body.count - r.offset) / 18 else { return .failure(.init("stream count \(streamCount) exceeds the file")) }
                 guard end <= UInt64(body.count) else { return .failure(.init("end \(end) exceeds the file")) }
-                var streams: [StreamKey: StreamIndex.Entry] = [:]
+                var streams = StreamMap()
                 streams.reserveCapacity(Int(streamCount))
                 for _ in 0..<streamCount {
                     let key = try r.raw(16, "streamKey")

@@ -35,24 +35,148 @@ struct StreamKey: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Where each stream's events are in the log, in 4 bytes per event and one
-/// map entry of 32 bytes per stream (its key, its event count and its last
-/// position; no allocation per stream): `previous[p]` links the event at
-/// position `p` to the one before it in its stream.
-struct StreamIndex: Sendable {
-    struct Entry: Sendable {
+/// Streams by key, with each one's event count and last position: an
+/// open-addressing table (linear probing) of 32-byte slots, at most 3/4 full;
+/// a count of 0 marks a free slot (a stream has at least one event).
+///
+/// The keys are SHA-256 digests already, so a key's slot comes from its bits
+/// with one multiplication, not from hashing it again. The bits are mixed with
+/// a seed drawn once per process first, so that no set of stream names chosen
+/// in advance can crowd one part of the table.
+struct StreamMap: Sendable, Sequence {
+    struct Entry: Sendable, Equatable {
         /// How many events the stream has (its next version).
         var count: UInt64
         /// The position of its last event.
         var last: UInt64
     }
 
-    typealias Slot = Dictionary<StreamKey, Entry>.Index
+    private struct Slot {
+        var key: StreamKey
+        var entry: Entry
+    }
+
+    private var slots: [Slot] = []
+    /// The streams held.
+    private(set) var count = 0
+    /// 64 minus the base-2 logarithm of the slot count.
+    private var shift: UInt64 = 64
+    private static let seed = UInt64.random(in: .min ... .max)
+
+    init() {}
+
+    private func home(_ key: StreamKey) -> Int {
+        Int(truncatingIfNeeded: ((key.low ^ Self.seed) &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    }
+
+    /// Where the stream with this key is, if the map has it. Valid until the next insertion or removal.
+    func slot(of key: StreamKey) -> Int? {
+        guard !slots.isEmpty else { return nil }
+        let mask = slots.count - 1
+        var i = home(key)
+        while slots[i].entry.count != 0 {
+            if slots[i].key == key { return i }
+            i = (i + 1) & mask
+        }
+        return nil
+    }
+
+    /// The entry at a slot found by ``slot(of:)``.
+    subscript(slot i: Int) -> Entry {
+        get { slots[i].entry }
+        set { slots[i].entry = newValue }
+    }
+
+    /// The entry of the stream with this key; nil removes it.
+    subscript(key: StreamKey) -> Entry? {
+        get { slot(of: key).map { slots[$0].entry } }
+        set {
+            precondition(newValue.map { $0.count > 0 } ?? true, "a stream in the map has at least one event")
+            if let i = slot(of: key) {
+                if let newValue { slots[i].entry = newValue } else { remove(at: i) }
+            } else if let newValue {
+                insert(key, newValue)
+            }
+        }
+    }
+
+    /// Sets the entry of `key`; returns the one it replaces, if any.
+    mutating func updateValue(_ entry: Entry, forKey key: StreamKey) -> Entry? {
+        precondition(entry.count > 0, "a stream in the map has at least one event")
+        if let i = slot(of: key) {
+            defer { slots[i].entry = entry }
+            return slots[i].entry
+        }
+        insert(key, entry)
+        return nil
+    }
+
+    /// Adds a stream the map does not have.
+    mutating func insert(_ key: StreamKey, _ entry: Entry) {
+        precondition(entry.count > 0, "a stream in the map has at least one event")
+        if (count + 1) * 4 > slots.count * 3 { reserveCapacity(count + 1) }
+        let mask = slots.count - 1
+        var i = home(key)
+        while slots[i].entry.count != 0 { i = (i + 1) & mask }
+        slots[i] = Slot(key: key, entry: entry)
+        count += 1
+    }
+
+    /// Removes the stream at slot `i`, moving back the slots after it that
+    /// would otherwise no longer be found (no markers of removed slots).
+    private mutating func remove(at i: Int) {
+        let mask = slots.count - 1
+        var hole = i
+        var j = i
+        while true {
+            j = (j + 1) & mask
+            if slots[j].entry.count == 0 { break }
+            let k = home(slots[j].key)
+            // Whether j's home lies cyclically in (hole, j]: if not, j moves into the hole.
+            let staysPut = hole <= j ? (hole < k && k <= j) : (hole < k || k <= j)
+            if !staysPut {
+                slots[hole] = slots[j]
+                hole = j
+            }
+        }
+        slots[hole].entry = Entry(count: 0, last: 0)
+        count -= 1
+    }
+
+    /// Grows the table to hold `n` streams at most 3/4 full.
+    mutating func reserveCapacity(_ n: Int) {
+        var capacity = Swift.max(16, slots.count)
+        while n * 4 > capacity * 3 { capacity *= 2 }
+        guard capacity > slots.count else { return }
+        let old = slots
+        slots = [Slot](repeating: Slot(key: StreamKey(high: 0, low: 0), entry: Entry(count: 0, last: 0)), count: capacity)
+        shift = UInt64(64 - capacity.trailingZeroBitCount)
+        let mask = capacity - 1
+        for slot in old where slot.entry.count != 0 {
+            var i = home(slot.key)
+            while slots[i].entry.count != 0 { i = (i + 1) & mask }
+            slots[i] = slot
+        }
+    }
+
+    /// The streams, in the table's order.
+    func makeIterator() -> some IteratorProtocol<(key: StreamKey, entry: Entry)> {
+        slots.lazy.filter { $0.entry.count != 0 }.map { (key: $0.key, entry: $0.entry) }.makeIterator()
+    }
+}
+
+/// Where each stream's events are in the log, in 4 bytes per event and one
+/// map entry of 32 bytes per stream (its key, its event count and its last
+/// position; no allocation per stream): `previous[p]` links the event at
+/// position `p` to the one before it in its stream.
+struct StreamIndex: Sendable {
+    typealias Entry = StreamMap.Entry
+    typealias Slot = Int
 
     /// No event before this one in its stream.
     static let none = UInt64.max
 
-    private(set) var streams: [StreamKey: Entry] = [:]
+    private(set) var streams = StreamMap()
     /// For each position, the position of the previous event of the same stream (or ``none``).
     private(set) var previous = Links()
 
@@ -60,7 +184,7 @@ struct StreamIndex: Sendable {
 
     /// An index read back from a file; checks that every stream's links
     /// reach its first event in exactly its count and that they cover every position once.
-    init(streams: [StreamKey: Entry], previous: Links) throws(IndexCheckpointError) {
+    init(streams: StreamMap, previous: Links) throws(IndexCheckpointError) {
         var covered: UInt64 = 0
         for (name, entry) in streams {
             var p = entry.last
@@ -81,7 +205,7 @@ struct StreamIndex: Sendable {
     }
 
     /// An index taken as given (tests build inconsistent ones with it).
-    init(unchecked streams: [StreamKey: Entry], previous: Links) {
+    init(unchecked streams: StreamMap, previous: Links) {
         self.streams = streams
         self.previous = previous
     }
@@ -94,8 +218,8 @@ struct StreamIndex: Sendable {
 
     /// Where the stream with this key is in the map and how many events it has.
     func find(_ key: StreamKey) -> (slot: Slot?, count: UInt64) {
-        guard let slot = streams.index(forKey: key) else { return (nil, 0) }
-        return (slot, streams.values[slot].count)
+        guard let slot = streams.slot(of: key) else { return (nil, 0) }
+        return (slot, streams[slot: slot].count)
     }
 
     /// Makes room for the positions up to `end` (exclusive); ``link(_:slot:positions:)`` fills them.
@@ -112,16 +236,16 @@ struct StreamIndex: Sendable {
     /// ``link(_:slot:positions:)`` for a stream known by its key.
     mutating func link(_ key: StreamKey, slot: Slot?, positions: Range<UInt64>) {
         guard !positions.isEmpty else { return }
-        var last = slot.map { streams.values[$0].last } ?? Self.none
+        var last = slot.map { streams[slot: $0].last } ?? Self.none
         for p in positions {
             previous[Int(p)] = last
             last = p
         }
         if let slot {
-            streams.values[slot].count += UInt64(positions.count)
-            streams.values[slot].last = last
+            streams[slot: slot].count += UInt64(positions.count)
+            streams[slot: slot].last = last
         } else {
-            streams[key] = Entry(count: UInt64(positions.count), last: last)
+            streams.insert(key, Entry(count: UInt64(positions.count), last: last))
         }
     }
 
@@ -131,14 +255,14 @@ struct StreamIndex: Sendable {
     /// ``append(_:)`` for a stream known by its key.
     mutating func append(_ key: StreamKey) -> UInt64 {
         let position = end
-        if let slot = streams.index(forKey: key) {
-            previous.append(streams.values[slot].last)
-            streams.values[slot].last = position
-            streams.values[slot].count += 1
-            return streams.values[slot].count - 1
+        if let slot = streams.slot(of: key) {
+            previous.append(streams[slot: slot].last)
+            streams[slot: slot].last = position
+            streams[slot: slot].count += 1
+            return streams[slot: slot].count - 1
         }
         previous.append(Self.none)
-        streams[key] = Entry(count: 1, last: position)
+        streams.insert(key, Entry(count: 1, last: position))
         return 0
     }
 

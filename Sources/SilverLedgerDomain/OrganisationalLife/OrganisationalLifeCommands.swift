@@ -59,11 +59,11 @@ public struct RecordMeeting: DomainCommand, Codable {
         for absence in absences {
             try Rules.nonEmpty(absence.reason, "the reason of \(absence.cadre)'s absence", "\(absence.cadre)的缺席原因")
         }
-        var seen = Set<CadreID>(minimumCapacity: attendees.count + absences.count)
-        for cadre in attendees where !seen.insert(cadre).inserted { throw named(cadre, "attendee", "参会", again: "attendee", "参会") }
-        for absence in absences where !seen.insert(absence.cadre).inserted {
-            let present = attendees.contains(absence.cadre)
-            throw named(absence.cadre, present ? "attendee" : "absentee", present ? "参会" : "缺席", again: "absentee", "缺席")
+        if let k = Rules.firstRepeat(in: absences.isEmpty ? attendees : attendees + absences.map(\.cadre)) {
+            guard k >= attendees.count else { throw named(attendees[k], "attendee", "参会", again: "attendee", "参会") }
+            let cadre = absences[k - attendees.count].cadre
+            let present = attendees.contains(cadre)
+            throw named(cadre, present ? "attendee" : "absentee", present ? "参会" : "缺席", again: "absentee", "缺席")
         }
         for cadre in attendees { try Rules.livingMember(cadre, of: branch, on: heldOn, in: state) }
         for absence in absences { try Rules.livingMember(absence.cadre, of: branch, on: heldOn, in: state) }

@@ -45,13 +45,13 @@ public struct RecordStudySession: DomainCommand, Codable {
         guard !attendees.isEmpty else {
             throw DomainError(.invalidValue, english: "a study session needs at least one attendee", chinese: "学习记录须至少有一名参加人员")
         }
-        var seen = Set<CadreID>()
-        for cadre in attendees {
-            guard seen.insert(cadre).inserted else {
-                throw DomainError(.duplicateName, english: "attendee \(cadre) is named twice", chinese: "参加人员\(cadre)重复",
-                                  values: ["cadre": cadre.rawValue])
-            }
-            try Rules.checkLiving(cadre, on: heldOn, in: state)
+        // The attendees before the first one named twice are checked first, as they come.
+        let repeated = Rules.firstRepeat(in: attendees)
+        for cadre in attendees[..<(repeated ?? attendees.count)] { try Rules.checkLiving(cadre, on: heldOn, in: state) }
+        if let repeated {
+            let cadre = attendees[repeated]
+            throw DomainError(.duplicateName, english: "attendee \(cadre) is named twice", chinese: "参加人员\(cadre)重复",
+                              values: ["cadre": cadre.rawValue])
         }
         return [StreamWrite(stream: stream, expectedVersion: .noStream, events: [
             StudySessionRecorded(session: session, organiser: organiser, format: format, topic: topic, heldOn: heldOn, hours: hours, attendees: attendees),
