@@ -122,6 +122,8 @@ public actor Ledger {
         var sameAs: [(Int, Int)] = []
         // What the accepted commands before this one write.
         var versions = StreamVersions(store: store, commands: commands.count)
+        // Which commands the store has, looked up together (the ledger is the store's only writer).
+        let known = store.knowsCommands(commands.map(\.commandID))
         // By index: a command taken out of the list whole would be copied
         // (a reference count for each of its strings and its boxed command).
         for i in commands.indices {
@@ -134,7 +136,7 @@ public actor Ledger {
             do throws(DomainError) {
                 try Rules.nonEmpty(commands[i].commandID, "command id", "指令编号")
                 if let own = commands[i].recordedBy { try Rules.nonEmpty(own, "operator", "操作员") }
-                if store.knowsCommand(commands[i].commandID) {
+                if known[i] {
                     sentBefore.append(i)
                     continue
                 }

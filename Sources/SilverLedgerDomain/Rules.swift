@@ -91,14 +91,29 @@ enum Rules {
     /// Decided from the bytes while they are ASCII: an id or a name has no
     /// leading white space, so its first byte usually decides.
     static func isBlank(_ text: String) -> Bool {
+        var atStart = true
         for byte in text.utf8 {
             switch byte {
-            case 0x09...0x0D, 0x20: continue
-            case 0x80...: return text.allSatisfy(\.isWhitespace)
+            case 0x09...0x0D, 0x20: atStart = false
+            case 0x80...:
+                // The first character is white space when its first scalar is (a
+                // Chinese text is decided here, without breaking it into characters).
+                if atStart, let first = text.unicodeScalars.first, !isWhiteSpace(first) { return false }
+                return text.allSatisfy(\.isWhitespace)
             default: return false
             }
         }
         return true
+    }
+
+    /// Whether a scalar has Unicode's White_Space property (`properties.isWhitespace`),
+    /// from its fixed list of members rather than a look-up in the property tables.
+    @inline(__always)
+    static func isWhiteSpace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: true
+        default: false
+        }
     }
 
     /// Two dates in the order the rule needs.
@@ -115,11 +130,13 @@ enum Rules {
 
 extension String {
     /// Without leading and trailing white space (as Foundation's
-    /// `.whitespacesAndNewlines`); the string itself when it has none, which
-    /// is the common case and costs no copy.
+    /// `.whitespacesAndNewlines`); the string itself when neither end is
+    /// Unicode white space, which is the common case and costs no copy.
+    /// (Foundation on Linux also counts U+200B, which Unicode does not: a
+    /// zero-width space at an end is trimmed only when an end is white space.)
     var trimmed: String {
         guard let first = unicodeScalars.first, let last = unicodeScalars.last,
-              first.properties.isWhitespace || last.properties.isWhitespace else { return self }
+              Rules.isWhiteSpace(first) || Rules.isWhiteSpace(last) else { return self }
         return trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

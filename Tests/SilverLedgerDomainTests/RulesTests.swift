@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SilverLedgerDomain
@@ -18,5 +19,23 @@ struct RulesTests {
         }
         for text in ["", " ", "\t\r\n", "\r\n", "\u{3000}", " \u{3000} ", "\u{85}", "\u{2028}"] { #expect(Rules.isBlank(text)) }
         for text in [" a", "a ", "C000017", "张三", "\u{A0}x", "\u{1C}", "\u{1F}", "\u{200B}"] { #expect(!Rules.isBlank(text)) }
+    }
+
+    /// The list of White_Space scalars the rules use is the property's, for every
+    /// scalar; `trimmed` trims exactly when an end has the property, as before the list.
+    @Test func theWhiteSpaceListIsUnicodesProperty() {
+        var mismatches: [String] = []
+        for value in 0...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            if Rules.isWhiteSpace(scalar) != scalar.properties.isWhitespace { mismatches.append(String(value, radix: 16)) }
+            if value < 0x3100 || Rules.isWhiteSpace(scalar) {
+                for text in [String(scalar), " " + String(scalar), String(scalar) + "x", "x" + String(scalar), "张" + String(scalar)] {
+                    let ends = [text.unicodeScalars.first!, text.unicodeScalars.last!]
+                    let trimmed = ends.contains { $0.properties.isWhitespace } ? text.trimmingCharacters(in: .whitespacesAndNewlines) : text
+                    if text.trimmed != trimmed { mismatches.append("trimmed \(text.unicodeScalars.map { String($0.value, radix: 16) })") }
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(20))")
     }
 }

@@ -62,7 +62,7 @@ struct CommandIndex: Sendable {
 
     /// ``entry(_:isCommand:)`` for an id whose ``fingerprint(_:)`` is `fp`.
     func entry(_ id: String, fingerprint fp: UInt64, isCommand: (UInt64) throws(EventStoreError) -> Bool) throws(EventStoreError) -> Entry? {
-        if let p = pending[fp], p.id == id { return .pending(p.append) }
+        if !pending.isEmpty, let p = pending[fp], p.id == id { return .pending(p.append) }
         if !pendingCollisions.isEmpty, let p = pendingCollisions[id] { return .pending(p) }
         guard !slots.isEmpty else { return nil }
         let mask = slots.count / 2 - 1

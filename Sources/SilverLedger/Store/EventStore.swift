@@ -292,6 +292,17 @@ public final class EventStore: Sendable {
         }
     }
 
+    /// For each of these command ids, whether the store has it, written or being
+    /// written: ``knowsCommand(_:)`` for a batch, under one lock, with the ids'
+    /// look-ups one after another (their reads of the table overlap).
+    public func knowsCommands(_ commandIDs: [String]) -> [Bool] {
+        state.withLock { s in
+            commandIDs.map { id in
+                do { return try command(id, in: s) != nil } catch { return true }
+            }
+        }
+    }
+
     enum Reserved: Sendable {
         /// Sent before and written: the result is read back from the log.
         case written(first: UInt64, count: UInt32)
