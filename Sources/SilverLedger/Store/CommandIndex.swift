@@ -28,7 +28,7 @@ struct CommandIndex: Sendable {
     /// The commands being written, by fingerprint (an id is hashed once per
     /// look-up, by ``fingerprint(_:)``); `pendingCollisions` holds, by id, the
     /// rare one whose fingerprint another pending command already has.
-    private var pending: [UInt64: (id: String, append: PendingAppend)] = [:]
+    private var pending = PendingTable()
     private var pendingCollisions: [String: PendingAppend] = [:]
 
     init() {}
@@ -62,7 +62,7 @@ struct CommandIndex: Sendable {
 
     /// ``entry(_:isCommand:)`` for an id whose ``fingerprint(_:)`` is `fp`.
     func entry(_ id: String, fingerprint fp: UInt64, isCommand: (UInt64) throws(EventStoreError) -> Bool) throws(EventStoreError) -> Entry? {
-        if !pending.isEmpty, let p = pending[fp], p.id == id { return .pending(p.append) }
+        if let p = pending.find(fp), p.id == id { return .pending(p.append) }
         if !pendingCollisions.isEmpty, let p = pendingCollisions[id] { return .pending(p) }
         guard !slots.isEmpty else { return nil }
         let mask = slots.count / 2 - 1
@@ -84,11 +84,7 @@ struct CommandIndex: Sendable {
 
     /// ``setPending(_:_:)`` for an id whose ``fingerprint(_:)`` is `fp`.
     mutating func setPending(_ id: String, fingerprint fp: UInt64, _ append: PendingAppend) {
-        if let other = pending[fp], other.id != id {
-            pendingCollisions[id] = append
-        } else {
-            pending[fp] = (id, append)
-        }
+        if !pending.set(fp, id: id, append) { pendingCollisions[id] = append }
     }
 
     /// Forgets a command that was being written and never will be.
@@ -98,9 +94,7 @@ struct CommandIndex: Sendable {
 
     /// ``removePending(_:)`` for an id whose ``fingerprint(_:)`` is `fp`.
     mutating func removePending(_ id: String, fingerprint fp: UInt64) {
-        if let p = pending[fp], p.id == id {
-            pending[fp] = nil
-        } else if !pendingCollisions.isEmpty {
+        if !pending.remove(fp, id: id), !pendingCollisions.isEmpty {
             pendingCollisions[id] = nil
         }
     }
@@ -157,5 +151,92 @@ struct CommandIndex: Sendable {
 
     private static func unpack(_ packed: UInt64) -> (first: UInt64, count: UInt32) {
         (packed >> 24, UInt32(packed & 0xFF_FFFF))
+    }
+}
+
+/// The commands being written, by fingerprint: an open-addressing table
+/// (linear probing) on the fingerprint's own bits, which are mixed already,
+/// so that a batch of a thousand commands, marked pending and then written,
+/// costs no hashing; at most 3/4 full, a fingerprint of 0 marking a free slot.
+struct PendingTable: Sendable {
+    private struct Slot {
+        var fingerprint: UInt64 = 0
+        var id = ""
+        var append: PendingAppend?
+    }
+
+    private var slots: [Slot] = []
+    /// The commands held.
+    private(set) var count = 0
+
+    init() {}
+
+    private func slot(of fingerprint: UInt64) -> Int? {
+        guard count > 0 else { return nil }
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: fingerprint) & mask
+        while slots[i].fingerprint != 0 {
+            if slots[i].fingerprint == fingerprint { return i }
+            i = (i + 1) & mask
+        }
+        return nil
+    }
+
+    /// The command with this fingerprint, if one is held.
+    func find(_ fingerprint: UInt64) -> (id: String, append: PendingAppend)? {
+        slot(of: fingerprint).map { (slots[$0].id, slots[$0].append!) }
+    }
+
+    /// Holds the command `id` under its fingerprint, or replaces what it is
+    /// pending on; false if another id holds the fingerprint (nothing is changed).
+    mutating func set(_ fingerprint: UInt64, id: String, _ append: PendingAppend) -> Bool {
+        precondition(fingerprint != 0, "a fingerprint is never 0")
+        if let i = slot(of: fingerprint) {
+            guard slots[i].id == id else { return false }
+            slots[i].append = append
+            return true
+        }
+        if (count + 1) * 4 > slots.count * 3 { grow() }
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: fingerprint) & mask
+        while slots[i].fingerprint != 0 { i = (i + 1) & mask }
+        slots[i] = Slot(fingerprint: fingerprint, id: id, append: append)
+        count += 1
+        return true
+    }
+
+    /// Removes the command `id` if it holds its fingerprint; whether it did. The
+    /// slots after it that would no longer be found move back (no markers).
+    mutating func remove(_ fingerprint: UInt64, id: String) -> Bool {
+        guard let i = slot(of: fingerprint), slots[i].id == id else { return false }
+        let mask = slots.count - 1
+        var hole = i
+        var j = i
+        while true {
+            j = (j + 1) & mask
+            if slots[j].fingerprint == 0 { break }
+            let k = Int(truncatingIfNeeded: slots[j].fingerprint) & mask
+            // Whether j's home lies cyclically in (hole, j]: if not, j moves into the hole.
+            let staysPut = hole <= j ? (hole < k && k <= j) : (hole < k || k <= j)
+            if !staysPut {
+                slots[hole] = slots[j]
+                hole = j
+            }
+        }
+        slots[hole] = Slot()
+        count -= 1
+        return true
+    }
+
+    private mutating func grow() {
+        let capacity = Swift.max(16, slots.count * 2)
+        let old = slots
+        slots = [Slot](repeating: Slot(), count: capacity)
+        let mask = capacity - 1
+        for slot in old where slot.fingerprint != 0 {
+            var i = Int(truncatingIfNeeded: slot.fingerprint) & mask
+            while slots[i].fingerprint != 0 { i = (i + 1) & mask }
+            slots[i] = slot
+        }
     }
 }
