@@ -316,7 +316,15 @@ public final class EventStore: Sendable {
         var events: [(end: Int, type: String, version: Int)] = []
         /// The event types met so far, each checked against the store's types
         /// once, with its binary writer if it has one (an append has few types).
-        var writers: [(type: ObjectIdentifier, write: BinaryWriting?)] = []
+        var writers: [Writer] = []
+
+        /// An event type's binary writer. A struct, not a tuple: a function kept
+        /// in an array of tuples is reabstracted, and each read of it allocated
+        /// a thunk (one allocation per event encoded).
+        struct Writer {
+            var type: ObjectIdentifier
+            var write: BinaryWriting?
+        }
 
         /// Appends `other`'s payloads after these.
         mutating func append(_ other: Encoded) {
@@ -701,7 +709,7 @@ public final class EventStore: Sendable {
                 throw EventStoreError(.unregisteredEventType, "event type \(E.eventType) version \(E.schemaVersion) is not registered with this store; register it so it can be read back (stream \(stream))", stream: stream)
             }
             if let fast = E.self as? any (BinaryCodable & Event).Type { write = Self.binaryWriting(fast) } else { write = nil }
-            encoded.writers.append((ObjectIdentifier(E.self), write))
+            encoded.writers.append(Encoded.Writer(type: ObjectIdentifier(E.self), write: write))
         }
         do {
             if let write {
