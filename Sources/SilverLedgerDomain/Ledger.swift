@@ -35,6 +35,8 @@ public actor Ledger {
     public private(set) var state: DomainState
     /// An append failed after its events were applied to ``state``: rebuild before the next command.
     private var stale = false
+    /// Batches checked and queued for the store (``enqueue(_:by:allOrNothing:)``).
+    nonisolated let submissions = Submissions()
     private let today: @Sendable () -> LedgerDate
 
     /// A ledger over `store` (opened with ``eventTypes``), its state rebuilt from the log.
@@ -49,6 +51,8 @@ public actor Ledger {
     @discardableResult
     public func execute(_ command: some DomainCommand, by recordedBy: String, commandID: String,
                         correlationID: String? = nil, causationID: String? = nil) async throws(DomainError) -> AppendResult {
+        // Checked against a store that has taken every batch queued before (nothing suspends after this until it is queued).
+        try await settle()
         if store.knowsCommand(commandID) {
             do {
                 if let first = try await store.result(ofCommand: commandID) { return first }
@@ -57,7 +61,6 @@ public actor Ledger {
                                   chinese: "无法读取重复指令\(commandID)的首次结果：\(error.message)", values: ["commandID": commandID])
             }
         }
-        if stale { try rebuild() }
         try Rules.nonEmpty(recordedBy, "operator", "操作员")
         try Rules.nonEmpty(commandID, "command id", "指令编号")
         let writes = try decide(command)
@@ -100,8 +103,25 @@ public actor Ledger {
     /// other place a `batch.notWritten` error naming the first refusal.
     public func execute(_ commands: [LedgerCommand], by recordedBy: String,
                         allOrNothing: Bool = false) async throws(DomainError) -> [Result<AppendResult, DomainError>] {
+        try await enqueue(commands, by: recordedBy, allOrNothing: allOrNothing).results()
+    }
+
+    /// Checks each command as ``execute(_:by:allOrNothing:)`` does and queues
+    /// the accepted ones for the store, without waiting for them to be written:
+    /// the store takes a batch on another thread while the ledger checks the
+    /// next one. Await the ticket's ``LedgerTicket/results()`` for when they are
+    /// durable, with each command's result.
+    ///
+    /// Batches are written in the order they were queued, and each command is
+    /// checked against the state with every batch queued before it. A bulk
+    /// loader keeps one batch in flight: it queues the next, then awaits the
+    /// results of the one before. If a queued batch cannot be written, no batch
+    /// queued after it is, and the ledger rebuilds its state from the log before
+    /// the next command.
+    public func enqueue(_ commands: [LedgerCommand], by recordedBy: String,
+                        allOrNothing: Bool = false) async throws(DomainError) -> LedgerTicket {
         try Rules.nonEmpty(recordedBy, "operator", "操作员")
-        if stale { try rebuild() }
+        if stale || submissions.failure != nil { try await settle() }
         // Kept only when it may be needed: while a copy is alive, the first change
         // to each of the state's tables copies the whole table.
         let stateBefore = allOrNothing ? state : nil
@@ -121,9 +141,13 @@ public actor Ledger {
         var sentBefore: [Int] = []
         var sameAs: [(Int, Int)] = []
         // What the accepted commands before this one write.
-        var versions = StreamVersions(store: store, commands: commands.count)
-        // Which commands the store has, looked up together (the ledger is the store's only writer).
-        let known = store.knowsCommands(commands.map(\.commandID))
+        var versions = StreamVersions(store: store, submissions: submissions, commands: commands.count)
+        // Which commands a queued batch or the store has, looked up together (the
+        // ledger is the store's only writer); the queued batches first (see ``Submissions``).
+        let ids = commands.map(\.commandID)
+        let queued = submissions.queued(ids)
+        let stored = store.knowsCommands(ids)
+        let known = zip(queued, stored).map { $0 || $1 }
         // By index: a command taken out of the list whole would be copied
         // (a reference count for each of its strings and its boxed command).
         for i in commands.indices {
@@ -159,40 +183,21 @@ public actor Ledger {
             let notWritten = DomainError(
                 .batchNotWritten, english: "not written: command \(id) of the same all-or-nothing batch was refused (\(error.code))",
                 chinese: "未写入：同一批（全部或全不）中的指令\(id)被拒绝（\(error.code)）", values: ["refusedCommand": id, "refusedCode": error.code.rawValue])
-            return results.map { $0 ?? .failure(notWritten) }
+            return LedgerTicket(results: results.map { $0 ?? .failure(notWritten) })
         }
-        if !accepted.isEmpty {
-            let ticket: CommandsTicket
-            do { ticket = try store.enqueue(commands: accepted) } catch {
-                stale = true
-                throw DomainError(.store, english: "the store refused a batch of \(accepted.count) commands; none was written: \(error.message)",
-                                  chinese: "存储拒绝了一批\(accepted.count)条指令，均未写入：\(error.message)", values: ["commands": "\(accepted.count)"])
-            }
-            do {
-                for (i, result) in zip(acceptedAt, try await ticket.results()) { results[i] = .success(result) }
-            } catch {
-                stale = true
-                throw DomainError(.store, english: "a batch of \(accepted.count) commands could not be written: \(error.message)",
-                                  chinese: "一批\(accepted.count)条指令未能写入：\(error.message)", values: ["commands": "\(accepted.count)"])
-            }
-        }
-        for i in sentBefore {
-            let id = commands[i].commandID
-            var message = "the store has no result for it"
-            do {
-                if let first = try await store.result(ofCommand: id) {
-                    results[i] = .success(first)
-                    continue
-                }
-            } catch {
-                message = error.message
-            }
-            results[i] = .failure(DomainError(.store, english: "the first result of command \(id), sent again, could not be read: \(message)",
-                                              chinese: "无法读取重复指令\(id)的首次结果：\(message)", values: ["commandID": id]))
-        }
-        for (i, first) in sameAs { results[i] = results[first] }
-        // Every place is filled above: by its result, its refusal, or the first command with its id.
-        return results.map { $0 ?? .failure(DomainError(.store, english: "no result", chinese: "无结果")) }
+        let submission = accepted.isEmpty ? nil : submissions.submit(accepted, to: store)
+        return LedgerTicket(store: store, submissions: submissions, submission: submission, accepted: accepted.count, commandIDs: ids,
+                            results: results, acceptedAt: acceptedAt, sentBefore: sentBefore, sameAs: sameAs)
+    }
+
+    /// Waits until the store has taken every queued batch and, if one of them or
+    /// an earlier append failed, rebuilds the state from the log.
+    private func settle() async throws(DomainError) {
+        if !submissions.isEmpty { await submissions.drain() }
+        guard stale || submissions.failure != nil else { return }
+        await submissions.drain()
+        try rebuild()
+        submissions.clearFailure()
     }
 
     /// `command.decide` against the state, moved out of the actor for the call
@@ -233,11 +238,93 @@ public struct LedgerCommand: Sendable {
     }
 }
 
+/// A batch queued by ``Ledger/enqueue(_:by:allOrNothing:)``: each command's
+/// result once the accepted ones are durable.
+public struct LedgerTicket: Sendable {
+    private let store: EventStore?
+    private let submissions: Submissions?
+    private let submission: Submission?
+    private let accepted: Int
+    private let commandIDs: [String]
+    /// The refusals, filled in when the batch was checked.
+    private let checked: [Result<AppendResult, DomainError>?]
+    private let acceptedAt: [Int]
+    private let sentBefore: [Int]
+    private let sameAs: [(Int, Int)]
+
+    init(store: EventStore, submissions: Submissions, submission: Submission?, accepted: Int, commandIDs: [String],
+         results: [Result<AppendResult, DomainError>?], acceptedAt: [Int], sentBefore: [Int], sameAs: [(Int, Int)]) {
+        self.store = store
+        self.submissions = submissions
+        self.submission = submission
+        self.accepted = accepted
+        self.commandIDs = commandIDs
+        self.checked = results
+        self.acceptedAt = acceptedAt
+        self.sentBefore = sentBefore
+        self.sameAs = sameAs
+    }
+
+    /// A batch refused whole (all or nothing): its results are known already.
+    init(results: [Result<AppendResult, DomainError>]) {
+        self.store = nil
+        self.submissions = nil
+        self.submission = nil
+        self.accepted = 0
+        self.commandIDs = []
+        self.checked = results
+        self.acceptedAt = []
+        self.sentBefore = []
+        self.sameAs = []
+    }
+
+    /// Waits until the accepted commands are durable; each command's result, in
+    /// the order sent: its append's, its refusal, or the first result of its id.
+    /// Throws if the store refused the batch or could not write it: then none
+    /// of it was written, nor any batch queued after it.
+    public func results() async throws(DomainError) -> [Result<AppendResult, DomainError>] {
+        var results = checked
+        guard let store, let submissions else { return results.map { $0 ?? .failure(DomainError(.store, english: "no result", chinese: "无结果")) } }
+        if let submission {
+            let ticket = try await submission.value()
+            do {
+                for (i, result) in zip(acceptedAt, try await ticket.results()) { results[i] = .success(result) }
+            } catch {
+                let failure = DomainError(.store, english: "a batch of \(accepted) commands could not be written: \(error.message)",
+                                          chinese: "一批\(accepted)条指令未能写入：\(error.message)", values: ["commands": "\(accepted)"])
+                submissions.fail(failure)
+                throw failure
+            }
+        } else if !sentBefore.isEmpty {
+            // Their first sending may be in a batch the store has not taken yet.
+            await submissions.drain()
+        }
+        for i in sentBefore {
+            let id = commandIDs[i]
+            var message = "the store has no result for it"
+            do {
+                if let first = try await store.result(ofCommand: id) {
+                    results[i] = .success(first)
+                    continue
+                }
+            } catch {
+                message = error.message
+            }
+            results[i] = .failure(DomainError(.store, english: "the first result of command \(id), sent again, could not be read: \(message)",
+                                              chinese: "无法读取重复指令\(id)的首次结果：\(message)", values: ["commandID": id]))
+        }
+        for (i, first) in sameAs { results[i] = results[first] }
+        // Every place is filled above: by its result, its refusal, or the first command with its id.
+        return results.map { $0 ?? .failure(DomainError(.store, english: "no result", chinese: "无结果")) }
+    }
+}
+
 /// The streams the commands accepted so far in a batch write: checks a
 /// command's expectations before it is queued, so that a command under an id
 /// already used is refused alone (the store would refuse the whole batch).
 private struct StreamVersions {
     let store: EventStore
+    let submissions: Submissions
     /// Events the batch so far writes to each stream, up to `unfolded`.
     private var written: [String: UInt64] = [:]
     /// The writes accepted since a check last needed `written`: most writes
@@ -245,8 +332,9 @@ private struct StreamVersions {
     private var unfolded: [(stream: String, events: UInt64)] = []
 
     /// For a batch of `commands` commands (most write one stream).
-    init(store: EventStore, commands: Int) {
+    init(store: EventStore, submissions: Submissions, commands: Int) {
         self.store = store
+        self.submissions = submissions
         written.reserveCapacity(commands)
         unfolded.reserveCapacity(commands)
     }
@@ -255,7 +343,14 @@ private struct StreamVersions {
     private mutating func version(of write: StreamWrite) -> UInt64? {
         for (stream, events) in unfolded { written[stream, default: 0] += events }
         unfolded.removeAll(keepingCapacity: true)
-        let stored = store.version(of: write)
+        let stored: UInt64?
+        if write.expectedVersion == .noStream {
+            // Only whether the stream exists matters: a queued batch writing it
+            // says so (looked at before the store, see ``Submissions``).
+            stored = submissions.writes(write.stream) ? 0 : store.version(of: write)
+        } else {
+            stored = submissions.version(of: write, in: store)
+        }
         guard let n = written[write.stream] else { return stored }
         return stored.map { $0 + n } ?? n - 1
     }

@@ -91,6 +91,7 @@ public struct ProvinceGenerator: Sendable {
         var run = Run(configuration: configuration, ledger: ledger, progress: progress)
         try await run.all()
         try await run.flush()
+        try await run.finish()
         run.report.events = ledger.store.nextPosition
         return run.report
     }
@@ -142,13 +143,30 @@ private struct Run {
         if batch.count >= configuration.batchSize { try await flush() }
     }
 
-    /// Sends the commands waiting; a refusal is the generator's fault and stops it.
+    /// The batch queued last, not yet awaited: one batch is in flight, so the
+    /// ledger checks the next while the store takes it.
+    var inFlight: LedgerTicket?
+
+    /// Queues the commands waiting, then waits for the batch queued before them;
+    /// a refusal is the generator's fault and stops it.
     mutating func flush() async throws {
         guard !batch.isEmpty else { return }
         let sent = batch
         batch.removeAll(keepingCapacity: true)
         let start = ContinuousClock.now
-        let results = try await ledger.execute(sent, by: "generator")
+        let ticket = try await ledger.enqueue(sent, by: "generator")
+        let previous = inFlight
+        inFlight = ticket
+        if let previous { for result in try await previous.results() { _ = try result.get() } }
+        report.ledgerTime += ContinuousClock.now - start
+    }
+
+    /// Waits for the batch in flight.
+    mutating func finish() async throws {
+        guard let last = inFlight else { return }
+        inFlight = nil
+        let start = ContinuousClock.now
+        let results = try await last.results()
         report.ledgerTime += ContinuousClock.now - start
         for result in results { _ = try result.get() }
     }

@@ -1,0 +1,161 @@
+import Dispatch
+import SilverLedger
+import SilverLedgerStorage
+
+/// The ledger's batches on their way into the store: checked by the ledger,
+/// then handed, in order, to one queue that gives them to the store (which
+/// checks them again, reserves their positions and builds their log batch).
+/// The ledger checks the next batch meanwhile, on the other core.
+///
+/// Until the store has taken a batch, the ledger's checks of later batches
+/// must still see it: its command ids and the streams it writes are kept here
+/// until then. A check reads what is kept here first and the store second; a
+/// batch leaves here only after the store has taken it, so whichever of the
+/// two holds a batch at the moment, the check sees it.
+final class Submissions: Sendable {
+    /// A batch not yet taken by the store.
+    private struct Batch {
+        var number: Int
+        var commandIDs: Set<String>
+        /// The events the batch writes to each stream.
+        var streams: [String: UInt64]
+    }
+
+    private struct State {
+        var batches: [Batch] = []
+        var next = 0
+        /// Why a batch queued was not written; no later batch is given to the
+        /// store, and the ledger rebuilds its state before it goes on.
+        var failure: DomainError?
+    }
+
+    private let queue = DispatchQueue(label: "silverledger.ledger.submissions")
+    private let state = Locked(State())
+    /// Held while the store takes a batch and it leaves here: a check that needs
+    /// a stream's exact version takes it to see the batch in one place only.
+    private let taking = Locked(())
+
+    init() {}
+
+    /// Why a queued batch was not written, if one was not.
+    var failure: DomainError? { state.withLock { $0.failure } }
+
+    /// Whether batches are queued and not yet taken by the store.
+    var isEmpty: Bool { state.withLock { $0.batches.isEmpty } }
+
+    /// For each id, whether a queued batch has the command.
+    func queued(_ commandIDs: [String]) -> [Bool] {
+        state.withLock { s in
+            guard !s.batches.isEmpty else { return [Bool](repeating: false, count: commandIDs.count) }
+            return commandIDs.map { id in s.batches.contains { $0.commandIDs.contains(id) } }
+        }
+    }
+
+    /// Whether a queued batch writes to `stream`.
+    func writes(_ stream: String) -> Bool {
+        state.withLock { s in s.batches.contains { $0.streams[stream] != nil } }
+    }
+
+    /// The version of the stream `write` is for, counting the batches queued:
+    /// waits while the store takes a batch, so that the batch is counted once.
+    func version(of write: StreamWrite, in store: EventStore) -> UInt64? {
+        taking.withLock { _ in
+            let stored = store.version(of: write)
+            let queued = state.withLock { s in s.batches.reduce(UInt64(0)) { $0 + ($1.streams[write.stream] ?? 0) } }
+            guard queued > 0 else { return stored }
+            return stored.map { $0 + queued } ?? queued - 1
+        }
+    }
+
+    /// Queues `commands` for `store`; returns what to wait on for the store's ticket.
+    func submit(_ commands: [CommandWrites], to store: EventStore) -> Submission {
+        var ids = Set<String>(minimumCapacity: commands.count)
+        var streams = [String: UInt64](minimumCapacity: commands.count)
+        for command in commands {
+            ids.insert(command.metadata.commandID)
+            for write in command.writes where !write.events.isEmpty { streams[write.stream, default: 0] += UInt64(write.events.count) }
+        }
+        let number = state.withLock { s in
+            defer { s.next += 1 }
+            s.batches.append(Batch(number: s.next, commandIDs: ids, streams: streams))
+            return s.next
+        }
+        let submission = Submission()
+        queue.async { [self] in take(commands, number: number, for: store, into: submission) }
+        return submission
+    }
+
+    /// Gives a queued batch to the store (on the queue), unless one before it failed.
+    private func take(_ commands: [CommandWrites], number: Int, for store: EventStore, into submission: Submission) {
+        taking.withLock { (_: inout Void) -> Void in
+            let result: Result<CommandsTicket, DomainError>
+            if let failure = self.failure {
+                result = .failure(DomainError(
+                    .store, english: "a batch of \(commands.count) commands was not written: a batch queued before it was not (\(failure.english))",
+                    chinese: "一批\(commands.count)条指令未写入：此前排队的一批未能写入（\(failure.chinese)）", values: ["commands": "\(commands.count)"]))
+            } else {
+                do throws(EventStoreError) { result = .success(try store.enqueue(commands: commands)) } catch {
+                    result = .failure(DomainError(
+                        .store, english: "the store refused a batch of \(commands.count) commands; none was written: \(error.message)",
+                        chinese: "存储拒绝了一批\(commands.count)条指令，均未写入：\(error.message)", values: ["commands": "\(commands.count)"]))
+                }
+            }
+            state.withLock { s in
+                s.batches.removeAll { $0.number == number }
+                if case .failure(let error) = result, s.failure == nil { s.failure = error }
+            }
+            submission.resolve(result)
+        }
+    }
+
+    /// Records that a batch taken by the store could not be written.
+    func fail(_ error: DomainError) {
+        state.withLock { s in if s.failure == nil { s.failure = error } }
+    }
+
+    /// Returns when every batch queued before the call has been taken by the store (or refused).
+    func drain() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in queue.async { done.resume() } }
+    }
+
+    /// Forgets the failure, once the ledger has rebuilt its state (after ``drain()``).
+    func clearFailure() {
+        state.withLock { $0.failure = nil }
+    }
+
+    /// Keeps queued batches from the store until ``release()`` (tests: batches in flight on purpose).
+    func hold() { queue.suspend() }
+
+    /// Lets the store take the batches held by ``hold()``.
+    func release() { queue.resume() }
+}
+
+/// A batch handed to ``Submissions``: resolved with the store's ticket when the store has taken it.
+final class Submission: Sendable {
+    private struct State {
+        var result: Result<CommandsTicket, DomainError>?
+        var waiters: [CheckedContinuation<Result<CommandsTicket, DomainError>, Never>] = []
+    }
+    private let state = Locked(State())
+
+    func resolve(_ result: Result<CommandsTicket, DomainError>) {
+        let waiters = state.withLock { s in
+            s.result = result
+            defer { s.waiters.removeAll() }
+            return s.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: result) }
+    }
+
+    func value() async throws(DomainError) -> CommandsTicket {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<CommandsTicket, DomainError>, Never>) in
+            let ready = state.withLock { s -> Result<CommandsTicket, DomainError>? in
+                if let r = s.result { return r }
+                s.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+        return try result.get()
+    }
+}
