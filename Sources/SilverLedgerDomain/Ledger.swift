@@ -37,6 +37,11 @@ public actor Ledger {
     private var stale = false
     /// Batches checked and queued for the store (``enqueue(_:by:allOrNothing:)``).
     nonisolated let submissions = Submissions()
+    /// The commands of the batch queued last, kept until the next is queued so
+    /// that they are freed here rather than on the queue's thread: memory freed
+    /// by another thread than the one that allocated it costs much more (with
+    /// glibc's allocator, its arena's lock and a consolidation of its free lists).
+    private var lastQueued: [CommandWrites] = []
     private let today: @Sendable () -> LedgerDate
 
     /// A ledger over `store` (opened with ``eventTypes``), its state rebuilt from the log.
@@ -186,6 +191,7 @@ public actor Ledger {
             return LedgerTicket(results: results.map { $0 ?? .failure(notWritten) })
         }
         let submission = accepted.isEmpty ? nil : submissions.submit(accepted, to: store)
+        lastQueued = accepted
         return LedgerTicket(store: store, submissions: submissions, submission: submission, accepted: accepted.count, commandIDs: ids,
                             results: results, acceptedAt: acceptedAt, sentBefore: sentBefore, sameAs: sameAs)
     }

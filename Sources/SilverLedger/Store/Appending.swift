@@ -29,12 +29,11 @@ public enum ExpectedVersion: Sendable, Hashable, CustomStringConvertible {
 /// Events for one stream, with what the append expects of it.
 public struct StreamWrite: Sendable {
     /// The stream, e.g. `cadre-000017`.
-    public var stream: String {
-        didSet { key = StreamKey(stream) }
-    }
-    /// The stream's key in the store's index, hashed once here (a command's
-    /// write is looked up more than once: its check, its reservation).
-    private(set) var key: StreamKey
+    public var stream: String
+    /// The stream's key in the store's index. Hashed when the store needs it,
+    /// before it takes its lock, not when the write is made: a ledger makes its
+    /// writes on its own thread and the store takes them on another.
+    var key: StreamKey { StreamKey(stream) }
     /// What the stream's current version must be.
     public var expectedVersion: ExpectedVersion
     /// The events, in order.
@@ -43,7 +42,6 @@ public struct StreamWrite: Sendable {
     /// Events to append to `stream`.
     public init(stream: String, expectedVersion: ExpectedVersion = .any, events: [any Event]) {
         self.stream = stream
-        self.key = StreamKey(stream)
         self.expectedVersion = expectedVersion
         self.events = events
     }

@@ -343,11 +343,12 @@ public final class EventStore: Sendable {
         try Self.checkShape(writes, events: encoded.events.count, metadata)
         let commandID = metadata.commandID
         let fingerprint = CommandIndex.fingerprint(commandID)
+        let keys = writes.map(\.key)
         return try submission.withLock { (_) throws(EventStoreError) -> Reserved in
             var bases: [UInt64] = []
             let reservation: Reservation
             switch try state.withLock({ (s) throws(EventStoreError) in
-                try reserveLocked(&s, writes, count: encoded.events.count, commandID: commandID, fingerprint: fingerprint, bases: &bases)
+                try reserveLocked(&s, writes, keys: keys[...], count: encoded.events.count, commandID: commandID, fingerprint: fingerprint, bases: &bases)
             }) {
             case .repeated(let reserved): return reserved
             case .new(let r): reservation = r
@@ -411,6 +412,12 @@ public final class EventStore: Sendable {
             var ids = Set<String>(minimumCapacity: commands.count)
             for command in commands where !ids.insert(command.metadata.commandID).inserted { throw twice(command.metadata.commandID) }
         }
+        // Each stream's key, hashed before the lock is taken.
+        var keys: [StreamKey] = []
+        keys.reserveCapacity(commands.count)
+        for i in commands.indices {
+            for w in commands[i].writes.indices { keys.append(commands[i].writes[w].key) }
+        }
         let pending = PendingAppend()
         return try submission.withLock { (_) throws(EventStoreError) -> CommandsTicket in
             var bases: [UInt64] = []
@@ -419,10 +426,13 @@ public final class EventStore: Sendable {
                 var firsts: [UInt64] = []
                 firsts.reserveCapacity(commands.count)
                 do throws(EventStoreError) {
+                    var firstKey = 0
                     for i in commands.indices {
                         let count = eventEnds[i] - (i == 0 ? 0 : eventEnds[i - 1])
-                        switch try reserveLocked(&s, commands[i].writes, count: count, commandID: commands[i].metadata.commandID,
-                                                 fingerprint: fingerprints[i], pending: pending, bases: &bases) {
+                        let writeCount = commands[i].writes.count
+                        defer { firstKey += writeCount }
+                        switch try reserveLocked(&s, commands[i].writes, keys: keys[firstKey..<(firstKey + writeCount)], count: count,
+                                                 commandID: commands[i].metadata.commandID, fingerprint: fingerprints[i], pending: pending, bases: &bases) {
                         case .repeated:
                             throw EventStoreError(.invalidAppend, "command \(commands[i].metadata.commandID) is already in the store; send it alone to get its first result. Nothing was written")
                         case .new(let r): firsts.append(r.first)
@@ -527,7 +537,7 @@ public final class EventStore: Sendable {
 
     /// Checks the expectations and reserves positions and versions, appending
     /// to `bases` the version each write's first event gets; called under the state lock.
-    private func reserveLocked(_ s: inout State, _ writes: [StreamWrite], count: Int, commandID: String, fingerprint: UInt64,
+    private func reserveLocked(_ s: inout State, _ writes: [StreamWrite], keys: ArraySlice<StreamKey>, count: Int, commandID: String, fingerprint: UInt64,
                                pending shared: PendingAppend? = nil, bases: inout [UInt64]) throws(EventStoreError) -> ReserveOutcome {
         if s.closed { throw EventStoreError(.closed, "the event store is closed") }
         if let failure = s.failure { throw failure }
@@ -551,7 +561,7 @@ public final class EventStore: Sendable {
         let first = s.nextPosition
         if writes.count == 1 {
             // The usual append: one stream, no arrays.
-            let key = writes[0].key
+            let key = keys[keys.startIndex]
             let (slot, found) = s.streams.find(key)
             try check(writes[0], count: found)
             bases.append(found)
@@ -561,7 +571,7 @@ public final class EventStore: Sendable {
             // Where each existing stream is in the map: found once, used again to link.
             var found: [StreamIndex.Slot?] = []
             found.reserveCapacity(writes.count)
-            let keys = writes.map(\.key)
+            let keys = Array(keys)
             for (write, key) in zip(writes, keys) {
                 let (slot, count) = s.streams.find(key)
                 try check(write, count: count)
