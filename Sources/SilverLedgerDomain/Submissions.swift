@@ -13,12 +13,26 @@ import SilverLedgerStorage
 /// batch leaves here only after the store has taken it, so whichever of the
 /// two holds a batch at the moment, the check sees it.
 final class Submissions: Sendable {
-    /// A batch not yet taken by the store.
+    /// A batch not yet taken by the store. Its ids and streams are indexed at
+    /// the first check that needs them: usually the store has taken the batch
+    /// before the next one is checked, and they are never needed.
     private struct Batch {
         var number: Int
-        var commandIDs: Set<String>
-        /// The events the batch writes to each stream.
-        var streams: [String: UInt64]
+        var commands: [CommandWrites]
+        var indexed: (commandIDs: Set<String>, streams: [String: UInt64])?
+
+        /// The batch's command ids and the events it writes to each stream.
+        mutating func index() -> (commandIDs: Set<String>, streams: [String: UInt64]) {
+            if let indexed { return indexed }
+            var ids = Set<String>(minimumCapacity: commands.count)
+            var streams = [String: UInt64](minimumCapacity: commands.count)
+            for command in commands {
+                ids.insert(command.metadata.commandID)
+                for write in command.writes where !write.events.isEmpty { streams[write.stream, default: 0] += UInt64(write.events.count) }
+            }
+            indexed = (ids, streams)
+            return (ids, streams)
+        }
     }
 
     private struct State {
@@ -47,13 +61,14 @@ final class Submissions: Sendable {
     func queued(_ commandIDs: [String]) -> [Bool] {
         state.withLock { s in
             guard !s.batches.isEmpty else { return [Bool](repeating: false, count: commandIDs.count) }
-            return commandIDs.map { id in s.batches.contains { $0.commandIDs.contains(id) } }
+            let indexes = s.batches.indices.map { s.batches[$0].index().commandIDs }
+            return commandIDs.map { id in indexes.contains { $0.contains(id) } }
         }
     }
 
     /// Whether a queued batch writes to `stream`.
     func writes(_ stream: String) -> Bool {
-        state.withLock { s in s.batches.contains { $0.streams[stream] != nil } }
+        state.withLock { s in s.batches.indices.contains { s.batches[$0].index().streams[stream] != nil } }
     }
 
     /// The version of the stream `write` is for, counting the batches queued:
@@ -61,7 +76,7 @@ final class Submissions: Sendable {
     func version(of write: StreamWrite, in store: EventStore) -> UInt64? {
         taking.withLock { _ in
             let stored = store.version(of: write)
-            let queued = state.withLock { s in s.batches.reduce(UInt64(0)) { $0 + ($1.streams[write.stream] ?? 0) } }
+            let queued = state.withLock { s in s.batches.indices.reduce(UInt64(0)) { $0 + (s.batches[$1].index().streams[write.stream] ?? 0) } }
             guard queued > 0 else { return stored }
             return stored.map { $0 + queued } ?? queued - 1
         }
@@ -69,15 +84,9 @@ final class Submissions: Sendable {
 
     /// Queues `commands` for `store`; returns what to wait on for the store's ticket.
     func submit(_ commands: [CommandWrites], to store: EventStore) -> Submission {
-        var ids = Set<String>(minimumCapacity: commands.count)
-        var streams = [String: UInt64](minimumCapacity: commands.count)
-        for command in commands {
-            ids.insert(command.metadata.commandID)
-            for write in command.writes where !write.events.isEmpty { streams[write.stream, default: 0] += UInt64(write.events.count) }
-        }
         let number = state.withLock { s in
             defer { s.next += 1 }
-            s.batches.append(Batch(number: s.next, commandIDs: ids, streams: streams))
+            s.batches.append(Batch(number: s.next, commands: commands))
             return s.next
         }
         let submission = Submission()
