@@ -140,31 +140,4 @@ final class Submissions: Sendable {
 }
 
 /// A batch handed to ``Submissions``: resolved with the store's ticket when the store has taken it.
-final class Submission: Sendable {
-    private struct State {
-        var result: Result<CommandsTicket, DomainError>?
-        var waiters: [CheckedContinuation<Result<CommandsTicket, DomainError>, Never>] = []
-    }
-    private let state = Locked(State())
-
-    func resolve(_ result: Result<CommandsTicket, DomainError>) {
-        let waiters = state.withLock { s in
-            s.result = result
-            defer { s.waiters.removeAll() }
-            return s.waiters
-        }
-        for waiter in waiters { waiter.resume(returning: result) }
-    }
-
-    func value() async throws(DomainError) -> CommandsTicket {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<CommandsTicket, DomainError>, Never>) in
-            let ready = state.withLock { s -> Result<CommandsTicket, DomainError>? in
-                if let r = s.result { return r }
-                s.waiters.append(continuation)
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
-        }
-        return try result.get()
-    }
-}
+typealias Submission = Promise<CommandsTicket, DomainError>

@@ -7,6 +7,30 @@ import Testing
 /// Batches queued with `Ledger.enqueue` and not yet taken by the store: held
 /// back on purpose (`submissions.hold()`), so that a later batch is checked
 /// while an earlier one is only in the queue.
+/// A ledger of branch B1 with members B1-C1 and B1-C2, whose queue to the
+/// store holds the batches until `release()` (or until it goes).
+private final class HeldLedger {
+    let ledger: Ledger
+    /// The store's next position when the queue was held.
+    let before: UInt64
+    private var held = true
+
+    init() async throws {
+        ledger = try SilverLedgerDomainTests.ledger()
+        try await branchWithMembers(ledger, 2)
+        before = ledger.store.nextPosition
+        ledger.submissions.hold()
+    }
+
+    func release() {
+        guard held else { return }
+        held = false
+        ledger.submissions.release()
+    }
+
+    deinit { release() }
+}
+
 @Suite("Queued batches: checked against the batches before them, written in order, stopped by a failure before them")
 struct QueuedBatchTests {
     private func meeting(_ id: String, attendee: CadreID, absentee: CadreID? = nil, on day: String = "2024-05-16") -> RecordMeeting {
@@ -15,12 +39,8 @@ struct QueuedBatchTests {
     }
 
     @Test func aBatchQueuedBehindAnotherIsCheckedAgainstIt() async throws {
-        let ledger = try ledger()
-        try await branchWithMembers(ledger, 2)
-        let before = ledger.store.nextPosition
-        ledger.submissions.hold()
-        var held = true
-        defer { if held { ledger.submissions.release() } }
+        let held = try await HeldLedger()
+        let (ledger, before) = (held.ledger, held.before)
         let first = try await ledger.enqueue([LedgerCommand(meeting("M1", attendee: "B1-C1", absentee: "B1-C2"), id: "q1")], by: "op")
         let second = try await ledger.enqueue([
             // The meeting's stream is only in the queue: still refused as existing.
@@ -32,8 +52,7 @@ struct QueuedBatchTests {
         ], by: "op")
         #expect(ledger.store.nextPosition == before, "the store took a held batch")
         #expect(!ledger.submissions.isEmpty)
-        ledger.submissions.release()
-        held = false
+        held.release()
         let firstResults = try await first.results()
         let secondResults = try await second.results()
         #expect(try firstResults[0].get().positions == before..<(before + 1))
@@ -49,20 +68,15 @@ struct QueuedBatchTests {
     }
 
     @Test func aBatchTheStoreRefusesStopsTheBatchesQueuedAfterItAndTheLedgerRebuilds() async throws {
-        let ledger = try ledger()
-        try await branchWithMembers(ledger, 2)
-        let before = ledger.store.nextPosition
-        ledger.submissions.hold()
-        var held = true
-        defer { if held { ledger.submissions.release() } }
+        let held = try await HeldLedger()
+        let (ledger, before) = (held.ledger, held.before)
         let first = try await ledger.enqueue([LedgerCommand(meeting("M1", attendee: "B1-C1"), id: "clash")], by: "op")
         let second = try await ledger.enqueue([LedgerCommand(meeting("M2", attendee: "B1-C2"), id: "later")], by: "op")
         // Another writer (against the ledger's rule) takes the first batch's command id meanwhile.
         let other = meeting("M9", attendee: "B1-C2", on: "2024-06-01")
         let writes = try other.decide(try ledger.store.project(DomainState.self).projection, today: date("2024-12-31"))
         try await ledger.store.append(writes, metadata: EventMetadata(businessDate: other.date, recordedBy: "someone", commandID: "clash"))
-        ledger.submissions.release()
-        held = false
+        held.release()
         do {
             _ = try await first.results()
             Issue.record("a batch with a command id already in the store was written")

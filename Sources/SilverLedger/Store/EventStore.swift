@@ -859,39 +859,4 @@ public struct AppendTicket: Sendable {
 }
 
 /// An append accepted and queued; resolved when the log has made it durable (or failed).
-final class PendingAppend: Sendable {
-    private struct State {
-        var result: Result<AppendResult, EventStoreError>?
-        var waiters: [CheckedContinuation<Result<AppendResult, EventStoreError>, Never>] = []
-    }
-    private let state = Locked(State())
-
-    init() {}
-
-    init(_ result: AppendResult) {
-        state.withLock { $0.result = .success(result) }
-    }
-
-    func resolve(_ result: Result<AppendResult, EventStoreError>) {
-        let waiters = state.withLock { s -> [CheckedContinuation<Result<AppendResult, EventStoreError>, Never>] in
-            s.result = result
-            defer { s.waiters.removeAll() }
-            return s.waiters
-        }
-        for waiter in waiters { waiter.resume(returning: result) }
-    }
-
-    func value() async throws(EventStoreError) -> AppendResult {
-        // Already resolved: no suspension.
-        if let ready = state.withLock({ $0.result }) { return try ready.get() }
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<AppendResult, EventStoreError>, Never>) in
-            let ready = state.withLock { s -> Result<AppendResult, EventStoreError>? in
-                if let r = s.result { return r }
-                s.waiters.append(continuation)
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
-        }
-        return try result.get()
-    }
-}
+typealias PendingAppend = Promise<AppendResult, EventStoreError>
