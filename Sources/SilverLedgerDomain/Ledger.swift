@@ -56,7 +56,8 @@ public actor Ledger {
     @discardableResult
     public func execute(_ command: some DomainCommand, by recordedBy: String, commandID: String,
                         correlationID: String? = nil, causationID: String? = nil) async throws(DomainError) -> AppendResult {
-        // Checked against a store that has taken every batch queued before (nothing suspends after this until it is queued).
+        // Checked against a store that has taken every queued batch: from here
+        // until its events are queued in the store, nothing suspends.
         try await settle()
         if store.knowsCommand(commandID) {
             do {
@@ -65,6 +66,8 @@ public actor Ledger {
                 throw DomainError(.store, english: "the first result of command \(commandID), sent again, could not be read: \(error.message)",
                                   chinese: "无法读取重复指令\(commandID)的首次结果：\(error.message)", values: ["commandID": commandID])
             }
+            // Its append failed (no result): judged anew, after whatever was queued meanwhile.
+            try await settle()
         }
         try Rules.nonEmpty(recordedBy, "operator", "操作员")
         try Rules.nonEmpty(commandID, "command id", "指令编号")
@@ -198,10 +201,12 @@ public actor Ledger {
 
     /// Waits until the store has taken every queued batch and, if one of them or
     /// an earlier append failed, rebuilds the state from the log.
+    ///
+    /// Nothing suspends between its return and the caller's next step: another
+    /// call may queue a batch while this one waits, so it waits until none is left.
     private func settle() async throws(DomainError) {
-        if !submissions.isEmpty { await submissions.drain() }
+        while !submissions.isEmpty { await submissions.drain() }
         guard stale || submissions.failure != nil else { return }
-        await submissions.drain()
         try rebuild()
         submissions.clearFailure()
     }

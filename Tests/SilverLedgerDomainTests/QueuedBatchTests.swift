@@ -114,4 +114,26 @@ struct QueuedBatchTests {
         #expect(try ledger.store.readStream(RecordMeeting.stream("M1")).map(\.metadata.commandID) == ["q1", "s1"])
         #expect(ledger.store.nextPosition == before + 2)
     }
+
+    /// A single command that waits for the queue while another batch is queued
+    /// behind it is checked against that batch and written after it.
+    @Test func aSingleCommandWaitingForTheQueueIsWrittenAfterEveryBatchQueuedMeanwhile() async throws {
+        let held = try await HeldLedger()
+        let (ledger, before) = (held.ledger, held.before)
+        let first = try await ledger.enqueue([LedgerCommand(meeting("M1", attendee: "B1-C1"), id: "q1")], by: "op")
+        // Needs the meeting queued below; it waits for the held queue meanwhile.
+        let single = Task {
+            try await ledger.execute(DeliverStudyAtHome(meeting: "M2", cadre: "B1-C2", deliveredOn: date("2024-06-20")), by: "op", commandID: "s1")
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let second = try await ledger.enqueue([LedgerCommand(meeting("M2", attendee: "B1-C1", absentee: "B1-C2", on: "2024-06-16"), id: "q2")],
+                                              by: "op")
+        held.release()
+        #expect(try await first.results()[0].get().positions == before..<(before + 1))
+        #expect(try await second.results()[0].get().positions == (before + 1)..<(before + 2))
+        #expect(try await single.value.positions == (before + 2)..<(before + 3))
+        #expect(try ledger.store.readStream(RecordMeeting.stream("M2")).map(\.metadata.commandID) == ["q2", "s1"])
+        let rebuilt = try ledger.store.project(DomainState.self).projection
+        #expect(rebuilt == (await ledger.state))
+    }
 }

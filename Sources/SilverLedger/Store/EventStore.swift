@@ -293,8 +293,7 @@ public final class EventStore: Sendable {
     }
 
     /// For each of these command ids, whether the store has it, written or being
-    /// written: ``knowsCommand(_:)`` for a batch, under one lock, with the ids'
-    /// look-ups one after another (their reads of the table overlap).
+    /// written: ``knowsCommand(_:)`` for a batch's ids, under one lock.
     public func knowsCommands(_ commandIDs: [String]) -> [Bool] {
         state.withLock { s in
             commandIDs.map { id in
