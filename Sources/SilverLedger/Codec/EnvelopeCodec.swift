@@ -213,7 +213,7 @@ struct TypeNames {
 
 extension String {
     /// Whether the string's UTF-8 is exactly `utf8`, byte for byte.
-    @inline(__always) func hasUTF8(_ utf8: UnsafeRawBufferPointer) -> Bool {
+    @inline(__always) package func hasUTF8(_ utf8: UnsafeRawBufferPointer) -> Bool {
         var string = self
         return string.withUTF8 { stored in
             stored.count == utf8.count && (utf8.count == 0 || memcmp(stored.baseAddress!, utf8.baseAddress!, utf8.count) == 0)

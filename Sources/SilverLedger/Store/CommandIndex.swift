@@ -210,33 +210,16 @@ struct PendingTable: Sendable {
     mutating func remove(_ fingerprint: UInt64, id: String) -> Bool {
         guard let i = slot(of: fingerprint), slots[i].id == id else { return false }
         let mask = slots.count - 1
-        var hole = i
-        var j = i
-        while true {
-            j = (j + 1) & mask
-            if slots[j].fingerprint == 0 { break }
-            let k = Int(truncatingIfNeeded: slots[j].fingerprint) & mask
-            // Whether j's home lies cyclically in (hole, j]: if not, j moves into the hole.
-            let staysPut = hole <= j ? (hole < k && k <= j) : (hole < k || k <= j)
-            if !staysPut {
-                slots[hole] = slots[j]
-                hole = j
-            }
-        }
-        slots[hole] = Slot()
+        let left = LinearProbing.remove(at: i, from: &slots, isFree: { $0.fingerprint == 0 },
+                                        home: { Int(truncatingIfNeeded: $0.fingerprint) & mask })
+        slots[left] = Slot()
         count -= 1
         return true
     }
 
     private mutating func grow() {
         let capacity = Swift.max(16, slots.count * 2)
-        let old = slots
-        slots = [Slot](repeating: Slot(), count: capacity)
-        let mask = capacity - 1
-        for slot in old where slot.fingerprint != 0 {
-            var i = Int(truncatingIfNeeded: slot.fingerprint) & mask
-            while slots[i].fingerprint != 0 { i = (i + 1) & mask }
-            slots[i] = slot
-        }
+        slots = LinearProbing.rehash(slots, capacity: capacity, free: Slot(), isFree: { $0.fingerprint == 0 },
+                                     home: { Int(truncatingIfNeeded: $0.fingerprint) & (capacity - 1) })
     }
 }

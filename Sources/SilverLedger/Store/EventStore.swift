@@ -570,7 +570,6 @@ public final class EventStore: Sendable {
             // Where each existing stream is in the map: found once, used again to link.
             var found: [StreamIndex.Slot?] = []
             found.reserveCapacity(writes.count)
-            let keys = Array(keys)
             for (write, key) in zip(writes, keys) {
                 let (slot, count) = s.streams.find(key)
                 try check(write, count: count)
@@ -583,13 +582,13 @@ public final class EventStore: Sendable {
             var position = first
             for (i, (write, slot)) in zip(writes, found).enumerated() {
                 let positions = position..<(position + UInt64(write.events.count))
-                if slot != nil { s.streams.link(keys[i], slot: slot, positions: positions) }
+                if slot != nil { s.streams.link(keys[keys.startIndex + i], slot: slot, positions: positions) }
                 position = positions.upperBound
             }
             position = first
             for (i, (write, slot)) in zip(writes, found).enumerated() {
                 let positions = position..<(position + UInt64(write.events.count))
-                if slot == nil { s.streams.link(keys[i], slot: nil, positions: positions) }
+                if slot == nil { s.streams.link(keys[keys.startIndex + i], slot: nil, positions: positions) }
                 position = positions.upperBound
             }
         }

@@ -65,8 +65,10 @@ struct StreamMap: Sendable, Sequence {
 
     init() {}
 
-    private func home(_ key: StreamKey) -> Int {
-        Int(truncatingIfNeeded: ((key.low ^ Self.seed) &* 0x9E37_79B9_7F4A_7C15) >> shift)
+    private func home(_ key: StreamKey) -> Int { Self.home(key, shift: shift) }
+
+    private static func home(_ key: StreamKey, shift: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((key.low ^ seed) &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
     /// Where the stream with this key is, if the map has it. Valid until the next insertion or removal.
@@ -125,21 +127,9 @@ struct StreamMap: Sendable, Sequence {
     /// Removes the stream at slot `i`, moving back the slots after it that
     /// would otherwise no longer be found (no markers of removed slots).
     private mutating func remove(at i: Int) {
-        let mask = slots.count - 1
-        var hole = i
-        var j = i
-        while true {
-            j = (j + 1) & mask
-            if slots[j].entry.count == 0 { break }
-            let k = home(slots[j].key)
-            // Whether j's home lies cyclically in (hole, j]: if not, j moves into the hole.
-            let staysPut = hole <= j ? (hole < k && k <= j) : (hole < k || k <= j)
-            if !staysPut {
-                slots[hole] = slots[j]
-                hole = j
-            }
-        }
-        slots[hole].entry = Entry(count: 0, last: 0)
+        let shift = shift
+        let left = LinearProbing.remove(at: i, from: &slots, isFree: { $0.entry.count == 0 }, home: { Self.home($0.key, shift: shift) })
+        slots[left].entry = Entry(count: 0, last: 0)
         count -= 1
     }
 
@@ -148,15 +138,10 @@ struct StreamMap: Sendable, Sequence {
         var capacity = Swift.max(16, slots.count)
         while n * 4 > capacity * 3 { capacity *= 2 }
         guard capacity > slots.count else { return }
-        let old = slots
-        slots = [Slot](repeating: Slot(key: StreamKey(high: 0, low: 0), entry: Entry(count: 0, last: 0)), count: capacity)
-        shift = UInt64(64 - capacity.trailingZeroBitCount)
-        let mask = capacity - 1
-        for slot in old where slot.entry.count != 0 {
-            var i = home(slot.key)
-            while slots[i].entry.count != 0 { i = (i + 1) & mask }
-            slots[i] = slot
-        }
+        let shift = UInt64(64 - capacity.trailingZeroBitCount)
+        slots = LinearProbing.rehash(slots, capacity: capacity, free: Slot(key: StreamKey(high: 0, low: 0), entry: Entry(count: 0, last: 0)),
+                                     isFree: { $0.entry.count == 0 }, home: { Self.home($0.key, shift: shift) })
+        self.shift = shift
     }
 
     /// The streams, in the table's order.

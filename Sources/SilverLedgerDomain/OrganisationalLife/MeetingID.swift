@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SilverLedger
 
 /// A meeting's id as a key of ``OrganisationalLifeState/awaitingStudy``: its
 /// text, with a fingerprint of it computed once, when the key is made.
@@ -99,11 +95,7 @@ struct MeetingIDCache {
     mutating func id(checkedUTF8 utf8: UnsafeRawBufferPointer) -> MeetingID {
         let fingerprint = MeetingID.fingerprint(utf8)
         let slot = Int(truncatingIfNeeded: fingerprint) & (slots.count - 1)
-        if let kept = slots[slot], kept.fingerprint == fingerprint {
-            var text = kept.rawValue
-            let same = text.withUTF8 { $0.count == utf8.count && (utf8.count == 0 || memcmp($0.baseAddress!, utf8.baseAddress!, utf8.count) == 0) }
-            if same { return kept }
-        }
+        if let kept = slots[slot], kept.fingerprint == fingerprint, kept.rawValue.hasUTF8(utf8) { return kept }
         let id = MeetingID(rawValue: String(decoding: utf8, as: UTF8.self), fingerprint: fingerprint)
         slots[slot] = id
         return id
