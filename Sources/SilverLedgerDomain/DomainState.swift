@@ -229,6 +229,13 @@ public struct DomainState: Projection, Codable, Sendable, Equatable {
         cadres.update(cadre, change)
     }
 
+    /// ``updateCadre(_:_:)`` for a change that leaves the registration date,
+    /// the death and the branch stints as they were (``CadreTable/updateDetails(_:_:)``).
+    @inline(__always)
+    mutating func updateCadreDetails(_ cadre: CadreID, _ change: (inout CadreRecord) -> Void) {
+        cadres.updateDetails(cadre, change)
+    }
+
     /// The cadre joins the branch on `date`.
     mutating func join(_ cadre: CadreID, _ branch: BranchID, on date: LedgerDate) {
         updateCadre(cadre) { $0.branchStints.append(.init(branch: branch, from: date, until: nil)) }

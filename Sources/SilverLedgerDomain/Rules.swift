@@ -50,6 +50,7 @@ enum Rules {
     /// checks each of its members); returns where the record is.
     @discardableResult
     static func checkLiving(_ id: CadreID, on date: LedgerDate, in state: DomainState) throws(DomainError) -> Int {
+        if let i = state.cadres.living(id, on: date) { return i }
         guard let i = state.cadres.index(of: id) else { _ = try registeredCadre(id, in: state); preconditionFailure("unreachable") }
         // Fields read in place (an array's element is not copied whole to read one).
         let cadres = state.cadres.values
@@ -61,6 +62,8 @@ enum Rules {
 
     /// The cadre is registered and alive on `date`, and a member of `branch` on it.
     static func livingMember(_ id: CadreID, of branch: BranchID, on date: LedgerDate, in state: DomainState) throws(DomainError) {
+        // The usual case in one look-up, without reading the record.
+        if state.cadres.isLivingMember(id, of: branch, on: date) { return }
         let i = try checkLiving(id, on: date, in: state)
         if CadreRecord.branch(in: state.cadres.values[i].branchStints, on: date) != branch {
             try member(state.cadres.values[i], of: branch, on: date)

@@ -1,5 +1,6 @@
 import Foundation
 import SilverLedger
+import SilverLedgerStorage
 import Testing
 
 @testable import SilverLedgerDomain
@@ -76,5 +77,53 @@ struct CadreTableTests {
         } catch let DecodingError.dataCorrupted(context) {
             #expect(context.debugDescription == "cadre C2 has no record")
         }
+    }
+
+    /// The answers read from the table of places (``CadreTable/living(_:on:)``,
+    /// ``CadreTable/isLivingMember(_:of:on:)``) against the records themselves,
+    /// after every change of 4,000 random ones: registrations, replacements,
+    /// removals, deaths, branch stints opened and closed in place, and visits.
+    @Test func theFieldsKeptBesideEachPlaceFollowEveryChangeOfTheRecord() {
+        var random = SplitMix64(seed: 7)
+        func pick(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
+        let ids: [CadreID] = (0..<12).map { CadreID("C\($0)") }
+        let branches: [BranchID] = ["B1", "B2", "B3"]
+        let base = date("2019-01-01").daysSinceEpoch
+        func day(_ n: Int) -> LedgerDate { LedgerDate(daysSinceEpoch: base + Int32(n)) }
+        var table = CadreTable()
+        var fastAnswers = 0, slowAnswers = 0
+        for step in 0..<4_000 {
+            let id = ids[pick(ids.count)]
+            switch pick(7) {
+            case 0: table[id] = record(id, registered: "\(day(pick(400)))")
+            case 1: table[id] = nil
+            case 2: table.update(id) { $0.diedOn = pick(3) == 0 ? nil : day(pick(800)) }
+            case 3: table.update(id) { $0.branchStints.append(.init(branch: branches[pick(3)], from: day(pick(800)))) }
+            case 4: table.update(id) { r in if !r.branchStints.isEmpty { r.branchStints[r.branchStints.count - 1].until = day(pick(800)) } }
+            case 5: table.updateDetails(id) { $0.lastVisitedOn = day(pick(800)) }   // leaves the fields kept beside the place
+            default:
+                // Through the subscript: a changed copy of the record set back.
+                if var r = table[id] { r.registeredOn = day(pick(400)); r.branchStints.removeAll(); table[id] = r }
+            }
+            for probe in ids {
+                let record = table[probe]
+                // Half the probes ask about the branch and a day of the latest stint.
+                let latestStint = pick(2) == 0 ? record?.branchStints.last : nil
+                let on = latestStint.map { day(Int($0.from.daysSinceEpoch - base) + pick(30)) } ?? day(pick(900))
+                let branch = latestStint?.branch ?? branches[pick(3)]
+                let alive = record.map { $0.registeredOn <= on && $0.isAlive(on: on) } ?? false
+                let fast = table.living(probe, on: on)
+                #expect((fast != nil) == alive, "step \(step): \(probe) living on \(on)")
+                if let fast { #expect(fast == table.index(of: probe)) }
+                // Fast "yes" only when the record's latest stint covers the date in that branch;
+                // a "no" sends the rules to the record, so it is never wrong, only slower.
+                let latest = record?.branchStints.last
+                let member = alive && latest.map { $0.covers(on) && $0.branch == branch } == true
+                #expect(table.isLivingMember(probe, of: branch, on: on) == member, "step \(step): \(probe) in \(branch) on \(on)")
+                if member { fastAnswers += 1 } else if alive { slowAnswers += 1 }
+            }
+        }
+        // Both kinds of answer were exercised.
+        #expect(fastAnswers > 1_000 && slowAnswers > 1_000, "\(fastAnswers) fast, \(slowAnswers) not")
     }
 }

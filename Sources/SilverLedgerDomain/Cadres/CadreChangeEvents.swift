@@ -37,7 +37,7 @@ public struct HonourableRetirementRecorded: Event, Equatable {
 
 extension ResidenceChanged: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.updateCadre(cadre) { record in
+        state.updateCadreDetails(cadre) { record in
             record.residence = residence
             record.residenceChangedOn = changedOn
         }
@@ -46,7 +46,7 @@ extension ResidenceChanged: DomainEvent {
 
 extension RelocationMarked: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.updateCadre(cadre) { record in
+        state.updateCadreDetails(cadre) { record in
             record.relocated = relocated
             record.relocationArea = relocated ? area : nil
             record.relocationMarkedOn = markedOn
@@ -56,7 +56,7 @@ extension RelocationMarked: DomainEvent {
 
 extension HealthChanged: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.updateCadre(cadre) { record in
+        state.updateCadreDetails(cadre) { record in
             record.frail = frail
             record.limitedMobility = limitedMobility
             record.healthChangedOn = changedOn
@@ -66,7 +66,7 @@ extension HealthChanged: DomainEvent {
 
 extension HonourableRetirementRecorded: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.updateCadre(cadre) { $0.honourablyRetiredOn = honouredOn }
+        state.updateCadreDetails(cadre) { $0.honourablyRetiredOn = honouredOn }
     }
 }
 

@@ -76,13 +76,13 @@ extension CadreRegistered: DomainEvent {
 
 extension PartyMembershipRecorded: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.updateCadre(cadre) { $0.membership = .init(joinedOn: joinedOn, fullMemberOn: fullMemberOn) }
+        state.updateCadreDetails(cadre) { $0.membership = .init(joinedOn: joinedOn, fullMemberOn: fullMemberOn) }
     }
 }
 
 extension PartyMembershipCorrected: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.updateCadre(cadre) { $0.membership = .init(joinedOn: joinedOn, fullMemberOn: fullMemberOn) }
+        state.updateCadreDetails(cadre) { $0.membership = .init(joinedOn: joinedOn, fullMemberOn: fullMemberOn) }
     }
 }
 

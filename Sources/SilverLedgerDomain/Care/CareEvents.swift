@@ -49,7 +49,7 @@ public struct HomeAdaptationRecorded: Event, Equatable {
 
 extension CarePlanCreated: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.updateCadre(cadre) { $0.carePlan = .init(contact: contact, createdOn: createdOn) }
+        state.updateCadreDetails(cadre) { $0.carePlan = .init(contact: contact, createdOn: createdOn) }
     }
 }
 

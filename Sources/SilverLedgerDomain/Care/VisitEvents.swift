@@ -82,7 +82,7 @@ extension DomainState {
     /// A visit to `cadre` on `date` that found `needs` (``VisitLogged``).
     mutating func recordVisit(to cadre: CadreID, on date: LedgerDate, needs: [FoundNeed]) {
         // Visits may be logged late: keep the latest date, not the latest record.
-        updateCadre(cadre) { $0.lastVisitedOn.keepLatest(date) }
+        updateCadreDetails(cadre) { $0.lastVisitedOn.keepLatest(date) }
         for need in needs { self.needs[need.id] = .init(cadre: cadre, kind: need.kind, foundOn: date) }
     }
 }

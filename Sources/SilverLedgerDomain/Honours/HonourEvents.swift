@@ -11,7 +11,7 @@ public struct Medal50Awarded: Event, Equatable {
 
 extension Medal50Awarded: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.updateCadre(cadre) { $0.medal50AwardedOn = awardedOn }
+        state.updateCadreDetails(cadre) { $0.medal50AwardedOn = awardedOn }
     }
 }
 
@@ -142,14 +142,14 @@ public struct HonourRecorded: Event, Equatable {
 
 extension PoliticalBirthdayRecorded: DomainEvent {
     public func apply(to state: inout DomainState) {
-        state.updateCadre(cadre) { $0.lastPoliticalBirthdayOn.keepLatest(heldOn) }
+        state.updateCadreDetails(cadre) { $0.lastPoliticalBirthdayOn.keepLatest(heldOn) }
     }
 }
 
 extension HonourRecorded: DomainEvent {
     public func apply(to state: inout DomainState) {
         switch recipient {
-        case .cadre(let cadre): state.updateCadre(cadre) { $0.honours.insert(key) }
+        case .cadre(let cadre): state.updateCadreDetails(cadre) { $0.honours.insert(key) }
         case .branch(let branch): state.contribution.collectiveHonours.insert(.init(branch: branch, honour: key))
         }
     }
