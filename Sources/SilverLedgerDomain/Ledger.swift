@@ -143,25 +143,28 @@ public actor Ledger {
         var results = [Result<AppendResult, DomainError>?](repeating: nil, count: commands.count)
         var accepted: [CommandWrites] = []
         accepted.reserveCapacity(commands.count)
+        var acceptedFingerprints: [UInt64] = []
+        acceptedFingerprints.reserveCapacity(commands.count)
         var acceptedAt: [Int] = []
         acceptedAt.reserveCapacity(commands.count)
-        var firstWithID = [String: Int](minimumCapacity: commands.count)
+        var firstWithID = FingerprintTable<Int>(capacity: commands.count)
         var sentBefore: [Int] = []
         var sameAs: [(Int, Int)] = []
         // What the accepted commands before this one write.
         var versions = StreamVersions(store: store, submissions: submissions, commands: commands.count)
         // Which commands a queued batch or the store has, looked up together (the
         // ledger is the store's only writer); the queued batches first (see ``Submissions``).
+        // Each id hashed once: its fingerprint serves every look-up of it, the store's too.
         let ids = commands.map(\.commandID)
-        let queued = submissions.queued(ids)
-        let stored = store.knowsCommands(ids)
+        let fingerprints = ids.map(EventStore.fingerprint(ofCommand:))
+        let queued = submissions.queued(ids, fingerprints: fingerprints)
+        let stored = store.knowsCommands(ids, fingerprints: fingerprints)
         let known = zip(queued, stored).map { $0 || $1 }
         // By index: a command taken out of the list whole would be copied
         // (a reference count for each of its strings and its boxed command).
         for i in commands.indices {
             // One look-up for the usual case, an id not seen before in the batch.
-            if let first = firstWithID.updateValue(i, forKey: commands[i].commandID) {
-                firstWithID[commands[i].commandID] = first
+            if let first = firstWithID.insert(ids[i], fingerprint: fingerprints[i], i) {
                 sameAs.append((i, first))
                 continue
             }
@@ -180,6 +183,7 @@ public actor Ledger {
                     businessDate: date, recordedBy: commands[i].recordedBy ?? recordedBy, commandID: commands[i].commandID,
                     correlationID: commands[i].correlationID, causationID: commands[i].causationID)))
                 acceptedAt.append(i)
+                acceptedFingerprints.append(fingerprints[i])
             } catch {
                 results[i] = .failure(error)
             }
@@ -193,7 +197,7 @@ public actor Ledger {
                 chinese: "未写入：同一批（全部或全不）中的指令\(id)被拒绝（\(error.code)）", values: ["refusedCommand": id, "refusedCode": error.code.rawValue])
             return LedgerTicket(results: results.map { $0 ?? .failure(notWritten) })
         }
-        let submission = accepted.isEmpty ? nil : submissions.submit(accepted, to: store)
+        let submission = accepted.isEmpty ? nil : submissions.submit(accepted, fingerprints: acceptedFingerprints, to: store)
         lastQueued = accepted
         return LedgerTicket(store: store, submissions: submissions, submission: submission, accepted: accepted.count, commandIDs: ids,
                             results: results, acceptedAt: acceptedAt, sentBefore: sentBefore, sameAs: sameAs)
@@ -337,7 +341,7 @@ private struct StreamVersions {
     let store: EventStore
     let submissions: Submissions
     /// Events the batch so far writes to each stream, up to `unfolded`.
-    private var written: [String: UInt64] = [:]
+    private var written: FingerprintTable<UInt64>
     /// The writes accepted since a check last needed `written`: most writes
     /// expect `.any`, and a batch of them needs no table at all.
     private var unfolded: [(stream: String, events: UInt64)] = []
@@ -346,13 +350,13 @@ private struct StreamVersions {
     init(store: EventStore, submissions: Submissions, commands: Int) {
         self.store = store
         self.submissions = submissions
-        written.reserveCapacity(commands)
+        written = FingerprintTable(capacity: commands)
         unfolded.reserveCapacity(commands)
     }
 
     /// The version of the stream `write` is for, once the batch so far is written.
     private mutating func version(of write: StreamWrite) -> UInt64? {
-        for (stream, events) in unfolded { written[stream, default: 0] += events }
+        for (stream, events) in unfolded { written.add(stream, fingerprint: stream.quickFingerprint, events, +) }
         unfolded.removeAll(keepingCapacity: true)
         let stored: UInt64?
         if write.expectedVersion == .noStream {
@@ -362,7 +366,7 @@ private struct StreamVersions {
         } else {
             stored = submissions.version(of: write, in: store)
         }
-        guard let n = written[write.stream] else { return stored }
+        guard let n = written[write.stream, fingerprint: write.stream.quickFingerprint] else { return stored }
         return stored.map { $0 + n } ?? n - 1
     }
 

@@ -19,19 +19,31 @@ final class Submissions: Sendable {
     private struct Batch {
         var number: Int
         var commands: [CommandWrites]
-        var indexed: (commandIDs: Set<String>, streams: [String: UInt64])?
+        /// The fingerprints of the commands' ids, as the ledger computed them.
+        var fingerprints: [UInt64]
+        var commandIDs: FingerprintTable<Void>?
+        var streams: FingerprintTable<UInt64>?
 
-        /// The batch's command ids and the events it writes to each stream.
-        mutating func index() -> (commandIDs: Set<String>, streams: [String: UInt64]) {
-            if let indexed { return indexed }
-            var ids = Set<String>(minimumCapacity: commands.count)
-            var streams = [String: UInt64](minimumCapacity: commands.count)
+        /// The batch's command ids.
+        mutating func indexedIDs() -> FingerprintTable<Void> {
+            if let commandIDs { return commandIDs }
+            var ids = FingerprintTable<Void>(capacity: commands.count)
+            for i in commands.indices { ids.insert(commands[i].metadata.commandID, fingerprint: fingerprints[i], ()) }
+            commandIDs = ids
+            return ids
+        }
+
+        /// The events the batch writes to each stream.
+        mutating func indexedStreams() -> FingerprintTable<UInt64> {
+            if let streams { return streams }
+            var table = FingerprintTable<UInt64>(capacity: commands.count)
             for command in commands {
-                ids.insert(command.metadata.commandID)
-                for write in command.writes where !write.events.isEmpty { streams[write.stream, default: 0] += UInt64(write.events.count) }
+                for write in command.writes where !write.events.isEmpty {
+                    table.add(write.stream, fingerprint: write.stream.quickFingerprint, UInt64(write.events.count), +)
+                }
             }
-            indexed = (ids, streams)
-            return (ids, streams)
+            streams = table
+            return table
         }
     }
 
@@ -57,18 +69,22 @@ final class Submissions: Sendable {
     /// Whether batches are queued and not yet taken by the store.
     var isEmpty: Bool { state.withLock { $0.batches.isEmpty } }
 
-    /// For each id, whether a queued batch has the command.
-    func queued(_ commandIDs: [String]) -> [Bool] {
+    /// For each id (with its ``EventStore/fingerprint(ofCommand:)``), whether a queued batch has the command.
+    func queued(_ commandIDs: [String], fingerprints: [UInt64]) -> [Bool] {
         state.withLock { s in
             guard !s.batches.isEmpty else { return [Bool](repeating: false, count: commandIDs.count) }
-            let indexes = s.batches.indices.map { s.batches[$0].index().commandIDs }
-            return commandIDs.map { id in indexes.contains { $0.contains(id) } }
+            let indexes = s.batches.indices.map { s.batches[$0].indexedIDs() }
+            return commandIDs.indices.map { i in indexes.contains { $0[commandIDs[i], fingerprint: fingerprints[i]] != nil } }
         }
     }
 
     /// Whether a queued batch writes to `stream`.
     func writes(_ stream: String) -> Bool {
-        state.withLock { s in s.batches.indices.contains { s.batches[$0].index().streams[stream] != nil } }
+        state.withLock { s in
+            guard !s.batches.isEmpty else { return false }
+            let fingerprint = stream.quickFingerprint
+            return s.batches.indices.contains { s.batches[$0].indexedStreams()[stream, fingerprint: fingerprint] != nil }
+        }
     }
 
     /// The version of the stream `write` is for, counting the batches queued:
@@ -76,17 +92,21 @@ final class Submissions: Sendable {
     func version(of write: StreamWrite, in store: EventStore) -> UInt64? {
         taking.withLock { _ in
             let stored = store.version(of: write)
-            let queued = state.withLock { s in s.batches.indices.reduce(UInt64(0)) { $0 + (s.batches[$1].index().streams[write.stream] ?? 0) } }
+            let queued = state.withLock { s -> UInt64 in
+                guard !s.batches.isEmpty else { return 0 }
+                let fingerprint = write.stream.quickFingerprint
+                return s.batches.indices.reduce(UInt64(0)) { $0 + (s.batches[$1].indexedStreams()[write.stream, fingerprint: fingerprint] ?? 0) }
+            }
             guard queued > 0 else { return stored }
             return stored.map { $0 + queued } ?? queued - 1
         }
     }
 
-    /// Queues `commands` for `store`; returns what to wait on for the store's ticket.
-    func submit(_ commands: [CommandWrites], to store: EventStore) -> Submission {
+    /// Queues `commands` (their ids' fingerprints beside them) for `store`; returns what to wait on for the store's ticket.
+    func submit(_ commands: [CommandWrites], fingerprints: [UInt64], to store: EventStore) -> Submission {
         let number = state.withLock { s in
             defer { s.next += 1 }
-            s.batches.append(Batch(number: s.next, commands: commands))
+            s.batches.append(Batch(number: s.next, commands: commands, fingerprints: fingerprints))
             return s.next
         }
         let submission = Submission()
@@ -141,3 +161,140 @@ final class Submissions: Sendable {
 
 /// A batch handed to ``Submissions``: resolved with the store's ticket when the store has taken it.
 typealias Submission = Promise<CommandsTicket, DomainError>
+
+/// Values by string, found by the string's 64-bit fingerprint (a command id's
+/// ``EventStore/fingerprint(ofCommand:)``, which the ledger computes once per
+/// id for the store too; a stream's ``Swift/String/quickFingerprint``): a
+/// look-up probes a table of fingerprints (open addressing, at most half full)
+/// with no further hashing, and compares bytes only when fingerprints match.
+/// Strings are equal here when their UTF-8 bytes are, as they are for the
+/// store. Different strings with one fingerprint (rare, but a caller could
+/// choose ids that collide) are chained, so every answer is exact. Built for a
+/// batch: entries are added, never removed.
+struct FingerprintTable<Value> {
+    /// `entry` is 1 + the place in `entries` of the fingerprint's first entry; 0 marks a free slot.
+    private struct Slot {
+        var fingerprint: UInt64
+        var entry: Int32
+    }
+
+    private struct Entry {
+        var key: String
+        var value: Value
+        /// The place of the next entry with the same fingerprint, or -1.
+        var next: Int32
+    }
+
+    private var slots: [Slot]
+    private var entries: [Entry] = []
+    /// 64 - log2(slots.count): a fingerprint's home is the top bits of its product with an odd constant.
+    private var shift: Int
+    /// Slots in use (distinct fingerprints).
+    private var used = 0
+
+    init(capacity: Int) {
+        var size = 16
+        while size < 2 * capacity { size *= 2 }
+        slots = [Slot](repeating: Slot(fingerprint: 0, entry: 0), count: size)
+        shift = 64 - size.trailingZeroBitCount
+        entries.reserveCapacity(capacity)
+    }
+
+    var count: Int { entries.count }
+
+    private func home(_ fingerprint: UInt64) -> Int {
+        Int(truncatingIfNeeded: (fingerprint &* 0x9E37_79B9_7F4A_7C15) >> UInt64(shift))
+    }
+
+    /// The slot of `fingerprint`, or the free slot where it would go.
+    private func slot(of fingerprint: UInt64) -> Int {
+        let mask = slots.count - 1
+        var i = home(fingerprint)
+        while slots[i].entry != 0 && slots[i].fingerprint != fingerprint { i = (i + 1) & mask }
+        return i
+    }
+
+    /// The place in `entries` of `key`, or nil; and its fingerprint's slot.
+    private func find(_ key: String, _ fingerprint: UInt64) -> (entry: Int?, slot: Int) {
+        let s = slot(of: fingerprint)
+        var e = Int(slots[s].entry) - 1
+        while e >= 0 {
+            if entries[e].key.hasSameUTF8(as: key) { return (e, s) }
+            e = Int(entries[e].next)
+        }
+        return (nil, s)
+    }
+
+    /// The value of `key`, whose fingerprint is `fingerprint`.
+    subscript(key: String, fingerprint fingerprint: UInt64) -> Value? {
+        find(key, fingerprint).entry.map { entries[$0].value }
+    }
+
+    /// Adds `key` with `value` unless it is there; returns the value it had, if it was.
+    @discardableResult
+    mutating func insert(_ key: String, fingerprint: UInt64, _ value: Value) -> Value? {
+        let (found, s) = find(key, fingerprint)
+        if let found { return entries[found].value }
+        append(key, fingerprint, value, at: s)
+        return nil
+    }
+
+    /// Adds `key` with `value`, or combines `value` into the value it has.
+    mutating func add(_ key: String, fingerprint: UInt64, _ value: Value, _ combine: (Value, Value) -> Value) {
+        let (found, s) = find(key, fingerprint)
+        if let found {
+            entries[found].value = combine(entries[found].value, value)
+        } else {
+            append(key, fingerprint, value, at: s)
+        }
+    }
+
+    /// Adds an entry at the head of the chain of slot `s` (free, or holding `fingerprint`).
+    private mutating func append(_ key: String, _ fingerprint: UInt64, _ value: Value, at s: Int) {
+        precondition(entries.count < Int32.max - 1, "more than \(Int32.max - 1) entries")
+        entries.append(Entry(key: key, value: value, next: slots[s].entry - 1))
+        if slots[s].entry == 0 { used += 1 }
+        slots[s] = Slot(fingerprint: fingerprint, entry: Int32(entries.count))
+        if used * 2 > slots.count { grow() }
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [Slot](repeating: Slot(fingerprint: 0, entry: 0), count: old.count * 2)
+        shift -= 1
+        for slot in old where slot.entry != 0 { slots[self.slot(of: slot.fingerprint)] = slot }
+    }
+}
+
+extension String {
+    /// Whether the two strings have the same UTF-8 bytes (equal strings in
+    /// Swift's sense may not: "K" and the Kelvin sign).
+    func hasSameUTF8(as other: String) -> Bool {
+        var other = other
+        return other.withUTF8 { hasUTF8(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A 64-bit hash of the string's UTF-8, eight bytes at a time, for tables
+    /// that live in one process (``FingerprintTable``): unlike
+    /// ``EventStore/fingerprint(ofCommand:)``, nothing on disk depends on it.
+    var quickFingerprint: UInt64 {
+        var string = self
+        return string.withUTF8 { utf8 in
+            let bytes = UnsafeRawBufferPointer(utf8)
+            var h = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+            var i = 0
+            while i + 8 <= bytes.count {
+                h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+                h ^= h >> 31
+                i += 8
+            }
+            if i < bytes.count {
+                var tail: UInt64 = 0
+                for j in i..<bytes.count { tail |= UInt64(bytes[j]) << UInt64(8 * (j - i)) }
+                h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+                h ^= h >> 29
+            }
+            return h
+        }
+    }
+}

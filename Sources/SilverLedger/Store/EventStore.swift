@@ -295,12 +295,24 @@ public final class EventStore: Sendable {
     /// For each of these command ids, whether the store has it, written or being
     /// written: ``knowsCommand(_:)`` for a batch's ids, under one lock.
     public func knowsCommands(_ commandIDs: [String]) -> [Bool] {
-        state.withLock { s in
-            commandIDs.map { id in
-                do { return try command(id, in: s) != nil } catch { return true }
+        knowsCommands(commandIDs, fingerprints: commandIDs.map(CommandIndex.fingerprint))
+    }
+
+    /// ``knowsCommands(_:)`` for ids whose ``fingerprint(ofCommand:)`` the caller has already.
+    package func knowsCommands(_ commandIDs: [String], fingerprints: [UInt64]) -> [Bool] {
+        precondition(commandIDs.count == fingerprints.count, "\(commandIDs.count) command ids, \(fingerprints.count) fingerprints")
+        return state.withLock { s in
+            commandIDs.indices.map { i in
+                do { return try Self.command(commandIDs[i], fingerprint: fingerprints[i], in: s.commands, log: log) != nil } catch { return true }
             }
         }
     }
+
+    /// The 64-bit fingerprint the store files a command id under (FNV-1a over
+    /// its UTF-8, then a finalizer; never 0): the same for equal byte
+    /// sequences, in every process. Also a cheap first test of whether two
+    /// strings may have the same bytes: different fingerprints, different bytes.
+    package static func fingerprint(ofCommand id: String) -> UInt64 { CommandIndex.fingerprint(id) }
 
     enum Reserved: Sendable {
         /// Sent before and written: the result is read back from the log.
