@@ -16,13 +16,24 @@ enum Rules {
     /// Where the first name of `names` that was given earlier in the list is, if
     /// any. A short list (a branch's meeting) is compared name by name, which is
     /// cheaper than hashing every name into a set; a long one uses a set.
-    static func firstRepeat(in names: [CadreID]) -> Int? {
-        if names.count <= 32 {
-            for k in names.indices.dropFirst() where names[..<k].contains(names[k]) { return k }
+    static func firstRepeat<Name: Hashable>(in names: [Name]) -> Int? {
+        firstRepeat(count: names.count) { names[$0] }
+    }
+
+    /// ``firstRepeat(in:)`` over the names `name(0)` … `name(count - 1)`, read
+    /// where they are (a meeting's attendees, then its absentees) rather than
+    /// gathered into a new array first.
+    @inline(__always)
+    static func firstRepeat<Name: Hashable>(count: Int, _ name: (Int) -> Name) -> Int? {
+        if count <= 32 {
+            for k in 1..<max(count, 1) {
+                let n = name(k)
+                for j in 0..<k where name(j) == n { return k }
+            }
             return nil
         }
-        var seen = Set<CadreID>(minimumCapacity: names.count)
-        for k in names.indices where !seen.insert(names[k]).inserted { return k }
+        var seen = Set<Name>(minimumCapacity: count)
+        for k in 0..<count where !seen.insert(name(k)).inserted { return k }
         return nil
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SilverLedgerStorage
 import Testing
 
 @testable import SilverLedgerDomain
@@ -37,5 +38,21 @@ struct RulesTests {
             }
         }
         #expect(mismatches.isEmpty, "\(mismatches.prefix(20))")
+    }
+
+    /// The first name given again, by position, in short lists (compared pairwise)
+    /// and long ones (a set), against the definition; and read from two lists at once.
+    @Test func theFirstRepeatIsTheEarliestNameGivenBefore() {
+        var random = SplitMix64(seed: 5)
+        for trial in 0..<2_000 {
+            let count = Int(random.next() % 70)
+            let pool = 1 + Int(random.next() % 200)
+            let names = (0..<count).map { _ in CadreID("C\(random.next() % UInt64(pool))") }
+            let expected = names.indices.first { k in names[..<k].contains(names[k]) }
+            #expect(Rules.firstRepeat(in: names) == expected, "trial \(trial): \(names)")
+            let split = count == 0 ? 0 : Int(random.next() % UInt64(count + 1))
+            let first = Array(names[..<split]), second = Array(names[split...])
+            #expect(Rules.firstRepeat(count: count) { $0 < split ? first[$0] : second[$0 - split] } == expected)
+        }
     }
 }

@@ -54,7 +54,8 @@ public struct LogVisit: DomainCommand, Codable {
             throw DomainError(.invalidValue, english: "a visit needs at least one visitor, each named (given: \(visitors))",
                               chinese: "走访须至少有一名走访人，且须写明姓名", values: ["visitors": "\(visitors.count)"])
         }
-        if let repeated = Dictionary(grouping: names, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+        if let k = Rules.firstRepeat(in: names) {
+            let repeated = names[k]
             throw DomainError(.duplicateName, english: "visitor \(repeated) is named twice", chinese: "走访人\(repeated)重复",
                               values: ["visitor": repeated])
         }

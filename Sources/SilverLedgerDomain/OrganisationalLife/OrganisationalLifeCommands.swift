@@ -55,11 +55,16 @@ public struct RecordMeeting: DomainCommand, Codable {
                               chinese: "党支部\(branch)的\(kind.chinese)须至少有一名参会党员",
                               values: ["meeting": meeting, "branch": branch.rawValue])
         }
-        let absences = absentees.map { MeetingAbsence(cadre: $0.cadre, reason: $0.reason.trimmed) }
-        for absence in absences {
-            try Rules.nonEmpty(absence.reason, "the reason of \(absence.cadre)'s absence", "\(absence.cadre)的缺席原因")
+        // The reasons trimmed; the list copied only if one of them changes.
+        var absences = absentees
+        for i in absences.indices {
+            let reason = absences[i].reason.trimmed
+            if reason.utf8.count != absences[i].reason.utf8.count { absences[i].reason = reason }
+            try Rules.nonEmpty(reason, "the reason of \(absences[i].cadre)'s absence", "\(absences[i].cadre)的缺席原因")
         }
-        if let k = Rules.firstRepeat(in: absences.isEmpty ? attendees : attendees + absences.map(\.cadre)) {
+        if let k = Rules.firstRepeat(count: attendees.count + absences.count, { k in
+            k < attendees.count ? attendees[k] : absences[k - attendees.count].cadre
+        }) {
             guard k >= attendees.count else { throw named(attendees[k], "attendee", "参会", again: "attendee", "参会") }
             let cadre = absences[k - attendees.count].cadre
             let present = attendees.contains(cadre)
