@@ -1,0 +1,138 @@
+import SilverLedger
+
+/// Values by string, found by the string's 64-bit fingerprint (a command id's
+/// ``EventStore/fingerprint(ofCommand:)``, which the ledger computes once per
+/// id for the store too; a stream's ``Swift/String/quickFingerprint``): a
+/// look-up probes a table of fingerprints (open addressing, at most half full)
+/// with no further hashing, and compares bytes only when fingerprints match.
+/// Strings are equal here when their UTF-8 bytes are, as they are for the
+/// store. Different strings with one fingerprint (rare, but a caller could
+/// choose ids that collide) are chained, so every answer is exact. Built for a
+/// batch: entries are added, never removed.
+struct FingerprintTable<Value> {
+    /// `entry` is 1 + the place in `entries` of the fingerprint's first entry; 0 marks a free slot.
+    private struct Slot {
+        var fingerprint: UInt64
+        var entry: Int32
+    }
+
+    private struct Entry {
+        var key: String
+        var value: Value
+        /// The place of the next entry with the same fingerprint, or -1.
+        var next: Int32
+    }
+
+    private var slots: [Slot]
+    private var entries: [Entry] = []
+    /// 64 - log2(slots.count): a fingerprint's home is the top bits of its product with an odd constant.
+    private var shift: Int
+    /// Slots in use (distinct fingerprints).
+    private var used = 0
+
+    init(capacity: Int) {
+        var size = 16
+        while size < 2 * capacity { size *= 2 }
+        slots = [Slot](repeating: Slot(fingerprint: 0, entry: 0), count: size)
+        shift = 64 - size.trailingZeroBitCount
+        entries.reserveCapacity(capacity)
+    }
+
+    var count: Int { entries.count }
+
+    private func home(_ fingerprint: UInt64) -> Int {
+        Int(truncatingIfNeeded: (fingerprint &* 0x9E37_79B9_7F4A_7C15) >> UInt64(shift))
+    }
+
+    /// The slot of `fingerprint`, or the free slot where it would go.
+    private func slot(of fingerprint: UInt64) -> Int {
+        let mask = slots.count - 1
+        var i = home(fingerprint)
+        while slots[i].entry != 0 && slots[i].fingerprint != fingerprint { i = (i + 1) & mask }
+        return i
+    }
+
+    /// The place in `entries` of `key`, or nil; and its fingerprint's slot.
+    private func find(_ key: String, _ fingerprint: UInt64) -> (entry: Int?, slot: Int) {
+        let s = slot(of: fingerprint)
+        var e = Int(slots[s].entry) - 1
+        while e >= 0 {
+            if entries[e].key.hasSameUTF8(as: key) { return (e, s) }
+            e = Int(entries[e].next)
+        }
+        return (nil, s)
+    }
+
+    /// The value of `key`, whose fingerprint is `fingerprint`.
+    subscript(key: String, fingerprint fingerprint: UInt64) -> Value? {
+        find(key, fingerprint).entry.map { entries[$0].value }
+    }
+
+    /// Adds `key` with `value` unless it is there; returns the value it had, if it was.
+    @discardableResult
+    mutating func insert(_ key: String, fingerprint: UInt64, _ value: Value) -> Value? {
+        let (found, s) = find(key, fingerprint)
+        if let found { return entries[found].value }
+        append(key, fingerprint, value, at: s)
+        return nil
+    }
+
+    /// Adds `key` with `value`, or combines `value` into the value it has.
+    mutating func add(_ key: String, fingerprint: UInt64, _ value: Value, _ combine: (Value, Value) -> Value) {
+        let (found, s) = find(key, fingerprint)
+        if let found {
+            entries[found].value = combine(entries[found].value, value)
+        } else {
+            append(key, fingerprint, value, at: s)
+        }
+    }
+
+    /// Adds an entry at the head of the chain of slot `s` (free, or holding `fingerprint`).
+    private mutating func append(_ key: String, _ fingerprint: UInt64, _ value: Value, at s: Int) {
+        precondition(entries.count < Int32.max - 1, "more than \(Int32.max - 1) entries")
+        entries.append(Entry(key: key, value: value, next: slots[s].entry - 1))
+        if slots[s].entry == 0 { used += 1 }
+        slots[s] = Slot(fingerprint: fingerprint, entry: Int32(entries.count))
+        if used * 2 > slots.count { grow() }
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [Slot](repeating: Slot(fingerprint: 0, entry: 0), count: old.count * 2)
+        shift -= 1
+        for slot in old where slot.entry != 0 { slots[self.slot(of: slot.fingerprint)] = slot }
+    }
+}
+
+extension String {
+    /// Whether the two strings have the same UTF-8 bytes (equal strings in
+    /// Swift's sense may not: "K" and the Kelvin sign).
+    func hasSameUTF8(as other: String) -> Bool {
+        var other = other
+        return other.withUTF8 { hasUTF8(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A 64-bit hash of the string's UTF-8, eight bytes at a time, for tables
+    /// that live in one process (``FingerprintTable``): unlike
+    /// ``EventStore/fingerprint(ofCommand:)``, nothing on disk depends on it.
+    var quickFingerprint: UInt64 {
+        var string = self
+        return string.withUTF8 { utf8 in
+            let bytes = UnsafeRawBufferPointer(utf8)
+            var h = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+            var i = 0
+            while i + 8 <= bytes.count {
+                h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+                h ^= h >> 31
+                i += 8
+            }
+            if i < bytes.count {
+                var tail: UInt64 = 0
+                for j in i..<bytes.count { tail |= UInt64(bytes[j]) << UInt64(8 * (j - i)) }
+                h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+                h ^= h >> 29
+            }
+            return h
+        }
+    }
+}
