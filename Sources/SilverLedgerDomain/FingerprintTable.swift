@@ -40,14 +40,15 @@ struct FingerprintTable<Value> {
 
     var count: Int { entries.count }
 
-    private func home(_ fingerprint: UInt64) -> Int {
+    /// The home slot of `fingerprint` in a table of 2^(64 - shift) slots.
+    private static func home(_ fingerprint: UInt64, shift: Int) -> Int {
         Int(truncatingIfNeeded: (fingerprint &* 0x9E37_79B9_7F4A_7C15) >> UInt64(shift))
     }
 
     /// The slot of `fingerprint`, or the free slot where it would go.
     private func slot(of fingerprint: UInt64) -> Int {
         let mask = slots.count - 1
-        var i = home(fingerprint)
+        var i = Self.home(fingerprint, shift: shift)
         while slots[i].entry != 0 && slots[i].fingerprint != fingerprint { i = (i + 1) & mask }
         return i
     }
@@ -97,10 +98,11 @@ struct FingerprintTable<Value> {
     }
 
     private mutating func grow() {
-        let old = slots
-        slots = [Slot](repeating: Slot(fingerprint: 0, entry: 0), count: old.count * 2)
         shift -= 1
-        for slot in old where slot.entry != 0 { slots[self.slot(of: slot.fingerprint)] = slot }
+        let shift = shift
+        // Each fingerprint is in one slot only, so its new place is the first free one from its home.
+        slots = LinearProbing.rehash(slots, capacity: slots.count * 2, free: Slot(fingerprint: 0, entry: 0), isFree: { $0.entry == 0 },
+                                     home: { Self.home($0.fingerprint, shift: shift) })
     }
 }
 

@@ -358,15 +358,16 @@ private struct StreamVersions {
     private mutating func version(of write: StreamWrite) -> UInt64? {
         for (stream, events) in unfolded { written.add(stream, fingerprint: stream.quickFingerprint, events, +) }
         unfolded.removeAll(keepingCapacity: true)
+        let fingerprint = write.stream.quickFingerprint
         let stored: UInt64?
         if write.expectedVersion == .noStream {
             // Only whether the stream exists matters: a queued batch writing it
             // says so (looked at before the store, see ``Submissions``).
-            stored = submissions.writes(write.stream) ? 0 : store.version(of: write)
+            stored = submissions.writes(write.stream, fingerprint: fingerprint) ? 0 : store.version(of: write)
         } else {
-            stored = submissions.version(of: write, in: store)
+            stored = submissions.version(of: write, fingerprint: fingerprint, in: store)
         }
-        guard let n = written[write.stream, fingerprint: write.stream.quickFingerprint] else { return stored }
+        guard let n = written[write.stream, fingerprint: fingerprint] else { return stored }
         return stored.map { $0 + n } ?? n - 1
     }
 

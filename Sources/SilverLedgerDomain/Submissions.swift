@@ -14,8 +14,9 @@ import SilverLedgerStorage
 /// two holds a batch at the moment, the check sees it.
 final class Submissions: Sendable {
     /// A batch not yet taken by the store. Its ids and streams are indexed at
-    /// the first check that needs them: usually the store has taken the batch
-    /// before the next one is checked, and they are never needed.
+    /// the first check that needs them: a batch the store takes before the
+    /// next one is checked is never indexed (with one batch in flight, though,
+    /// the store is usually still taking it).
     private struct Batch {
         var number: Int
         var commands: [CommandWrites]
@@ -78,23 +79,22 @@ final class Submissions: Sendable {
         }
     }
 
-    /// Whether a queued batch writes to `stream`.
-    func writes(_ stream: String) -> Bool {
+    /// Whether a queued batch writes to `stream` (whose ``Swift/String/quickFingerprint`` is `fingerprint`).
+    func writes(_ stream: String, fingerprint: UInt64) -> Bool {
         state.withLock { s in
             guard !s.batches.isEmpty else { return false }
-            let fingerprint = stream.quickFingerprint
             return s.batches.indices.contains { s.batches[$0].indexedStreams()[stream, fingerprint: fingerprint] != nil }
         }
     }
 
     /// The version of the stream `write` is for, counting the batches queued:
     /// waits while the store takes a batch, so that the batch is counted once.
-    func version(of write: StreamWrite, in store: EventStore) -> UInt64? {
+    /// `fingerprint` is the stream's ``Swift/String/quickFingerprint``.
+    func version(of write: StreamWrite, fingerprint: UInt64, in store: EventStore) -> UInt64? {
         taking.withLock { _ in
             let stored = store.version(of: write)
             let queued = state.withLock { s -> UInt64 in
                 guard !s.batches.isEmpty else { return 0 }
-                let fingerprint = write.stream.quickFingerprint
                 return s.batches.indices.reduce(UInt64(0)) { $0 + (s.batches[$1].indexedStreams()[write.stream, fingerprint: fingerprint] ?? 0) }
             }
             guard queued > 0 else { return stored }

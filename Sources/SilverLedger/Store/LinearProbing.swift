@@ -1,11 +1,11 @@
-/// What the store's open-addressing tables (``StreamMap``, ``PendingTable``)
-/// share: entries in a power-of-two array of slots, each at the first free
+/// What the open-addressing tables (the store's ``StreamMap`` and ``PendingTable``,
+/// the ledger's `FingerprintTable`) share: entries in a power-of-two array of slots, each at the first free
 /// slot from its home, and removal without markers of removed entries.
-enum LinearProbing {
+package enum LinearProbing {
     /// Removes the entry at `i` of `slots`: each later entry of its run that
     /// would no longer be found from its home moves back into the hole. Returns
     /// the slot left over, for the caller to mark free.
-    static func remove<Slot>(at i: Int, from slots: inout [Slot], isFree: (Slot) -> Bool, home: (Slot) -> Int) -> Int {
+    package static func remove<Slot>(at i: Int, from slots: inout [Slot], isFree: (Slot) -> Bool, home: (Slot) -> Int) -> Int {
         let mask = slots.count - 1
         var hole = i
         var j = i
@@ -24,7 +24,7 @@ enum LinearProbing {
 
     /// The entries of `old` placed in `capacity` slots (a power of two), the
     /// others `free`; `home` gives an entry's home in a table of that capacity.
-    static func rehash<Slot>(_ old: [Slot], capacity: Int, free: Slot, isFree: (Slot) -> Bool, home: (Slot) -> Int) -> [Slot] {
+    package static func rehash<Slot>(_ old: [Slot], capacity: Int, free: Slot, isFree: (Slot) -> Bool, home: (Slot) -> Int) -> [Slot] {
         var slots = [Slot](repeating: free, count: capacity)
         let mask = capacity - 1
         for slot in old where !isFree(slot) {
