@@ -23,7 +23,19 @@ public struct Identifier<Kind: IdentifiedKind>: RawRepresentable, Hashable, Comp
         try container.encode(rawValue)
     }
 
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    /// Equal when their UTF-8 bytes are, as the store compares stream names
+    /// (so that one id is one stream): "K" and the Kelvin sign "\u{212A}",
+    /// equal as Swift strings, are two ids.
+    public static func == (a: Self, b: Self) -> Bool { a.rawValue.hasSameUTF8(as: b.rawValue) }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+
+    /// In the order of Swift's strings; ids equal as strings but not in bytes
+    /// in the order of their bytes.
+    public static func < (a: Self, b: Self) -> Bool {
+        if a.rawValue < b.rawValue { return true }
+        return a.rawValue == b.rawValue && a.rawValue.utf8.lexicographicallyPrecedes(b.rawValue.utf8)
+    }
     public var description: String { rawValue }
 
     /// The stream holding this thing's events.

@@ -37,6 +37,32 @@ enum Rules {
         return nil
     }
 
+    /// ``firstRepeat(in:)`` for ids, through ``firstRepeat(count:_:)``'s variant for ids.
+    static func firstRepeat<Kind>(in names: [Identifier<Kind>]) -> Int? {
+        firstRepeat(count: names.count) { names[$0] }
+    }
+
+    /// ``firstRepeat(count:_:)`` for ids: each name's fingerprint is computed
+    /// once, and names are compared only when their fingerprints match (most
+    /// pairs differ, and two 64-bit numbers compare faster than two strings).
+    @inline(__always)
+    static func firstRepeat<Kind>(count: Int, _ name: (Int) -> Identifier<Kind>) -> Int? {
+        guard count <= 32 else {
+            var seen = Set<Identifier<Kind>>(minimumCapacity: count)
+            for k in 0..<count where !seen.insert(name(k)).inserted { return k }
+            return nil
+        }
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { prints in
+            for k in 0..<count {
+                let n = name(k)
+                let print = n.rawValue.quickFingerprint
+                for j in 0..<k where prints[j] == print && name(j) == n { return k }
+                prints[k] = print
+            }
+            return nil
+        }
+    }
+
     /// The cadre is in the register.
     static func registeredCadre(_ id: CadreID, in state: DomainState) throws(DomainError) -> CadreRecord {
         guard let cadre = state.cadres[id] else {

@@ -39,6 +39,59 @@ struct CadreTableTests {
         #expect(table.keys == ["C1", "C4", "C2"] && table.index(of: "C2") == 2)
     }
 
+    /// An id is its bytes, as a stream name is for the store: "K" and the
+    /// Kelvin sign (equal as Swift strings) are two cadres, with two streams.
+    @Test func idsThatDifferInTheirBytesAreDifferentCadres() {
+        let latin = CadreID("K"), kelvin = CadreID("\u{212A}")
+        #expect(latin.rawValue == kelvin.rawValue)   // Swift's canonical equality
+        #expect(latin != kelvin)
+        #expect(latin < kelvin && !(kelvin < latin))
+        #expect(Set([latin, kelvin, CadreID("K")]).count == 2)
+        var table = CadreTable()
+        table[latin] = record(latin, registered: "2019-01-01")
+        #expect(table[kelvin] == nil)
+        table[kelvin] = record(kelvin, registered: "2020-01-01")
+        #expect(table.count == 2)
+        #expect(table[latin]?.registeredOn == date("2019-01-01"))
+        #expect(table[kelvin]?.registeredOn == date("2020-01-01"))
+        table[latin] = nil
+        #expect(table.keys == [kelvin] && table[latin] == nil && table[kelvin]?.id == kelvin)
+        #expect(Array(latin.stream.utf8) != Array(kelvin.stream.utf8))
+        // Meeting ids likewise.
+        #expect(MeetingID("m-K") != MeetingID("m-\u{212A}") && MeetingID("m-K") == MeetingID("m-" + "K"))
+        #expect(MeetingID("m-K") < MeetingID("m-\u{212A}") && !(MeetingID("m-\u{212A}") < MeetingID("m-K")))
+    }
+
+    /// Many ids, added and removed at random, against a dictionary: the table
+    /// grows, and removals move other ids back along their runs.
+    @Test func theTableOfIdsAgreesWithADictionaryThroughRandomChanges() {
+        var random = SplitMix64(seed: 13)
+        var table = CadreTable()
+        var model: [String: String] = [:]   // id -> registration date
+        for step in 0..<20_000 {
+            let id = CadreID("C\(random.next() % 3_000)")
+            if random.next() % 3 == 0 {
+                table[id] = nil
+                model[id.rawValue] = nil
+            } else {
+                let day = "20\(10 + random.next() % 10)-01-0\(1 + random.next() % 9)"
+                table[id] = record(id, registered: day)
+                model[id.rawValue] = day
+            }
+            if step % 1_000 == 999 || step < 50 {
+                #expect(table.count == model.count, "step \(step)")
+                #expect(Set(table.keys.map(\.rawValue)) == Set(model.keys), "step \(step)")
+                for (i, key) in table.keys.enumerated() {
+                    #expect(table.index(of: key) == i && table.values[i].id == key, "step \(step): \(key)")
+                }
+                for k in 0..<3_000 {
+                    let id = CadreID("C\(k)")
+                    #expect(table[id]?.registeredOn == model[id.rawValue].map(date), "step \(step): \(id)")
+                }
+            }
+        }
+    }
+
     @Test func tablesAreEqualByTheirRecordsInAnyOrder() {
         var a = CadreTable(), b = CadreTable()
         for id: CadreID in ["C1", "C2"] { a[id] = record(id) }

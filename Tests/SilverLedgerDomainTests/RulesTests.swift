@@ -53,6 +53,11 @@ struct RulesTests {
             let split = count == 0 ? 0 : Int(random.next() % UInt64(count + 1))
             let first = Array(names[..<split]), second = Array(names[split...])
             #expect(Rules.firstRepeat(count: count) { $0 < split ? first[$0] : second[$0 - split] } == expected)
+            // The same over plain strings (the generic comparison, not the ids' fingerprints).
+            #expect(Rules.firstRepeat(in: names.map(\.rawValue)) == expected)
         }
+        // Ids are equal by their bytes: "K" and the Kelvin sign are two names, "K" twice is a repeat.
+        #expect(Rules.firstRepeat(in: [CadreID("K"), CadreID("\u{212A}")]) == nil)
+        #expect(Rules.firstRepeat(in: [CadreID("\u{212A}"), CadreID("K"), CadreID("x"), CadreID("K")]) == 3)
     }
 }

@@ -8,16 +8,33 @@ import SilverLedger
 /// one is, so that the rules can read a field of a record without copying the
 /// whole record out first (a dictionary's value is copied whole when read: some
 /// ten reference counts for a cadre's record, for each member a meeting names).
+///
+/// Ids are found by their ``Swift/String/quickFingerprint`` in a table of
+/// their own (open addressing, at most half full), not through `Hasher`: the
+/// rules look up every member a command names, and a rebuild every cadre an
+/// event names. Two ids are the same cadre when their bytes are
+/// (``Identifier``'s equality).
 public struct CadreTable: Sendable, Equatable, Codable {
-    /// Where each cadre's record is in ``values``, with the fields the rules
-    /// read for every member a command names.
-    private var slots: [CadreID: Slot] = [:]
+    /// Open addressing on the ids' fingerprints: `entry` is 1 + the id's place
+    /// in ``keys``, ``values`` and `places`; 0 marks a free slot.
+    private var slots: [Slot]
+    /// 64 - log2(slots.count): a fingerprint's home is the top bits of its product with an odd constant.
+    private var shift: Int
     /// The ids, in the order of ``values``.
     public private(set) var keys: [CadreID] = []
     /// The records, in the order the cadres were registered.
     public private(set) var values: [CadreRecord] = []
+    /// Beside each record, the fields the rules read for every member a command names.
+    private var places: [Place] = []
 
-    public init() {}
+    public init() { self.init(capacity: 0) }
+
+    private init(capacity: Int) {
+        var size = 16
+        while size < 2 * capacity { size *= 2 }
+        slots = [Slot](repeating: .free, count: size)
+        shift = 64 - size.trailingZeroBitCount
+    }
 
     /// How many cadres are registered.
     public var count: Int { values.count }
@@ -26,84 +43,140 @@ public struct CadreTable: Sendable, Equatable, Codable {
     /// The record of `id`, if registered; setting nil removes it (the last
     /// record registered takes its place in ``values``).
     public subscript(id: CadreID) -> CadreRecord? {
-        get { slots[id].map { values[Int($0.index)] } }
+        get { index(of: id).map { values[$0] } }
         set {
+            let fingerprint = id.rawValue.quickFingerprint
+            let (found, s) = find(id, fingerprint)
             if let record = newValue {
-                if let k = slots.index(forKey: id) {
-                    let i = Int(slots.values[k].index)
+                if let i = found {
                     values[i] = record
-                    slots.values[k] = Slot(index: i, record)
+                    places[i] = Place(record)
                 } else {
-                    precondition(values.count < Int32.max, "more than \(Int32.max) cadres")
-                    slots[id] = Slot(index: values.count, record)
+                    precondition(values.count < Int32.max - 1, "more than \(Int32.max - 1) cadres")
                     keys.append(id)
                     values.append(record)
+                    places.append(Place(record))
+                    slots[s] = Slot(fingerprint: fingerprint, entry: Int32(values.count))
+                    if values.count * 2 > slots.count { grow() }
                 }
-            } else if let i = slots.removeValue(forKey: id).map({ Int($0.index) }) {
+            } else if let i = found {
+                let hole = LinearProbing.remove(at: s, from: &slots, isFree: { $0.entry == 0 }, home: { Self.home($0.fingerprint, shift: shift) })
+                slots[hole] = .free
                 let last = values.count - 1
                 if i != last {
+                    // The last record moves into the removed one's place; its slot follows.
+                    let moved = slot(of: keys[last], keys[last].rawValue.quickFingerprint)
+                    slots[moved].entry = Int32(i + 1)
                     values.swapAt(i, last)
                     keys.swapAt(i, last)
-                    slots[keys[i]]?.index = Int32(i)
+                    places.swapAt(i, last)
                 }
                 values.removeLast()
                 keys.removeLast()
+                places.removeLast()
             }
         }
     }
 
     /// Where the record of `id` is in ``values``, if registered.
     public func index(of id: CadreID) -> Int? {
-        slots[id].map { Int($0.index) }
+        find(id, id.rawValue.quickFingerprint).index
     }
 
     /// Where the record of `id` is in ``values``, if the cadre is registered
     /// on or before `date` and alive on it; nil if not, or not registered
     /// (the rules then find which, from the record).
     ///
-    /// Read from the table of places alone, not from the record: the rules ask
-    /// this for every member a command names, and the records of a large
+    /// Read from the fields beside the record, not from the record: the rules
+    /// ask this for every member a command names, and the records of a large
     /// register are not in the processor's caches.
     func living(_ id: CadreID, on date: LedgerDate) -> Int? {
-        guard let slot = slots[id], slot.isLiving(on: date.daysSinceEpoch) else { return nil }
-        return Int(slot.index)
+        guard let i = index(of: id), places[i].isLiving(on: date.daysSinceEpoch) else { return nil }
+        return i
     }
 
     /// Whether `id` is registered on or before `date`, alive on it, and a member
     /// of `branch` on it by the cadre's latest branch stint. False also when
     /// an earlier stint would have to be looked at: the rules then read the record.
     func isLivingMember(_ id: CadreID, of branch: BranchID, on date: LedgerDate) -> Bool {
-        guard let slot = slots[id] else { return false }
+        guard let i = index(of: id) else { return false }
         let day = date.daysSinceEpoch
-        return slot.isLiving(on: day) && slot.stintFrom <= day && day < slot.stintUntil && slot.stintBranch == branch
+        return places.withUnsafeBufferPointer { places in
+            let place = places[i]
+            return place.isLiving(on: day) && place.stintFrom <= day && day < place.stintUntil && place.stintBranch == branch
+        }
     }
 
     /// Changes the record of `id`, if registered, in place.
     @inline(__always)
     mutating func update(_ id: CadreID, _ change: (inout CadreRecord) -> Void) {
-        guard let k = slots.index(forKey: id) else { return }
-        let i = Int(slots.values[k].index)
+        guard let i = index(of: id) else { return }
         change(&values[i])
-        slots.values[k] = Slot(index: i, values[i])
+        places[i] = Place(values[i])
     }
 
     /// ``update(_:_:)`` for a change that leaves the registration date, the
     /// death and the branch stints as they were (a visit, an honour, a care
-    /// plan: most changes): the fields kept beside the record's place are not
-    /// read again. Debug builds check that they are indeed unchanged.
+    /// plan: most changes): the fields kept beside the record are not read
+    /// again. Debug builds check that they are indeed unchanged.
     @inline(__always)
     mutating func updateDetails(_ id: CadreID, _ change: (inout CadreRecord) -> Void) {
-        guard let k = slots.index(forKey: id) else { return }
-        let i = Int(slots.values[k].index)
+        guard let i = index(of: id) else { return }
         change(&values[i])
-        assert(slots.values[k] == Slot(index: i, values[i]), "cadre \(id): a change through updateDetails touched the registration, death or branch stints")
+        assert(places[i] == Place(values[i]), "cadre \(id): a change through updateDetails touched the registration, death or branch stints")
     }
 
-    /// A record's place in ``values`` and, copied from the record, the fields
-    /// ``living(_:on:)`` and ``isLivingMember(_:of:on:)`` read: kept beside the
-    /// place so that one look-up answers them. Set again whenever the record changes.
-    private struct Slot: Sendable, Equatable {
-        var index: Int32
+    // MARK: The table of ids
+
+    private struct Slot: Sendable {
+        var fingerprint: UInt64
+        var entry: Int32
+        static let free = Slot(fingerprint: 0, entry: 0)
+    }
+
+    /// The home slot of `fingerprint` in a table of 2^(64 - shift) slots.
+    private static func home(_ fingerprint: UInt64, shift: Int) -> Int {
+        Int(truncatingIfNeeded: (fingerprint &* 0x9E37_79B9_7F4A_7C15) >> UInt64(shift))
+    }
+
+    /// The place of `id` in ``values`` (nil if not registered), and its slot
+    /// (or the free slot where it would go).
+    private func find(_ id: CadreID, _ fingerprint: UInt64) -> (index: Int?, slot: Int) {
+        slots.withUnsafeBufferPointer { slots in
+            keys.withUnsafeBufferPointer { keys in
+                let mask = slots.count - 1
+                var s = Self.home(fingerprint, shift: shift)
+                while slots[s].entry != 0 {
+                    if slots[s].fingerprint == fingerprint {
+                        let i = Int(slots[s].entry) - 1
+                        if keys[i] == id { return (i, s) }
+                    }
+                    s = (s + 1) & mask
+                }
+                return (nil, s)
+            }
+        }
+    }
+
+    /// The slot of `id`, which is registered.
+    private func slot(of id: CadreID, _ fingerprint: UInt64) -> Int {
+        let (index, s) = find(id, fingerprint)
+        precondition(index != nil, "cadre \(id) is not in the table of ids")
+        return s
+    }
+
+    private mutating func grow() {
+        shift -= 1
+        let shift = shift
+        // The fingerprints are kept in the slots, so growing hashes nothing again.
+        slots = LinearProbing.rehash(slots, capacity: slots.count * 2, free: .free, isFree: { $0.entry == 0 },
+                                     home: { Self.home($0.fingerprint, shift: shift) })
+    }
+
+    /// Copied from a record: the fields ``living(_:on:)`` and
+    /// ``isLivingMember(_:of:on:)`` read, kept beside it so that they are read
+    /// without the record. Set again whenever the record changes.
+    private struct Place: Sendable, Equatable {
         /// The days since 1970-01-01 of the registration, and of the death (`Int32.max` if none).
         var registeredOn: Int32
         var diedOn: Int32
@@ -112,8 +185,7 @@ public struct CadreTable: Sendable, Equatable, Codable {
         var stintUntil: Int32
         var stintBranch: BranchID?
 
-        init(index: Int, _ record: CadreRecord) {
-            self.index = Int32(index)
+        init(_ record: CadreRecord) {
             registeredOn = record.registeredOn.daysSinceEpoch
             diedOn = record.diedOn?.daysSinceEpoch ?? .max
             if let stint = record.branchStints.last {
@@ -140,18 +212,17 @@ public struct CadreTable: Sendable, Equatable, Codable {
 
     public init(from decoder: any Decoder) throws {
         var container = try decoder.unkeyedContainer()
-        if let count = container.count {
-            slots.reserveCapacity(count / 2)
-            keys.reserveCapacity(count / 2)
-            values.reserveCapacity(count / 2)
-        }
+        self.init(capacity: (container.count ?? 0) / 2)
+        keys.reserveCapacity((container.count ?? 0) / 2)
+        values.reserveCapacity((container.count ?? 0) / 2)
+        places.reserveCapacity((container.count ?? 0) / 2)
         while !container.isAtEnd {
             let id = try container.decode(CadreID.self)
             guard !container.isAtEnd else {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: "cadre \(id) has no record")
             }
             let record = try container.decode(CadreRecord.self)
-            guard slots[id] == nil else {
+            guard index(of: id) == nil else {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: "cadre \(id) appears twice")
             }
             self[id] = record

@@ -7,7 +7,7 @@ import SilverLedger
 /// rebuild looks each one up when a study is delivered at home and when the
 /// table moves entries: hashing the fingerprint instead of the text keeps
 /// those lookups from rehashing the bytes each time. Two keys are equal when
-/// their texts are; the fingerprint only orders the search. In JSON (and in
+/// their texts' bytes are; the fingerprint only orders the search. In JSON (and in
 /// snapshots) a key is its text, and a table keyed by it is an object, as a
 /// table keyed by `String` would be.
 public struct MeetingID: Hashable, Comparable, Sendable, Codable, CodingKeyRepresentable,
@@ -36,9 +36,14 @@ public struct MeetingID: Hashable, Comparable, Sendable, Codable, CodingKeyRepre
 
     public init?<T: CodingKey>(codingKey: T) { self.init(codingKey.stringValue) }
 
-    public static func == (a: Self, b: Self) -> Bool { a.fingerprint == b.fingerprint && a.rawValue == b.rawValue }
+    /// Equal when their bytes are (as ``Identifier``'s).
+    public static func == (a: Self, b: Self) -> Bool { a.fingerprint == b.fingerprint && a.rawValue.hasSameUTF8(as: b.rawValue) }
     public func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    /// In the order of Swift's strings, then of their bytes (as ``Identifier``'s).
+    public static func < (a: Self, b: Self) -> Bool {
+        if a.rawValue < b.rawValue { return true }
+        return a.rawValue == b.rawValue && a.rawValue.utf8.lexicographicallyPrecedes(b.rawValue.utf8)
+    }
     public var description: String { rawValue }
 
     fileprivate init(rawValue: String, fingerprint: UInt64) {
