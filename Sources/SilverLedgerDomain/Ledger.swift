@@ -1,5 +1,6 @@
 import Foundation
 import SilverLedger
+@_spi(Internals) import SilverLedgerStorage
 
 /// The bureau's ledger: the single writer that checks each command against the
 /// current state and appends its events.

@@ -1,6 +1,6 @@
 import Dispatch
 import SilverLedger
-import SilverLedgerStorage
+@_spi(Internals) import SilverLedgerStorage
 
 /// The ledger's batches on their way into the store: checked by the ledger,
 /// then handed, in order, to one queue that gives them to the store (which

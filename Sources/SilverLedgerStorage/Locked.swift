@@ -13,11 +13,17 @@ import Darwin
 /// intercepts `pthread_mutex_lock`, so with this lock `swift test
 /// --sanitize=thread` reports only real races. The cost is the same: one
 /// uncontended lock and unlock.
-package final class Locked<Value>: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var value: Value
+///
+/// Public only to the package's own modules (`@_spi(Internals)`), and
+/// inlinable, so that their calls are specialized for their value and closure.
+/// (A `package` declaration is not: Swift 6.3 calls an `@inlinable package`
+/// generic from another module unspecialized, looking up generic metadata at
+/// run time on every call.)
+@_spi(Internals) public final class Locked<Value>: @unchecked Sendable {
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline var value: Value
 
-    package init(_ value: Value) {
+    @inlinable public init(_ value: Value) {
         self.value = value
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
@@ -30,8 +36,8 @@ package final class Locked<Value>: @unchecked Sendable {
     }
 
     /// Runs `body` with the value, holding the lock.
-    @inline(__always)
-    package func withLock<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R {
+    @inlinable @inline(__always)
+    public func withLock<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         if MemoryLayout<Value>.size == 0 {

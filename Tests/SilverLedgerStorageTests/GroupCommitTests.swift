@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import SilverLedgerStorage
+@_spi(Internals) @testable import SilverLedgerStorage
 
 @Suite("Group commit: concurrent appends", .timeLimit(.minutes(1)))
 struct GroupCommitTests {

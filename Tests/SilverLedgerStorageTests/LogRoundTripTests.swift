@@ -1,6 +1,6 @@
 import Testing
 
-@testable import SilverLedgerStorage
+@_spi(Internals) @testable import SilverLedgerStorage
 
 /// A clock the test sets by hand.
 final class ManualClock: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import SilverLedgerStorage
+@_spi(Internals) @testable import SilverLedgerStorage
 
 /// What a tail consumer has seen, shared with the test.
 private final class Seen: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import SilverLedgerStorage
+@_spi(Internals) import SilverLedgerStorage
 import Testing
 
 @testable import SilverLedger

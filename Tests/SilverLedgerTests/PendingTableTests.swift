@@ -1,6 +1,7 @@
 import Testing
 
 @testable import SilverLedger
+@_spi(Internals) import SilverLedgerStorage
 
 @Suite("Pending table: the commands being written, by fingerprint")
 struct PendingTableTests {

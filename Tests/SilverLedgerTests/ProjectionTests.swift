@@ -1,5 +1,5 @@
 import Foundation
-import SilverLedgerStorage
+@_spi(Internals) import SilverLedgerStorage
 import Testing
 
 @testable import SilverLedger

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import SilverLedgerStorage
+@_spi(Internals) import SilverLedgerStorage
 
 extension EventStore {
     /// Rebuilds a projection from the log as of a past point (or now).

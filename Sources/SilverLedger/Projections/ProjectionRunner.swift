@@ -1,4 +1,4 @@
-import SilverLedgerStorage
+@_spi(Internals) import SilverLedgerStorage
 
 /// Keeps a projection up to date: rebuilds it from the log (from its snapshot
 /// if there is a valid one), then applies every new event as it commits.

@@ -1,5 +1,5 @@
 import Foundation
-import SilverLedgerStorage
+@_spi(Internals) import SilverLedgerStorage
 
 /// What ``EventStore/importJSONLines(_:progress:)`` wrote.
 public struct ImportReport: Sendable, Hashable {

@@ -1,5 +1,5 @@
 import Logging
-import SilverLedgerStorage
+@_spi(Internals) import SilverLedgerStorage
 
 /// How an ``EventStore`` is opened.
 public struct EventStoreOptions: Sendable {

@@ -1,4 +1,4 @@
-import SilverLedgerStorage
+@_spi(Internals) import SilverLedgerStorage
 import Foundation
 
 /// Splits work over `0..<count` in two halves run on two cores at once (the

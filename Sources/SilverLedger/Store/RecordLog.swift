@@ -1,4 +1,4 @@
-import SilverLedgerStorage
+@_spi(Internals) import SilverLedgerStorage
 
 /// Where the event store keeps its records: the on-disk log, or memory for
 /// tests of code that embeds the library. Not API.
