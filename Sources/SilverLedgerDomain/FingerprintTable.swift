@@ -113,7 +113,8 @@ extension String {
     func hasSameUTF8(as other: String) -> Bool {
         // Strings with the same bits have the same bytes: the same inline
         // bytes (up to 15), or the same storage. Most keys found are such.
-        if unsafeBitCast(self, to: (UInt64, UInt64).self) == unsafeBitCast(other, to: (UInt64, UInt64).self) { return true }
+        if MemoryLayout<String>.size == 16,
+           unsafeBitCast(self, to: (UInt64, UInt64).self) == unsafeBitCast(other, to: (UInt64, UInt64).self) { return true }
         // Strings that differ in Swift's sense differ in bytes: most keys passed over are such.
         guard self == other else { return false }
         var other = other
