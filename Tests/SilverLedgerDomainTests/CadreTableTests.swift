@@ -57,6 +57,13 @@ struct CadreTableTests {
         table[latin] = nil
         #expect(table.keys == [kelvin] && table[latin] == nil && table[kelvin]?.id == kelvin)
         #expect(Array(latin.stream.utf8) != Array(kelvin.stream.utf8))
+        // Long ids (stored out of line): equal bytes in separate storage are one id.
+        let long = CadreID("离退休干部-" + String(repeating: "长", count: 12))
+        let same = CadreID(["离退休干部-", String(repeating: "长", count: 12)].joined())
+        #expect(long.rawValue.utf8.count > 15 && long == same && !(long < same) && !(same < long))
+        table[long] = record(long, registered: "2021-01-01")
+        #expect(table[same]?.registeredOn == date("2021-01-01") && table.index(of: same) == table.index(of: long))
+        #expect(CadreID(long.rawValue + "x") != long && table[CadreID(long.rawValue + "x")] == nil)
         // Meeting ids likewise.
         #expect(MeetingID("m-K") != MeetingID("m-\u{212A}") && MeetingID("m-K") == MeetingID("m-" + "K"))
         #expect(MeetingID("m-K") < MeetingID("m-\u{212A}") && !(MeetingID("m-\u{212A}") < MeetingID("m-K")))
