@@ -14,8 +14,9 @@ import Darwin
 /// --sanitize=thread` reports only real races. The cost is the same: one
 /// uncontended lock and unlock.
 ///
-/// Public only to the package's own modules (`@_spi(Internals)`), and
-/// inlinable, so that their calls are specialized for their value and closure.
+/// Public under the SPI `Internals`, which the package's own modules import
+/// (not part of the documented API), and inlinable, so that their calls are
+/// specialized for their value and closure.
 /// (A `package` declaration is not: Swift 6.3 calls an `@inlinable package`
 /// generic from another module unspecialized, looking up generic metadata at
 /// run time on every call.)
@@ -23,6 +24,7 @@ import Darwin
     @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
     @usableFromInline var value: Value
 
+    /// A lock guarding `value`.
     @inlinable public init(_ value: Value) {
         self.value = value
         mutex = .allocate(capacity: 1)

@@ -1,6 +1,6 @@
 /// A result to come, set once by one thread and awaited by any number of
 /// tasks: an append the log will make durable, a batch the store will take.
-/// Public to the package's modules only, and inlinable (see ``Locked``).
+/// Public under the SPI `Internals` only, and inlinable (see ``Locked``).
 @_spi(Internals) public final class Promise<Value: Sendable, Failure: Error>: Sendable {
     @usableFromInline struct State {
         @usableFromInline var result: Result<Value, Failure>?
