@@ -31,24 +31,18 @@ struct FingerprintTable<Value> {
     private var used = 0
 
     init(capacity: Int) {
-        var size = 16
-        while size < 2 * capacity { size *= 2 }
-        slots = [Slot](repeating: Slot(fingerprint: 0, entry: 0), count: size)
-        shift = 64 - size.trailingZeroBitCount
+        let size = FingerprintSlots.size(for: capacity)
+        slots = [Slot](repeating: Slot(fingerprint: 0, entry: 0), count: size.count)
+        shift = size.shift
         entries.reserveCapacity(capacity)
     }
 
     var count: Int { entries.count }
 
-    /// The home slot of `fingerprint` in a table of 2^(64 - shift) slots.
-    private static func home(_ fingerprint: UInt64, shift: Int) -> Int {
-        Int(truncatingIfNeeded: (fingerprint &* 0x9E37_79B9_7F4A_7C15) >> UInt64(shift))
-    }
-
     /// The slot of `fingerprint`, or the free slot where it would go.
     private func slot(of fingerprint: UInt64) -> Int {
         let mask = slots.count - 1
-        var i = Self.home(fingerprint, shift: shift)
+        var i = FingerprintSlots.home(fingerprint, shift: shift)
         while slots[i].entry != 0 && slots[i].fingerprint != fingerprint { i = (i + 1) & mask }
         return i
     }
@@ -102,7 +96,27 @@ struct FingerprintTable<Value> {
         let shift = shift
         // Each fingerprint is in one slot only, so its new place is the first free one from its home.
         slots = LinearProbing.rehash(slots, capacity: slots.count * 2, free: Slot(fingerprint: 0, entry: 0), isFree: { $0.entry == 0 },
-                                     home: { Self.home($0.fingerprint, shift: shift) })
+                                     home: { FingerprintSlots.home($0.fingerprint, shift: shift) })
+    }
+}
+
+/// What the domain's open-addressing tables on 64-bit fingerprints
+/// (``FingerprintTable``, ``CadreTable``'s ids) share: a power-of-two number
+/// of slots, at most half of them used, and a fingerprint's home slot.
+enum FingerprintSlots {
+    /// The slots for `capacity` entries (16 at least), and the table's shift
+    /// (64 - log2 of the count).
+    static func size(for capacity: Int) -> (count: Int, shift: Int) {
+        var count = 16
+        while count < 2 * capacity { count *= 2 }
+        return (count, 64 - count.trailingZeroBitCount)
+    }
+
+    /// The home slot of `fingerprint` in a table of 2^(64 - shift) slots: the
+    /// top bits of its product with an odd constant.
+    @inline(__always)
+    static func home(_ fingerprint: UInt64, shift: Int) -> Int {
+        Int(truncatingIfNeeded: (fingerprint &* 0x9E37_79B9_7F4A_7C15) >> UInt64(shift))
     }
 }
 
@@ -119,6 +133,14 @@ extension String {
         guard self == other else { return false }
         var other = other
         return other.withUTF8 { hasUTF8(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The order of ids that are equal by their bytes (``hasSameUTF8(as:)``):
+    /// Swift's order of strings, and strings Swift counts as equal but that
+    /// differ in bytes in the order of their bytes.
+    func precedesByBytes(_ other: String) -> Bool {
+        if self < other { return true }
+        return self == other && utf8.lexicographicallyPrecedes(other.utf8)
     }
 
     /// A 64-bit hash of the string's UTF-8, eight bytes at a time, for tables

@@ -32,10 +32,7 @@ public struct Identifier<Kind: IdentifiedKind>: RawRepresentable, Hashable, Comp
 
     /// In the order of Swift's strings; ids equal as strings but not in bytes
     /// in the order of their bytes.
-    public static func < (a: Self, b: Self) -> Bool {
-        if a.rawValue < b.rawValue { return true }
-        return a.rawValue == b.rawValue && a.rawValue.utf8.lexicographicallyPrecedes(b.rawValue.utf8)
-    }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue.precedesByBytes(b.rawValue) }
     public var description: String { rawValue }
 
     /// The stream holding this thing's events.

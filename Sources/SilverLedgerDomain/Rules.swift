@@ -32,6 +32,11 @@ enum Rules {
             }
             return nil
         }
+        return firstRepeatInSet(count: count, name)
+    }
+
+    /// ``firstRepeat(count:_:)`` for a long list: each name hashed into a set.
+    private static func firstRepeatInSet<Name: Hashable>(count: Int, _ name: (Int) -> Name) -> Int? {
         var seen = Set<Name>(minimumCapacity: count)
         for k in 0..<count where !seen.insert(name(k)).inserted { return k }
         return nil
@@ -47,11 +52,7 @@ enum Rules {
     /// pairs differ, and two 64-bit numbers compare faster than two strings).
     @inline(__always)
     static func firstRepeat<Kind>(count: Int, _ name: (Int) -> Identifier<Kind>) -> Int? {
-        guard count <= 32 else {
-            var seen = Set<Identifier<Kind>>(minimumCapacity: count)
-            for k in 0..<count where !seen.insert(name(k)).inserted { return k }
-            return nil
-        }
+        guard count <= 32 else { return firstRepeatInSet(count: count, name) }
         return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { prints in
             for k in 0..<count {
                 let n = name(k)

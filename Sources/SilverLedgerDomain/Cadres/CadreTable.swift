@@ -30,10 +30,9 @@ public struct CadreTable: Sendable, Equatable, Codable {
     public init() { self.init(capacity: 0) }
 
     private init(capacity: Int) {
-        var size = 16
-        while size < 2 * capacity { size *= 2 }
-        slots = [Slot](repeating: .free, count: size)
-        shift = 64 - size.trailingZeroBitCount
+        let size = FingerprintSlots.size(for: capacity)
+        slots = [Slot](repeating: .free, count: size.count)
+        shift = size.shift
     }
 
     /// How many cadres are registered.
@@ -60,7 +59,7 @@ public struct CadreTable: Sendable, Equatable, Codable {
                     if values.count * 2 > slots.count { grow() }
                 }
             } else if let i = found {
-                let hole = LinearProbing.remove(at: s, from: &slots, isFree: { $0.entry == 0 }, home: { Self.home($0.fingerprint, shift: shift) })
+                let hole = LinearProbing.remove(at: s, from: &slots, isFree: { $0.entry == 0 }, home: { FingerprintSlots.home($0.fingerprint, shift: shift) })
                 slots[hole] = .free
                 let last = values.count - 1
                 if i != last {
@@ -134,18 +133,13 @@ public struct CadreTable: Sendable, Equatable, Codable {
         static let free = Slot(fingerprint: 0, entry: 0)
     }
 
-    /// The home slot of `fingerprint` in a table of 2^(64 - shift) slots.
-    private static func home(_ fingerprint: UInt64, shift: Int) -> Int {
-        Int(truncatingIfNeeded: (fingerprint &* 0x9E37_79B9_7F4A_7C15) >> UInt64(shift))
-    }
-
     /// The place of `id` in ``values`` (nil if not registered), and its slot
     /// (or the free slot where it would go).
     private func find(_ id: CadreID, _ fingerprint: UInt64) -> (index: Int?, slot: Int) {
         slots.withUnsafeBufferPointer { slots in
             keys.withUnsafeBufferPointer { keys in
                 let mask = slots.count - 1
-                var s = Self.home(fingerprint, shift: shift)
+                var s = FingerprintSlots.home(fingerprint, shift: shift)
                 while slots[s].entry != 0 {
                     if slots[s].fingerprint == fingerprint {
                         let i = Int(slots[s].entry) - 1
@@ -170,7 +164,7 @@ public struct CadreTable: Sendable, Equatable, Codable {
         let shift = shift
         // The fingerprints are kept in the slots, so growing hashes nothing again.
         slots = LinearProbing.rehash(slots, capacity: slots.count * 2, free: .free, isFree: { $0.entry == 0 },
-                                     home: { Self.home($0.fingerprint, shift: shift) })
+                                     home: { FingerprintSlots.home($0.fingerprint, shift: shift) })
     }
 
     /// Copied from a record: the fields ``living(_:on:)`` and

@@ -40,10 +40,7 @@ public struct MeetingID: Hashable, Comparable, Sendable, Codable, CodingKeyRepre
     public static func == (a: Self, b: Self) -> Bool { a.fingerprint == b.fingerprint && a.rawValue.hasSameUTF8(as: b.rawValue) }
     public func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
     /// In the order of Swift's strings, then of their bytes (as ``Identifier``'s).
-    public static func < (a: Self, b: Self) -> Bool {
-        if a.rawValue < b.rawValue { return true }
-        return a.rawValue == b.rawValue && a.rawValue.utf8.lexicographicallyPrecedes(b.rawValue.utf8)
-    }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue.precedesByBytes(b.rawValue) }
     public var description: String { rawValue }
 
     fileprivate init(rawValue: String, fingerprint: UInt64) {
