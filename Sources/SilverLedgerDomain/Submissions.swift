@@ -123,7 +123,7 @@ final class Submissions: Sendable {
                     .store, english: "a batch of \(commands.count) commands was not written: a batch queued before it was not (\(failure.english))",
                     chinese: "一批\(commands.count)条指令未写入：此前排队的一批未能写入（\(failure.chinese)）", values: ["commands": "\(commands.count)"]))
             } else {
-                do throws(EventStoreError) { result = .success(try store.enqueue(commands: commands)) } catch {
+                do throws(EventStoreError) { result = .success(try store.enqueue(commands: commands, twoCores: false)) } catch {
                     result = .failure(DomainError(
                         .store, english: "the store refused a batch of \(commands.count) commands; none was written: \(error.message)",
                         chinese: "存储拒绝了一批\(commands.count)条指令，均未写入：\(error.message)", values: ["commands": "\(commands.count)"]))

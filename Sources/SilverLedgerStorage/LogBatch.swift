@@ -51,6 +51,16 @@ public struct LogBatch: Sendable {
         payloadBytes += head.count + tail.count
     }
 
+    /// Appends the records of `other` after these, in order: batches built
+    /// apart (on two threads, say) and sent as one. Neither may carry its
+    /// own timestamps.
+    package mutating func append(contentsOf other: LogBatch) {
+        precondition(explicitTimestamps == nil && other.explicitTimestamps == nil, "only batches stamped by the log are joined")
+        framed.append(contentsOf: other.framed)
+        count += other.count
+        payloadBytes += other.payloadBytes
+    }
+
     /// Appends a record to be stamped with the commit time.
     public mutating func append(_ payload: [UInt8]) {
         payload.withUnsafeBytes { append($0) }

@@ -313,6 +313,104 @@ struct BatchAppendTests {
         }
     }
 
+    /// 1,200 small commands (mixed types, several streams, expectations on
+    /// them, one with two writes): made on two cores, each half's payloads and
+    /// envelopes, they give the same results and the same records, byte for
+    /// byte, as made on one.
+    @Test(arguments: Backend.allCases)
+    func aLongListMadeOnTwoCoresWritesWhatOneCoreWrites(_ backend: Backend) async throws {
+        func commands() -> [CommandWrites] {
+            (0..<1_200).map { i in
+                let event: any Event = i % 2 == 0 ? Counted(n: i) : Noted(text: "第\(i)条")
+                var writes = [StreamWrite(stream: "cadre-\(i % 37)", expectedVersion: i < 37 ? .noStream : .exact(UInt64(i / 37 - 1)), events: [event])]
+                if i == 700 { writes.append(StreamWrite(stream: "branch-1", expectedVersion: .noStream, events: [Noted(text: "支部"), Counted(n: -1)])) }
+                var metadata = meta("cmd-\(i)", day: i < 600 ? "2024-07-01" : "2024-07-02")
+                if i % 5 == 0 { metadata.correlationID = "corr-\(i / 5)" }
+                return CommandWrites(writes, metadata: metadata)
+            }
+        }
+        func records(_ store: EventStore) throws -> [String] {
+            var lines: [String] = []
+            try store.forEachEvent { e in
+                lines.append("\(e.position) \(e.streamID) \(e.streamVersion) \(e.eventType) \(e.metadata.commandID) \(e.metadata.businessDate) \(e.metadata.correlationID ?? "-") \(e.payload)")
+            }
+            return lines
+        }
+        let (oneCore, oneCoreRecords) = try await backend.withStore { store, _ in
+            (try await store.enqueue(commands: commands(), twoCores: false).results(), try records(store))
+        }
+        try await backend.withStore { store, _ in
+            let results = try await store.enqueue(commands: commands(), twoCores: true).results()
+            #expect(results.map(\.positions) == oneCore.map(\.positions))
+            #expect(results.map(\.streamVersions) == oneCore.map(\.streamVersions))
+            #expect(results[700].streamVersions == ["cadre-34": 18, "branch-1": 1])
+            #expect(try records(store) == oneCoreRecords)
+            #expect(oneCoreRecords.count == 1_202)
+            #expect(try await store.result(ofCommand: "cmd-1199") == results[1_199])
+            #expect(store.version(of: "cadre-36") == 31)
+        }
+    }
+
+    /// A fault in the second half of a long list made on two cores (a repeated
+    /// id, a type the store does not know, an expectation that does not hold)
+    /// refuses the whole list: nothing is written, no id is kept.
+    @Test(arguments: Backend.allCases)
+    func aFaultInTheSecondHalfOfALongListWritesNothing(_ backend: Backend) async throws {
+        struct Unregistered: Event { static let eventType = "Unregistered"; var x: Int }
+        func list(_ fault: (Int) -> CommandWrites?) -> [CommandWrites] {
+            (0..<1_000).map { i in
+                fault(i) ?? CommandWrites([StreamWrite(stream: "cadre-\(i % 11)", events: [Counted(n: i)])], metadata: meta("c\(i)"))
+            }
+        }
+        try await backend.withStore { store, _ in
+            try await store.append([Noted(text: "before")], to: "cadre-1", metadata: meta("c-before"))
+            let twice = await eventStoreError {
+                _ = try await store.append(commands: list { $0 == 900 ? CommandWrites([StreamWrite(stream: "x", events: [Counted(n: 0)])], metadata: meta("c3")) : nil })
+            }
+            #expect(twice?.code == .invalidAppend)
+            #expect(twice?.message.contains("c3 appears twice") == true)
+            let unknown = await eventStoreError {
+                _ = try await store.append(commands: list { $0 == 950 ? CommandWrites([StreamWrite(stream: "y", events: [Unregistered(x: 1)])], metadata: meta("c950")) : nil })
+            }
+            #expect(unknown?.code == .unregisteredEventType)
+            #expect(unknown?.stream == "y")
+            let expectation = await eventStoreError {
+                _ = try await store.append(commands: list { $0 == 990 ? CommandWrites([StreamWrite(stream: "cadre-1", expectedVersion: .exact(0), events: [Counted(n: 0)])], metadata: meta("c990")) : nil })
+            }
+            #expect(expectation?.code == .wrongExpectedVersion)
+            #expect(expectation?.message.contains("command c990") == true)
+            #expect(store.nextPosition == 1)
+            #expect(!store.knowsCommand("c0") && !store.knowsCommand("c999") && !store.knowsCommand("c990"))
+            #expect(store.version(of: "cadre-1") == 0 && store.version(of: "cadre-2") == nil)
+            // The same list without its fault goes in whole.
+            let results = try await store.append(commands: list { _ in nil })
+            #expect(results.last?.positions == 1_000..<1_001)
+        }
+    }
+
+    /// Two lists queued before either is durable: each one's commands are
+    /// pending together, then written; each is known with its own result, and
+    /// sent again gets it without writing.
+    @Test(arguments: Backend.allCases)
+    func overlappingListsEachKeepTheirCommands(_ backend: Backend) async throws {
+        try await backend.withStore { store, _ in
+            let first = try store.enqueue(commands: (0..<300).map { i in
+                CommandWrites([StreamWrite(stream: "cadre-\(i % 13)", events: [Counted(n: i)])], metadata: meta("a\(i)"))
+            })
+            let second = try store.enqueue(commands: (0..<200).map { i in
+                CommandWrites([StreamWrite(stream: "branch-\(i % 3)", events: [Noted(text: "\(i)")])], metadata: meta("b\(i)"))
+            })
+            #expect(store.knowsCommand("a299") && store.knowsCommand("b0"))
+            let (a, b) = (try await first.results(), try await second.results())
+            #expect(a[299].positions == 299..<300 && b[0].positions == 300..<301 && b[199].positions == 499..<500)
+            for (id, result) in [("a0", a[0]), ("a150", a[150]), ("b7", b[7]), ("b199", b[199])] {
+                #expect(try await store.result(ofCommand: id) == result)
+                #expect(try await store.append([Noted(text: "again")], to: "other", metadata: meta(id)) == result)
+            }
+            #expect(store.nextPosition == 500)
+        }
+    }
+
     @Test func batchedCommandsAreKnownAfterReopen() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-batch-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }

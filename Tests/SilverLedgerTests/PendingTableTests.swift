@@ -25,7 +25,12 @@ struct PendingTableTests {
             let fp = fingerprints[k]
             // Mostly the fingerprint's own id; sometimes another, as a colliding command.
             let id = next() % 8 == 0 ? "other-\(k)" : "command-\(k)"
-            switch next() % 3 {
+            switch next() % 400 == 0 ? 3 : next() % 3 {
+            case 3:
+                // Emptied at once (a lone append made durable): nothing is found, the room is kept for what comes next.
+                table.removeAll()
+                model.removeAll()
+                #expect(fingerprints.allSatisfy { table.find($0) == nil }, "step \(step)")
             case 0:
                 let a = Int(next() % 3)
                 let held = table.set(fp, id: id, appends[a])
@@ -48,5 +53,35 @@ struct PendingTableTests {
                 }
             }
         }
+    }
+
+    /// Two appends pending at once; the first made durable: its commands are
+    /// written (found by id, at their positions), the other's still pending.
+    /// Then the second, alone in the table, is emptied at once.
+    @Test func commandsOfOneAppendAreMarkedWrittenWhileAnotherIsPending() throws {
+        var index = CommandIndex()
+        let (a, b) = (PendingAppend(), PendingAppend())
+        func part(_ id: String, _ first: UInt64, _ count: Int) -> CommandsTicket.Part {
+            .init(commandID: id, fingerprint: CommandIndex.fingerprint(id), positions: first..<(first + UInt64(count)), versions: .many([:]))
+        }
+        let partsA = (0..<40).map { part("a\($0)", UInt64($0 * 2), 2) }
+        let partsB = (0..<25).map { part("b\($0)", UInt64(80 + $0), 1) }
+        for p in partsA { index.setPending(p.commandID, fingerprint: p.fingerprint, a) }
+        for p in partsB { index.setPending(p.commandID, fingerprint: p.fingerprint, b) }
+        func entry(_ id: String) throws -> String {
+            switch try index.entry(id, isCommand: { _ in true }) {
+            case .done(let first, let count)?: "done \(first) \(count)"
+            case .pending(let p)?: p === a ? "pending a" : p === b ? "pending b" : "pending ?"
+            case nil: "none"
+            }
+        }
+        index.setDone(partsA)
+        #expect(try entry("a0") == "done 0 2" && entry("a39") == "done 78 2")
+        #expect(try entry("b0") == "pending b" && entry("b24") == "pending b")
+        #expect(index.count == 65 && index.doneCount == 40)
+        index.setDone(partsB)
+        #expect(try entry("b0") == "done 80 1" && entry("b24") == "done 104 1" && entry("a17") == "done 34 2")
+        #expect(try entry("c0") == "none")
+        #expect(index.count == 65 && index.doneCount == 65)
     }
 }

@@ -110,6 +110,23 @@ struct CommandIndex: Sendable {
         insertDone(fingerprint: fp, first: first, count: count)
     }
 
+    /// Records the commands of one append (`parts`, all pending on it) as
+    /// written. When they are the only commands pending, as they are unless
+    /// appends overlap, the pending table is emptied at once rather than one
+    /// command at a time.
+    mutating func setDone(_ parts: [CommandsTicket.Part]) {
+        if pendingCollisions.isEmpty && pending.count == parts.count {
+            // Each part was made pending once and only the parts are: they are the whole table.
+            pending.removeAll()
+        } else {
+            for i in parts.indices { removePending(parts[i].commandID, fingerprint: parts[i].fingerprint) }
+        }
+        reserve(doneCount + parts.count)
+        for i in parts.indices {
+            insertDone(fingerprint: parts[i].fingerprint, first: parts[i].positions.lowerBound, count: UInt32(parts[i].positions.count))
+        }
+    }
+
     /// The written commands, for `store.index`.
     var done: [(fingerprint: UInt64, first: UInt64, count: UInt32)] {
         var result: [(fingerprint: UInt64, first: UInt64, count: UInt32)] = []
@@ -215,6 +232,13 @@ struct PendingTable: Sendable {
         slots[left] = Slot()
         count -= 1
         return true
+    }
+
+    /// Removes every command, keeping the table's room.
+    mutating func removeAll() {
+        guard count > 0 else { return }
+        for i in slots.indices where slots[i].fingerprint != 0 { slots[i] = Slot() }
+        count = 0
     }
 
     private mutating func grow() {

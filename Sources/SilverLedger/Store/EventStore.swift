@@ -280,7 +280,15 @@ public final class EventStore: Sendable {
     /// Checks and queues several commands as one atomic batch, without waiting
     /// (see ``enqueue(_:metadata:)`` and ``append(commands:)``).
     public func enqueue(commands: [CommandWrites]) throws(EventStoreError) -> CommandsTicket {
-        try reserve(commands)
+        try reserve(commands, twoCores: true)
+    }
+
+    /// ``enqueue(commands:)``, saying whether a long list's payloads and
+    /// envelopes may be made on two cores. A caller whose own thread keeps the
+    /// other core busy (the domain ledger, deciding the next batch while the
+    /// store takes this one) says no: the two halves would only take turns.
+    package func enqueue(commands: [CommandWrites], twoCores: Bool) throws(EventStoreError) -> CommandsTicket {
+        try reserve(commands, twoCores: twoCores)
     }
 
     /// Whether the store has the command with this id, written or being written.
@@ -383,66 +391,126 @@ public final class EventStore: Sendable {
         }
     }
 
+    /// What an append of several commands needs before any lock is taken (it
+    /// depends on the commands alone): the payloads, and for each command its
+    /// id's fingerprint and where its events and writes end; for each write,
+    /// its stream's key.
+    private struct PreparedCommands: Sendable {
+        var encoded = Encoded()
+        /// Where each command's events end in `encoded.events`.
+        var eventEnds: [Int] = []
+        /// Where each command's writes end in `keys`.
+        var writeEnds: [Int] = []
+        var fingerprints: [UInt64] = []
+        var keys: [StreamKey] = []
+
+        /// Appends `other`'s commands after these.
+        mutating func append(_ other: PreparedCommands) {
+            let events = encoded.events.count, writes = keys.count
+            encoded.append(other.encoded)
+            eventEnds.append(contentsOf: other.eventEnds.lazy.map { $0 + events })
+            writeEnds.append(contentsOf: other.writeEnds.lazy.map { $0 + writes })
+            fingerprints.append(contentsOf: other.fingerprints)
+            keys.append(contentsOf: other.keys)
+        }
+    }
+
+    /// Encodes and checks `commands[range]`, hashes their ids and streams;
+    /// a single large command's payloads are encoded on two cores if `parallel`.
+    private func prepare(_ commands: [CommandWrites], _ range: Range<Int>, parallel: Bool) throws(EventStoreError) -> PreparedCommands {
+        var p = PreparedCommands()
+        p.encoded.events.reserveCapacity(range.count)
+        p.eventEnds.reserveCapacity(range.count)
+        p.writeEnds.reserveCapacity(range.count)
+        p.fingerprints.reserveCapacity(range.count)
+        p.keys.reserveCapacity(range.count)
+        // By index, here and below: a command taken out of the list whole
+        // would be copied (a reference count for each of its strings and arrays).
+        for i in range {
+            let start = p.encoded.events.count
+            try encode(commands[i].writes, into: &p.encoded, parallel: parallel)
+            try Self.checkShape(commands[i].writes, events: p.encoded.events.count - start, commands[i].metadata)
+            p.eventEnds.append(p.encoded.events.count)
+            p.fingerprints.append(CommandIndex.fingerprint(commands[i].metadata.commandID))
+            for w in commands[i].writes.indices { p.keys.append(commands[i].writes[w].key) }
+            p.writeEnds.append(p.keys.count)
+        }
+        return p
+    }
+
+    /// ``prepare(_:_:parallel:)`` for all of `commands`: with `twoCores`, a
+    /// list of many commands is split in two halves of about as many events
+    /// each, prepared on two cores at once.
+    private func prepare(_ commands: [CommandWrites], twoCores: Bool) throws(EventStoreError) -> PreparedCommands {
+        var eventEnds: [Int] = []
+        eventEnds.reserveCapacity(commands.count)
+        var total = 0
+        for i in commands.indices {
+            for w in commands[i].writes.indices { total += commands[i].writes[w].events.count }
+            eventEnds.append(total)
+        }
+        guard twoCores, let middle = Self.split(eventEnds) else { return try prepare(commands, commands.indices, parallel: twoCores) }
+        let (first, second) = Halves.run(commands.count, splitAt: middle) { (range) throws(EventStoreError) -> PreparedCommands in
+            try prepare(commands, range, parallel: false)
+        }
+        var prepared = try first.get()
+        prepared.append(try second.get())
+        return prepared
+    }
+
+    /// Where to split a list of commands whose events end at `eventEnds` so
+    /// that each half has about as many events; nil if the list is too short
+    /// to be worth two cores (or there is one core).
+    private static func split(_ eventEnds: [Int]) -> Int? {
+        guard eventEnds.count > 1, let total = eventEnds.last, total >= parallelEncodingThreshold, Halves.available else { return nil }
+        // The first command whose events reach the middle closes the first half (ends only grow).
+        var low = 0, high = eventEnds.count - 1
+        while low < high {
+            let m = (low + high) / 2
+            if 2 * eventEnds[m] >= total { high = m } else { low = m + 1 }
+        }
+        return min(low + 1, eventEnds.count - 1)
+    }
+
     /// Checks, encodes and reserves several commands, and hands them to the log
     /// as one batch: all of them are written or none.
     ///
-    /// Built for bulk: the payloads go into one buffer, each command id is
-    /// hashed once (its fingerprint serves the repeat check, the command index
-    /// and the completion), and one pending append serves every command.
-    private func reserve(_ commands: [CommandWrites]) throws(EventStoreError) -> CommandsTicket {
+    /// Built for bulk: each command id is hashed once (its fingerprint serves
+    /// the repeat check, the command index and the completion), one pending
+    /// append serves every command, and with `twoCores` a long list's payloads
+    /// and envelopes are made on two cores.
+    private func reserve(_ commands: [CommandWrites], twoCores: Bool) throws(EventStoreError) -> CommandsTicket {
         guard !commands.isEmpty else { throw EventStoreError(.invalidAppend, "an append of commands needs at least one command") }
         func twice(_ id: String) -> EventStoreError {
             EventStoreError(.invalidAppend, "command \(id) appears twice in one append of commands; nothing was written")
         }
-        var encoded = Encoded()
-        // Where each command's events end in `encoded.events`.
-        var eventEnds: [Int] = []
-        eventEnds.reserveCapacity(commands.count)
-        var fingerprints: [UInt64] = []
-        fingerprints.reserveCapacity(commands.count)
+        let prepared = try prepare(commands, twoCores: twoCores)
+        let eventEnds = prepared.eventEnds, writeEnds = prepared.writeEnds, fingerprints = prepared.fingerprints
         var byFingerprint = [UInt64: Int](minimumCapacity: commands.count)
         var fingerprintsCollide = false
-        // By index, here and below: a command taken out of the list whole
-        // would be copied (a reference count for each of its strings and arrays).
         for i in commands.indices {
-            let id = commands[i].metadata.commandID
-            let fingerprint = CommandIndex.fingerprint(id)
-            if let j = byFingerprint.updateValue(i, forKey: fingerprint) {
-                if commands[j].metadata.commandID == id { throw twice(id) }
+            if let j = byFingerprint.updateValue(i, forKey: fingerprints[i]) {
+                if commands[j].metadata.commandID == commands[i].metadata.commandID { throw twice(commands[i].metadata.commandID) }
                 fingerprintsCollide = true
             }
-            fingerprints.append(fingerprint)
-            let start = encoded.events.count
-            // A large command is encoded on two cores, as a single append is.
-            try encode(commands[i].writes, into: &encoded)
-            try Self.checkShape(commands[i].writes, events: encoded.events.count - start, commands[i].metadata)
-            eventEnds.append(encoded.events.count)
         }
         if fingerprintsCollide {
             // Two different ids share a fingerprint (rare): look for repeats by the ids themselves.
             var ids = Set<String>(minimumCapacity: commands.count)
             for command in commands where !ids.insert(command.metadata.commandID).inserted { throw twice(command.metadata.commandID) }
         }
-        // Each stream's key, hashed before the lock is taken.
-        var keys: [StreamKey] = []
-        keys.reserveCapacity(commands.count)
-        for i in commands.indices {
-            for w in commands[i].writes.indices { keys.append(commands[i].writes[w].key) }
-        }
         let pending = PendingAppend()
         return try submission.withLock { (_) throws(EventStoreError) -> CommandsTicket in
             var bases: [UInt64] = []
-            bases.reserveCapacity(commands.count)
+            bases.reserveCapacity(prepared.keys.count)
             let firsts = try state.withLock { (s) throws(EventStoreError) -> [UInt64] in
                 var firsts: [UInt64] = []
                 firsts.reserveCapacity(commands.count)
                 do throws(EventStoreError) {
-                    var firstKey = 0
                     for i in commands.indices {
-                        let count = eventEnds[i] - (i == 0 ? 0 : eventEnds[i - 1])
-                        let writeCount = commands[i].writes.count
-                        defer { firstKey += writeCount }
-                        switch try reserveLocked(&s, commands[i].writes, keys: keys[firstKey..<(firstKey + writeCount)], count: count,
+                        let firstKey = i == 0 ? 0 : writeEnds[i - 1]
+                        switch try reserveLocked(&s, commands[i].writes, keys: prepared.keys[firstKey..<writeEnds[i]],
+                                                 count: eventEnds[i] - (i == 0 ? 0 : eventEnds[i - 1]),
                                                  commandID: commands[i].metadata.commandID, fingerprint: fingerprints[i], pending: pending, bases: &bases) {
                         case .repeated:
                             throw EventStoreError(.invalidAppend, "command \(commands[i].metadata.commandID) is already in the store; send it alone to get its first result. Nothing was written")
@@ -457,19 +525,37 @@ public final class EventStore: Sendable {
                 }
                 return firsts
             }
-            var batch = LogBatch(byteCapacity: encoded.bytes.count + encoded.events.count * 64)
-            var parts: [CommandsTicket.Part] = []
-            parts.reserveCapacity(commands.count)
-            var head: [UInt8] = []
-            var base = 0
-            for i in commands.indices {
-                let firstEvent = i == 0 ? 0 : eventEnds[i - 1]
-                let writeCount = commands[i].writes.count
-                let versions = Self.append(commands[i].writes, encoded, firstEvent: firstEvent, bases: bases[base..<(base + writeCount)],
-                                           commands[i].metadata, head: &head, to: &batch)
-                base += writeCount
-                parts.append(.init(commandID: commands[i].metadata.commandID, fingerprint: fingerprints[i],
-                                   positions: firsts[i]..<(firsts[i] + UInt64(eventEnds[i] - firstEvent)), versions: versions))
+            // The versions are fixed now: the envelopes, on two cores for a long list.
+            let encoded = prepared.encoded, reservedBases = bases
+            @Sendable func envelopes(_ range: Range<Int>) -> (batch: LogBatch, parts: [CommandsTicket.Part]) {
+                let firstEvent = range.lowerBound == 0 ? 0 : eventEnds[range.lowerBound - 1]
+                let lastEvent = range.isEmpty ? firstEvent : eventEnds[range.upperBound - 1]
+                let start = firstEvent == 0 ? 0 : encoded.events[firstEvent - 1].end
+                let end = lastEvent == 0 ? 0 : encoded.events[lastEvent - 1].end
+                var batch = LogBatch(byteCapacity: (end - start) + Self.envelopeBytes(commands[range], events: eventEnds[range], firstEvent: firstEvent))
+                var parts: [CommandsTicket.Part] = []
+                parts.reserveCapacity(range.count)
+                var head: [UInt8] = []
+                for i in range {
+                    let firstEvent = i == 0 ? 0 : eventEnds[i - 1]
+                    let firstKey = i == 0 ? 0 : writeEnds[i - 1]
+                    let versions = Self.append(commands[i].writes, encoded, firstEvent: firstEvent, bases: reservedBases[firstKey..<writeEnds[i]],
+                                               commands[i].metadata, head: &head, to: &batch)
+                    parts.append(.init(commandID: commands[i].metadata.commandID, fingerprint: fingerprints[i],
+                                       positions: firsts[i]..<(firsts[i] + UInt64(eventEnds[i] - firstEvent)), versions: versions))
+                }
+                return (batch, parts)
+            }
+            var batch: LogBatch
+            var parts: [CommandsTicket.Part]
+            if twoCores, let middle = Self.split(eventEnds) {
+                let (first, second) = Halves.run(commands.count, splitAt: middle) { (range) -> (batch: LogBatch, parts: [CommandsTicket.Part]) in envelopes(range) }
+                (batch, parts) = first.get()
+                let rest = second.get()
+                batch.append(contentsOf: rest.batch)
+                parts.append(contentsOf: rest.parts)
+            } else {
+                (batch, parts) = envelopes(commands.indices)
             }
             let ticket = CommandsTicket(pending: pending, parts: parts)
             do throws(EventStoreError) {
@@ -484,6 +570,24 @@ public final class EventStore: Sendable {
             }
             return ticket
         }
+    }
+
+    /// About how many bytes the envelopes of `commands` take with their
+    /// records' framing (not their payloads), whose events end at `events`
+    /// (the first at `firstEvent`): a batch made with this much room is not
+    /// copied as it grows. Each field's length is known without reading it.
+    private static func envelopeBytes(_ commands: ArraySlice<CommandWrites>, events: ArraySlice<Int>, firstEvent: Int) -> Int {
+        var bytes = 0, previous = firstEvent
+        for (i, end) in zip(commands.indices, events) {
+            let metadata = commands[i].metadata
+            // 64: the type's name (most are shorter than 40 bytes), the numbers and the lengths.
+            let perEvent = 64 + metadata.recordedBy.utf8.count + metadata.commandID.utf8.count
+                + (metadata.correlationID?.utf8.count ?? 0) + (metadata.causationID?.utf8.count ?? 0)
+            bytes += perEvent * (end - previous)
+            for w in commands[i].writes.indices { bytes += commands[i].writes[w].stream.utf8.count * commands[i].writes[w].events.count }
+            previous = end
+        }
+        return bytes
     }
 
     /// An append has at least one event (`events` in all) and names each stream once.
@@ -632,12 +736,7 @@ public final class EventStore: Sendable {
                 pending.resolve(.failure(error))
                 return
             }
-            state.withLock { s in
-                for part in parts {
-                    s.commands.setDone(part.commandID, fingerprint: part.fingerprint, first: part.positions.lowerBound,
-                                       count: UInt32(part.positions.count))
-                }
-            }
+            state.withLock { s in s.commands.setDone(parts) }
             // A single command's result; a batch's are read from its ticket's parts.
             let whole = AppendResult(positions: first..<parts[parts.count - 1].positions.upperBound,
                                      lastVersions: parts.count == 1 ? parts[0].versions : .many([:]), recordedAt: timestamp)
@@ -694,11 +793,11 @@ public final class EventStore: Sendable {
     private static let parallelEncodingThreshold = 512
 
     /// Encodes the payloads of `writes` after those in `encoded`; a large
-    /// append's on two cores at once.
-    private func encode(_ writes: [StreamWrite], into encoded: inout Encoded) throws(EventStoreError) {
+    /// append's on two cores at once, if `parallel`.
+    private func encode(_ writes: [StreamWrite], into encoded: inout Encoded, parallel: Bool = true) throws(EventStoreError) {
         var total = 0
         for write in writes { total += write.events.count }
-        guard total >= Self.parallelEncodingThreshold, Halves.available else {
+        guard parallel, total >= Self.parallelEncodingThreshold, Halves.available else {
             for write in writes {
                 for event in write.events { try encode(event, stream: write.stream, into: &encoded) }
             }
