@@ -101,6 +101,23 @@ struct BinaryCodableTests {
         #expect(back == value)
     }
 
+    /// The store reaches an event's own binary form through its conformance
+    /// to `Event`: a `BinaryCodable` event writes its bytes after those
+    /// already there and says so; an event with `Codable` alone writes nothing.
+    @Test func eventsWriteTheirOwnBinaryFormInPlaceOrSayTheyHaveNone() throws {
+        let fast = FastCounted(n: -7, label: "光荣在党50年", tags: ["a", "乙"], note: "注")
+        var writer = BinaryWriter(bytes: [0xAB])
+        #expect(fast._writeOwnBinaryForm(to: &writer))
+        #expect(writer.bytes == [0xAB] + (try BinaryEncoder().encode(fast)))
+        // Through an existential, as the store holds events.
+        let events: [any Event] = [fast, Noted(text: "记")]
+        writer = BinaryWriter()
+        #expect(events[0]._writeOwnBinaryForm(to: &writer) && writer.bytes == BinaryWriter.encode(fast))
+        writer = BinaryWriter(bytes: [1, 2])
+        #expect(!events[1]._writeOwnBinaryForm(to: &writer))
+        #expect(writer.bytes == [1, 2])
+    }
+
     @Test func badInputIsAnErrorAtEveryTruncationAndForEachBrokenRule() throws {
         let bytes = BinaryWriter.encode(AllLeaves())
         for length in 0..<bytes.count {

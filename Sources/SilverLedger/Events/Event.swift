@@ -17,6 +17,25 @@ public protocol Event: Codable, Sendable {
     static var eventType: String { get }
     /// The version of this shape of the event. Default 1.
     static var schemaVersion: Int { get }
+    /// Writes the event in its own binary form and returns true if it has one
+    /// (``BinaryCodable``); otherwise writes nothing and returns false.
+    ///
+    /// Supplied for every event: do not implement it. It lets the store reach
+    /// a type's own writer in place, without copying the event first.
+    func _writeOwnBinaryForm(to writer: inout BinaryWriter) -> Bool
+}
+
+extension Event {
+    /// No binary form of its own: the store encodes the event through `Codable`.
+    public func _writeOwnBinaryForm(to writer: inout BinaryWriter) -> Bool { false }
+}
+
+extension Event where Self: BinaryCodable {
+    /// The event's own binary form (``BinaryCodable/write(to:)``).
+    public func _writeOwnBinaryForm(to writer: inout BinaryWriter) -> Bool {
+        write(to: &writer)
+        return true
+    }
 }
 
 extension Event {

@@ -345,6 +345,13 @@ public final class EventStore: Sendable {
             var write: BinaryWriting?
         }
 
+        /// Makes room for about `n` more events (a guess at their payloads' size):
+        /// a small append's buffer is then allocated once, not grown five times.
+        mutating func reserve(events n: Int) {
+            events.reserveCapacity(events.count + n)
+            bytes.reserveCapacity(bytes.count + n * EventStore.payloadBytesGuess)
+        }
+
         /// Appends `other`'s payloads after these.
         mutating func append(_ other: Encoded) {
             if events.isEmpty && bytes.isEmpty { self = other; return }   // taken whole, not copied
@@ -358,8 +365,11 @@ public final class EventStore: Sendable {
     /// hands it to the log; returns what to wait on.
     private func reserve(_ writes: [StreamWrite], metadata: EventMetadata) throws(EventStoreError) -> Reserved {
         var encoded = Encoded()
+        var total = 0
+        for w in writes.indices { total += writes[w].events.count }
+        if total < Self.parallelEncodingThreshold { encoded.reserve(events: total) }
         try encode(writes, into: &encoded)
-        try Self.checkShape(writes, events: encoded.events.count, metadata)
+        try Self.checkShape(writes, events: encoded.events.count, command: metadata.commandID)
         let commandID = metadata.commandID
         let fingerprint = CommandIndex.fingerprint(commandID)
         let keys = writes.map(\.key)
@@ -375,6 +385,7 @@ public final class EventStore: Sendable {
             // The versions are fixed now; build the batch outside the state lock.
             var batch = LogBatch(byteCapacity: encoded.bytes.count + encoded.events.count * 64)
             var head: [UInt8] = []
+            head.reserveCapacity(Self.headBytesGuess)
             let versions = Self.append(writes, encoded, firstEvent: 0, bases: bases[...], metadata, head: &head, to: &batch)
             let pending = reservation.pending
             let first = reservation.first
@@ -419,7 +430,7 @@ public final class EventStore: Sendable {
     /// a single large command's payloads are encoded on two cores if `parallel`.
     private func prepare(_ commands: [CommandWrites], _ range: Range<Int>, parallel: Bool) throws(EventStoreError) -> PreparedCommands {
         var p = PreparedCommands()
-        p.encoded.events.reserveCapacity(range.count)
+        p.encoded.reserve(events: range.count)
         p.eventEnds.reserveCapacity(range.count)
         p.writeEnds.reserveCapacity(range.count)
         p.fingerprints.reserveCapacity(range.count)
@@ -429,7 +440,7 @@ public final class EventStore: Sendable {
         for i in range {
             let start = p.encoded.events.count
             try encode(commands[i].writes, into: &p.encoded, parallel: parallel)
-            try Self.checkShape(commands[i].writes, events: p.encoded.events.count - start, commands[i].metadata)
+            try Self.checkShape(commands[i].writes, events: p.encoded.events.count - start, command: commands[i].metadata.commandID)
             p.eventEnds.append(p.encoded.events.count)
             p.fingerprints.append(CommandIndex.fingerprint(commands[i].metadata.commandID))
             for w in commands[i].writes.indices { p.keys.append(commands[i].writes[w].key) }
@@ -536,6 +547,7 @@ public final class EventStore: Sendable {
                 var parts: [CommandsTicket.Part] = []
                 parts.reserveCapacity(range.count)
                 var head: [UInt8] = []
+                head.reserveCapacity(Self.headBytesGuess)
                 for i in range {
                     let firstEvent = i == 0 ? 0 : eventEnds[i - 1]
                     let firstKey = i == 0 ? 0 : writeEnds[i - 1]
@@ -591,12 +603,12 @@ public final class EventStore: Sendable {
     }
 
     /// An append has at least one event (`events` in all) and names each stream once.
-    private static func checkShape(_ writes: [StreamWrite], events: Int, _ metadata: EventMetadata) throws(EventStoreError) {
-        guard events > 0 else { throw EventStoreError(.invalidAppend, "an append needs at least one event (command \(metadata.commandID))") }
+    private static func checkShape(_ writes: [StreamWrite], events: Int, command: @autoclosure () -> String) throws(EventStoreError) {
+        guard events > 0 else { throw EventStoreError(.invalidAppend, "an append needs at least one event (command \(command()))") }
         if writes.count > 1 {
             var seen = Set<String>(minimumCapacity: writes.count)
             for write in writes where !seen.insert(write.stream).inserted {
-                throw EventStoreError(.invalidAppend, "stream \(write.stream) appears twice in one append (command \(metadata.commandID)); put its events in one write", stream: write.stream)
+                throw EventStoreError(.invalidAppend, "stream \(write.stream) appears twice in one append (command \(command())); put its events in one write", stream: write.stream)
             }
         }
     }
@@ -789,6 +801,11 @@ public final class EventStore: Sendable {
         return AppendResult(positions: first..<end, streamVersions: versions, recordedAt: recordedAt)
     }
 
+    /// The room made for each event's payload before encoding (most of the
+    /// domain's are 60–200 bytes), and for an envelope's fields.
+    private static let payloadBytesGuess = 128
+    private static let headBytesGuess = 192
+
     /// Below this many events an append's payloads are encoded on the calling thread alone.
     private static let parallelEncodingThreshold = 512
 
@@ -798,8 +815,9 @@ public final class EventStore: Sendable {
         var total = 0
         for write in writes { total += write.events.count }
         guard parallel, total >= Self.parallelEncodingThreshold, Halves.available else {
-            for write in writes {
-                for event in write.events { try encode(event, stream: write.stream, into: &encoded) }
+            // By index: a write taken out whole is copied (two reference counts).
+            for w in writes.indices {
+                for e in writes[w].events.indices { try encode(writes[w].events[e], stream: writes[w].stream, into: &encoded) }
             }
             return
         }
@@ -835,7 +853,12 @@ public final class EventStore: Sendable {
                 // Through the type's writer, found once: no dynamic cast per event.
                 var writer = BinaryWriter()
                 swap(&writer.bytes, &encoded.bytes)
-                withUnsafePointer(to: event) { write(UnsafeRawPointer($0), &writer) }
+                // In place through the type's conformance to Event; through the
+                // writer found above (a copy of the event) when the conformance to
+                // BinaryCodable was declared where Event's could not see it.
+                if !event._writeOwnBinaryForm(to: &writer) {
+                    withUnsafePointer(to: event) { write(UnsafeRawPointer($0), &writer) }
+                }
                 swap(&writer.bytes, &encoded.bytes)
             } else {
                 try BinaryEncoder().encode(event, into: &encoded.bytes)
@@ -969,3 +992,5 @@ public struct AppendTicket: Sendable {
 
 /// An append accepted and queued; resolved when the log has made it durable (or failed).
 typealias PendingAppend = Promise<AppendResult, EventStoreError>
+
+
