@@ -31,6 +31,12 @@ struct PendingTableTests {
                 table.removeAll()
                 model.removeAll()
                 #expect(fingerprints.allSatisfy { table.find($0) == nil }, "step \(step)")
+            case 0 where model[fp]?.id != id && next() % 2 == 0:
+                // An id known not to be held: one probe, refused if another id holds the fingerprint.
+                let a = Int(next() % 3)
+                let held = table.insertAbsent(fp, id: id, appends[a])
+                #expect(held == (model[fp] == nil), "step \(step)")
+                if held { model[fp] = (id, a) }
             case 0:
                 let a = Int(next() % 3)
                 let held = table.set(fp, id: id, appends[a])

@@ -60,10 +60,15 @@ struct CommandIndex: Sendable {
         try entry(id, fingerprint: Self.fingerprint(id), isCommand: isCommand)
     }
 
-    /// ``entry(_:isCommand:)`` for an id whose ``fingerprint(_:)`` is `fp`.
-    func entry(_ id: String, fingerprint fp: UInt64, isCommand: (UInt64) throws(EventStoreError) -> Bool) throws(EventStoreError) -> Entry? {
-        if let p = pending.find(fp), p.id == id { return .pending(p.append) }
-        if !pendingCollisions.isEmpty, let p = pendingCollisions[id] { return .pending(p) }
+    /// ``entry(_:isCommand:)`` for an id whose ``fingerprint(_:)`` is `fp`;
+    /// the pending commands are not looked at if the caller knows the id is
+    /// not among them (`mayBePending` false).
+    func entry(_ id: String, fingerprint fp: UInt64, mayBePending: Bool = true,
+               isCommand: (UInt64) throws(EventStoreError) -> Bool) throws(EventStoreError) -> Entry? {
+        if mayBePending {
+            if let p = pending.find(fp), p.id == id { return .pending(p.append) }
+            if !pendingCollisions.isEmpty, let p = pendingCollisions[id] { return .pending(p) }
+        }
         guard !slots.isEmpty else { return nil }
         let mask = slots.count / 2 - 1
         var i = Int(truncatingIfNeeded: fp) & mask
@@ -86,6 +91,16 @@ struct CommandIndex: Sendable {
     mutating func setPending(_ id: String, fingerprint fp: UInt64, _ append: PendingAppend) {
         if !pending.set(fp, id: id, append) { pendingCollisions[id] = append }
     }
+
+    /// ``setPending(_:fingerprint:_:)`` for an id known not to be pending
+    /// (``entry(_:fingerprint:mayBePending:isCommand:)`` found nothing): one
+    /// probe of the table, not two.
+    mutating func setNewPending(_ id: String, fingerprint fp: UInt64, _ append: PendingAppend) {
+        if !pending.insertAbsent(fp, id: id, append) { pendingCollisions[id] = append }
+    }
+
+    /// Whether no command is being written.
+    var nonePending: Bool { pending.count == 0 && pendingCollisions.isEmpty }
 
     /// Forgets a command that was being written and never will be.
     mutating func removePending(_ id: String) {
@@ -217,6 +232,22 @@ struct PendingTable: Sendable {
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: fingerprint) & mask
         while slots[i].fingerprint != 0 { i = (i + 1) & mask }
+        slots[i] = Slot(fingerprint: fingerprint, id: id, append: append)
+        count += 1
+        return true
+    }
+
+    /// Holds the command `id`, which the table does not hold, under its
+    /// fingerprint; false if another id holds the fingerprint (nothing is changed).
+    mutating func insertAbsent(_ fingerprint: UInt64, id: String, _ append: PendingAppend) -> Bool {
+        precondition(fingerprint != 0, "a fingerprint is never 0")
+        if (count + 1) * 4 > slots.count * 3 { grow() }
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: fingerprint) & mask
+        while slots[i].fingerprint != 0 {
+            if slots[i].fingerprint == fingerprint { return false }
+            i = (i + 1) & mask
+        }
         slots[i] = Slot(fingerprint: fingerprint, id: id, append: append)
         count += 1
         return true

@@ -106,8 +106,9 @@ public final class EventStore: Sendable {
 
     /// The command with this id (whose fingerprint is given) in `commands`, a
     /// fingerprint match confirmed by reading `log`.
-    static func command(_ id: String, fingerprint: UInt64, in commands: CommandIndex, log: any RecordLog) throws(EventStoreError) -> CommandEntry? {
-        try commands.entry(id, fingerprint: fingerprint) { (first) throws(EventStoreError) in try isCommand(id, at: first, in: log) }
+    static func command(_ id: String, fingerprint: UInt64, in commands: CommandIndex, log: any RecordLog,
+                        mayBePending: Bool = true) throws(EventStoreError) -> CommandEntry? {
+        try commands.entry(id, fingerprint: fingerprint, mayBePending: mayBePending) { (first) throws(EventStoreError) in try isCommand(id, at: first, in: log) }
     }
 
     /// The event types this store decodes.
@@ -517,12 +518,16 @@ public final class EventStore: Sendable {
             let firsts = try state.withLock { (s) throws(EventStoreError) -> [UInt64] in
                 var firsts: [UInt64] = []
                 firsts.reserveCapacity(commands.count)
+                // The list's ids are distinct: if nothing else is being written,
+                // none of them is pending, and the pending table need not be asked.
+                let othersPending = !s.commands.nonePending
                 do throws(EventStoreError) {
                     for i in commands.indices {
                         let firstKey = i == 0 ? 0 : writeEnds[i - 1]
                         switch try reserveLocked(&s, commands[i].writes, keys: prepared.keys[firstKey..<writeEnds[i]],
                                                  count: eventEnds[i] - (i == 0 ? 0 : eventEnds[i - 1]),
-                                                 commandID: commands[i].metadata.commandID, fingerprint: fingerprints[i], pending: pending, bases: &bases) {
+                                                 commandID: commands[i].metadata.commandID, fingerprint: fingerprints[i], pending: pending,
+                                                 mayBePending: othersPending, bases: &bases) {
                         case .repeated:
                             throw EventStoreError(.invalidAppend, "command \(commands[i].metadata.commandID) is already in the store; send it alone to get its first result. Nothing was written")
                         case .new(let r): firsts.append(r.first)
@@ -664,11 +669,13 @@ public final class EventStore: Sendable {
 
     /// Checks the expectations and reserves positions and versions, appending
     /// to `bases` the version each write's first event gets; called under the state lock.
+    /// `mayBePending` false: the caller knows the command is not being written
+    /// (a list's commands, with distinct ids, when nothing else was pending).
     private func reserveLocked(_ s: inout State, _ writes: [StreamWrite], keys: ArraySlice<StreamKey>, count: Int, commandID: String, fingerprint: UInt64,
-                               pending shared: PendingAppend? = nil, bases: inout [UInt64]) throws(EventStoreError) -> ReserveOutcome {
+                               pending shared: PendingAppend? = nil, mayBePending: Bool = true, bases: inout [UInt64]) throws(EventStoreError) -> ReserveOutcome {
         if s.closed { throw EventStoreError(.closed, "the event store is closed") }
         if let failure = s.failure { throw failure }
-        switch try Self.command(commandID, fingerprint: fingerprint, in: s.commands, log: log) {
+        switch try Self.command(commandID, fingerprint: fingerprint, in: s.commands, log: log, mayBePending: mayBePending) {
         case .done(let first, let count)?: return .repeated(.written(first: first, count: count))
         case .pending(let pending)?: return .repeated(.pending(pending))
         case nil: break
@@ -722,7 +729,7 @@ public final class EventStore: Sendable {
         }
         s.nextPosition = first + UInt64(count)
         let pending = shared ?? PendingAppend()
-        s.commands.setPending(commandID, fingerprint: fingerprint, pending)
+        s.commands.setNewPending(commandID, fingerprint: fingerprint, pending)
         return .new(Reservation(pending: pending, first: first))
     }
 
@@ -737,12 +744,12 @@ public final class EventStore: Sendable {
     /// order and next to each other) durable, or failed it.
     func complete(_ result: Result<(first: UInt64, timestamp: Int64), EventStoreError>, pending: PendingAppend,
                   parts: [CommandsTicket.Part]) {
-        let named = parts.count == 1 ? parts[0].commandID : "\(parts[0].commandID) and \(parts.count - 1) more"
         let first = parts[0].positions.lowerBound
         switch result {
         case .success(let (committedFirst, timestamp)):
             guard committedFirst == first else {
                 // The log and the store disagree on positions: never go on from here.
+                let named = parts.count == 1 ? parts[0].commandID : "\(parts[0].commandID) and \(parts.count - 1) more"
                 let error = EventStoreError(.failed, "the log put command \(named) at \(committedFirst), the store expected \(first); reopen the store")
                 state.withLock { $0.failure = error }
                 pending.resolve(.failure(error))
