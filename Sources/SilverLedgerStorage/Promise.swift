@@ -2,9 +2,13 @@
 /// tasks: an append the log will make durable, a batch the store will take.
 /// Public under the SPI `Internals` only, and inlinable (see ``Locked``).
 @_spi(Internals) public final class Promise<Value: Sendable, Failure: Error>: Sendable {
+    @usableFromInline typealias Waiter = UnsafeContinuation<Result<Value, Failure>, Never>
     @usableFromInline struct State {
         @usableFromInline var result: Result<Value, Failure>?
-        @usableFromInline var waiters: [CheckedContinuation<Result<Value, Failure>, Never>] = []
+        /// The first task waiting (most promises have one at most: no array to
+        /// allocate here and free on the resolving thread), and any others.
+        @usableFromInline var waiter: Waiter?
+        @usableFromInline var others: [Waiter] = []
         @inlinable init() {}
     }
     @usableFromInline let state = Locked(State())
@@ -19,21 +23,23 @@
 
     /// Sets the result and wakes every task waiting for it.
     @inlinable public func resolve(_ result: Result<Value, Failure>) {
-        let waiters = state.withLock { s -> [CheckedContinuation<Result<Value, Failure>, Never>] in
+        let (waiter, others) = state.withLock { s -> (Waiter?, [Waiter]) in
             s.result = result
-            defer { s.waiters.removeAll() }
-            return s.waiters
+            defer { s.waiter = nil; s.others = [] }
+            return (s.waiter, s.others)
         }
-        for waiter in waiters { waiter.resume(returning: result) }
+        // Each waiter was taken out under the lock once: resumed exactly once.
+        waiter?.resume(returning: result)
+        for other in others { other.resume(returning: result) }
     }
 
     /// The value, once resolved (at once if it is); throws the failure it was resolved with.
     @inlinable public func value() async throws(Failure) -> Value {
         if let ready = state.withLock({ $0.result }) { return try ready.get() }
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Value, Failure>, Never>) in
+        let result = await withUnsafeContinuation { (continuation: Waiter) in
             let ready = state.withLock { s -> Result<Value, Failure>? in
                 if let r = s.result { return r }
-                s.waiters.append(continuation)
+                if s.waiter == nil { s.waiter = continuation } else { s.others.append(continuation) }
                 return nil
             }
             if let ready { continuation.resume(returning: ready) }
