@@ -118,6 +118,38 @@ struct BinaryCodableTests {
         #expect(writer.bytes == [1, 2])
     }
 
+    /// An event whose `Event` conformance does not write its binary form (as
+    /// when `BinaryCodable` is declared in another module): the store finds its
+    /// `write(to:)` by a cast and uses it; an event with `Codable` alone goes
+    /// through `Codable`. `Disowned`'s `Codable` form differs from its binary
+    /// one here only to tell the two paths apart.
+    @Test func anEventThatDoesNotWriteItselfThroughEventIsWrittenByItsCastWriter() async throws {
+        struct Disowned: Event, BinaryCodable {
+            static let eventType = "Disowned"
+            var n: Int
+            init(n: Int) { self.n = n }
+            init(reading reader: inout BinaryReader) throws { n = try reader.read() }
+            func write(to writer: inout BinaryWriter) { writer.write(n) }
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.singleValueContainer()
+                try c.encode(n + 1_000)
+            }
+            init(from decoder: any Decoder) throws { n = try decoder.singleValueContainer().decode(Int.self) - 1_000 }
+            func _writeOwnBinaryForm(to writer: inout BinaryWriter) -> Bool { false }
+        }
+        var types = testTypes()
+        types.register(Disowned.self)
+        let store = EventStore.inMemory(types: types)
+        defer { try? store.close() }
+        _ = try await store.append(commands: [
+            CommandWrites([StreamWrite(stream: "d", events: [Disowned(n: 5), Noted(text: "记"), Disowned(n: 6)])], metadata: meta("c1")),
+        ])
+        var payloads: [[UInt8]] = []
+        try store.forEachEvent { payloads.append(Array($0.payload)) }
+        #expect(payloads == [BinaryWriter.encode(Disowned(n: 5)), try BinaryEncoder().encode(Noted(text: "记")), BinaryWriter.encode(Disowned(n: 6))])
+        #expect(payloads[0] != (try BinaryEncoder().encode(Disowned(n: 5))))
+    }
+
     @Test func badInputIsAnErrorAtEveryTruncationAndForEachBrokenRule() throws {
         let bytes = BinaryWriter.encode(AllLeaves())
         for length in 0..<bytes.count {

@@ -338,11 +338,17 @@ public final class EventStore: Sendable {
         /// once, with its binary writer if it has one (an append has few types).
         var writers: [Writer] = []
 
-        /// An event type's binary writer. A struct, not a tuple: a function kept
+        /// How an event type is written. A struct, not a tuple: a function kept
         /// in an array of tuples is reabstracted, and each read of it allocated
         /// a thunk (one allocation per event encoded).
         struct Writer {
             var type: ObjectIdentifier
+            /// Whether the type writes its own binary form through `Event`
+            /// (``Event/_writeOwnBinaryForm(to:)``); nil before its first event.
+            var ownForm: Bool?
+            /// When it does not: its `BinaryCodable` writer, found by a cast
+            /// (the conformance declared where `Event`'s could not see it), or
+            /// nil (the type is written through `Codable`).
             var write: BinaryWriting?
         }
 
@@ -845,27 +851,36 @@ public final class EventStore: Sendable {
     }
 
     private func encode<E: Event>(_ event: E, stream: String, into encoded: inout Encoded) throws(EventStoreError) {
-        let write: BinaryWriting?
-        if let known = encoded.writers.first(where: { $0.type == ObjectIdentifier(E.self) }) {
-            write = known.write
+        let slot: Int
+        if let known = encoded.writers.firstIndex(where: { $0.type == ObjectIdentifier(E.self) }) {
+            slot = known
         } else {
             guard types.knows(E.eventType, version: E.schemaVersion) else {
                 throw EventStoreError(.unregisteredEventType, "event type \(E.eventType) version \(E.schemaVersion) is not registered with this store; register it so it can be read back (stream \(stream))", stream: stream)
             }
-            if let fast = E.self as? any (BinaryCodable & Event).Type { write = Self.binaryWriting(fast) } else { write = nil }
-            encoded.writers.append(Encoded.Writer(type: ObjectIdentifier(E.self), write: write))
+            slot = encoded.writers.count
+            encoded.writers.append(Encoded.Writer(type: ObjectIdentifier(E.self)))
         }
         do {
-            if let write {
-                // Through the type's writer, found once: no dynamic cast per event.
+            if encoded.writers[slot].ownForm != false {
+                // In place through the type's conformance to Event: no copy of the event, no cast.
                 var writer = BinaryWriter()
                 swap(&writer.bytes, &encoded.bytes)
-                // In place through the type's conformance to Event; through the
-                // writer found above (a copy of the event) when the conformance to
-                // BinaryCodable was declared where Event's could not see it.
-                if !event._writeOwnBinaryForm(to: &writer) {
-                    withUnsafePointer(to: event) { write(UnsafeRawPointer($0), &writer) }
+                let wrote = event._writeOwnBinaryForm(to: &writer)
+                swap(&writer.bytes, &encoded.bytes)
+                encoded.writers[slot].ownForm = wrote
+                if wrote {
+                    encoded.events.append((encoded.bytes.count, E.eventType, E.schemaVersion))
+                    return
                 }
+                // Not through Event: is it BinaryCodable all the same? Asked once per type and append.
+                if let fast = E.self as? any (BinaryCodable & Event).Type { encoded.writers[slot].write = Self.binaryWriting(fast) }
+            }
+            if let write = encoded.writers[slot].write {
+                // The type's writer, found once: a copy of the event, but no cast per event.
+                var writer = BinaryWriter()
+                swap(&writer.bytes, &encoded.bytes)
+                withUnsafePointer(to: event) { write(UnsafeRawPointer($0), &writer) }
                 swap(&writer.bytes, &encoded.bytes)
             } else {
                 try BinaryEncoder().encode(event, into: &encoded.bytes)
