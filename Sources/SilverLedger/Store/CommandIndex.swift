@@ -228,13 +228,8 @@ struct PendingTable: Sendable {
             slots[i].append = append
             return true
         }
-        if (count + 1) * 4 > slots.count * 3 { grow() }
-        let mask = slots.count - 1
-        var i = Int(truncatingIfNeeded: fingerprint) & mask
-        while slots[i].fingerprint != 0 { i = (i + 1) & mask }
-        slots[i] = Slot(fingerprint: fingerprint, id: id, append: append)
-        count += 1
-        return true
+        // No slot has the fingerprint: the insertion cannot be refused.
+        return insertAbsent(fingerprint, id: id, append)
     }
 
     /// Holds the command `id`, which the table does not hold, under its

@@ -392,7 +392,7 @@ public final class EventStore: Sendable {
             case .new(let r): reservation = r
             }
             // The versions are fixed now; build the batch outside the state lock.
-            var batch = LogBatch(byteCapacity: encoded.bytes.count + encoded.events.count * 64)
+            var batch = LogBatch(byteCapacity: encoded.bytes.count + Self.envelopeBytes(writes, metadata))
             var head: [UInt8] = []
             head.reserveCapacity(Self.headBytesGuess)
             let versions = Self.append(writes, encoded, firstEvent: 0, bases: bases[...], metadata, head: &head, to: &batch)
@@ -435,11 +435,12 @@ public final class EventStore: Sendable {
         }
     }
 
-    /// Encodes and checks `commands[range]`, hashes their ids and streams;
-    /// a single large command's payloads are encoded on two cores if `parallel`.
-    private func prepare(_ commands: [CommandWrites], _ range: Range<Int>, parallel: Bool) throws(EventStoreError) -> PreparedCommands {
+    /// Encodes and checks `commands[range]` (`events` events in all), hashes
+    /// their ids and streams; a single large command's payloads are encoded on
+    /// two cores if `parallel`.
+    private func prepare(_ commands: [CommandWrites], _ range: Range<Int>, events: Int, parallel: Bool) throws(EventStoreError) -> PreparedCommands {
         var p = PreparedCommands()
-        p.encoded.reserve(events: range.count)
+        if events < Self.parallelEncodingThreshold || !parallel { p.encoded.reserve(events: events) }
         p.eventEnds.reserveCapacity(range.count)
         p.writeEnds.reserveCapacity(range.count)
         p.fingerprints.reserveCapacity(range.count)
@@ -458,7 +459,7 @@ public final class EventStore: Sendable {
         return p
     }
 
-    /// ``prepare(_:_:parallel:)`` for all of `commands`: with `twoCores`, a
+    /// ``prepare(_:_:events:parallel:)`` for all of `commands`: with `twoCores`, a
     /// list of many commands is split in two halves of about as many events
     /// each, prepared on two cores at once.
     private func prepare(_ commands: [CommandWrites], twoCores: Bool) throws(EventStoreError) -> PreparedCommands {
@@ -469,9 +470,13 @@ public final class EventStore: Sendable {
             for w in commands[i].writes.indices { total += commands[i].writes[w].events.count }
             eventEnds.append(total)
         }
-        guard twoCores, let middle = Self.split(eventEnds) else { return try prepare(commands, commands.indices, parallel: twoCores) }
+        guard twoCores, let middle = Self.split(eventEnds) else {
+            return try prepare(commands, commands.indices, events: total, parallel: twoCores)
+        }
+        let ends = eventEnds
         let (first, second) = Halves.run(commands.count, splitAt: middle) { (range) throws(EventStoreError) -> PreparedCommands in
-            try prepare(commands, range, parallel: false)
+            try prepare(commands, range, events: ends[range.upperBound - 1] - (range.lowerBound == 0 ? 0 : ends[range.lowerBound - 1]),
+                        parallel: false)
         }
         var prepared = try first.get()
         prepared.append(try second.get())
@@ -556,7 +561,9 @@ public final class EventStore: Sendable {
                 let lastEvent = range.isEmpty ? firstEvent : eventEnds[range.upperBound - 1]
                 let start = firstEvent == 0 ? 0 : encoded.events[firstEvent - 1].end
                 let end = lastEvent == 0 ? 0 : encoded.events[lastEvent - 1].end
-                var batch = LogBatch(byteCapacity: (end - start) + Self.envelopeBytes(commands[range], events: eventEnds[range], firstEvent: firstEvent))
+                var room = end - start
+                for i in range { room += Self.envelopeBytes(commands[i].writes, commands[i].metadata) }
+                var batch = LogBatch(byteCapacity: room)
                 var parts: [CommandsTicket.Part] = []
                 parts.reserveCapacity(range.count)
                 var head: [UInt8] = []
@@ -597,21 +604,16 @@ public final class EventStore: Sendable {
         }
     }
 
-    /// About how many bytes the envelopes of `commands` take with their
-    /// records' framing (not their payloads), whose events end at `events`
-    /// (the first at `firstEvent`): a batch made with this much room is not
-    /// copied as it grows. Each field's length is known without reading it.
-    private static func envelopeBytes(_ commands: ArraySlice<CommandWrites>, events: ArraySlice<Int>, firstEvent: Int) -> Int {
-        var bytes = 0, previous = firstEvent
-        for (i, end) in zip(commands.indices, events) {
-            let metadata = commands[i].metadata
-            // 64: the type's name (most are shorter than 40 bytes), the numbers and the lengths.
-            let perEvent = 64 + metadata.recordedBy.utf8.count + metadata.commandID.utf8.count
-                + (metadata.correlationID?.utf8.count ?? 0) + (metadata.causationID?.utf8.count ?? 0)
-            bytes += perEvent * (end - previous)
-            for w in commands[i].writes.indices { bytes += commands[i].writes[w].stream.utf8.count * commands[i].writes[w].events.count }
-            previous = end
-        }
+    /// About how many bytes the envelopes of one command's events take with
+    /// their records' framing (not their payloads): a batch made with this much
+    /// room is not copied as it grows. Each field's length is known without
+    /// reading it.
+    private static func envelopeBytes(_ writes: [StreamWrite], _ metadata: EventMetadata) -> Int {
+        // 64: the type's name (most are shorter than 40 bytes), the numbers and the lengths.
+        let perEvent = 64 + metadata.recordedBy.utf8.count + metadata.commandID.utf8.count
+            + (metadata.correlationID?.utf8.count ?? 0) + (metadata.causationID?.utf8.count ?? 0)
+        var bytes = 0
+        for w in writes.indices { bytes += (perEvent + writes[w].stream.utf8.count) * writes[w].events.count }
         return bytes
     }
 
@@ -864,33 +866,33 @@ public final class EventStore: Sendable {
             encoded.writers.append(Encoded.Writer(type: ObjectIdentifier(E.self)))
         }
         do {
+            var written = false
             if encoded.writers[slot].ownForm != false {
                 // In place through the type's conformance to Event: no copy of the event, no cast.
-                var writer = BinaryWriter()
-                swap(&writer.bytes, &encoded.bytes)
-                let wrote = event._writeOwnBinaryForm(to: &writer)
-                swap(&writer.bytes, &encoded.bytes)
-                encoded.writers[slot].ownForm = wrote
-                if wrote {
-                    encoded.events.append((encoded.bytes.count, E.eventType, E.schemaVersion))
-                    return
-                }
+                written = Self.writing(into: &encoded.bytes) { event._writeOwnBinaryForm(to: &$0) }
+                encoded.writers[slot].ownForm = written
                 // Not through Event: is it BinaryCodable all the same? Asked once per type and append.
-                if let fast = E.self as? any (BinaryCodable & Event).Type { encoded.writers[slot].write = Self.binaryWriting(fast) }
+                if !written, let fast = E.self as? any (BinaryCodable & Event).Type { encoded.writers[slot].write = Self.binaryWriting(fast) }
             }
-            if let write = encoded.writers[slot].write {
+            if !written, let write = encoded.writers[slot].write {
                 // The type's writer, found once: a copy of the event, but no cast per event.
-                var writer = BinaryWriter()
-                swap(&writer.bytes, &encoded.bytes)
-                withUnsafePointer(to: event) { write(UnsafeRawPointer($0), &writer) }
-                swap(&writer.bytes, &encoded.bytes)
-            } else {
+                Self.writing(into: &encoded.bytes) { writer in withUnsafePointer(to: event) { write(UnsafeRawPointer($0), &writer) } }
+            } else if !written {
                 try BinaryEncoder().encode(event, into: &encoded.bytes)
             }
         } catch {
             throw EventStoreError(.invalidAppend, "event \(E.eventType) for stream \(stream) could not be encoded: \(error)", stream: stream)
         }
         encoded.events.append((encoded.bytes.count, E.eventType, E.schemaVersion))
+    }
+
+    /// Runs `body` with a binary writer appending to `bytes` (moved in and
+    /// back out, not copied).
+    private static func writing<R>(into bytes: inout [UInt8], _ body: (inout BinaryWriter) -> R) -> R {
+        var writer = BinaryWriter()
+        swap(&writer.bytes, &bytes)
+        defer { swap(&writer.bytes, &bytes) }
+        return body(&writer)
     }
 
     /// Writes the value at a pointer in its binary form: the value must be of
