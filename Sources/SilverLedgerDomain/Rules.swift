@@ -108,6 +108,25 @@ enum Rules {
         }
     }
 
+    /// ``livingMember(_:of:on:in:)`` for each of the cadres `id(0)` …
+    /// `id(count - 1)`, in order: the first that breaks a rule is the one
+    /// refused. Those the register's fields show to be members are checked
+    /// together (``CadreTable/firstNotLivingMember(_:_:of:on:)``).
+    static func livingMembers(_ count: Int, _ id: (Int) -> CadreID, of branch: BranchID, on date: LedgerDate,
+                              in state: DomainState) throws(DomainError) {
+        guard let first = state.cadres.firstNotLivingMember(count, id, of: branch, on: date) else { return }
+        for k in first..<count { try livingMember(id(k), of: branch, on: date, in: state) }
+    }
+
+    /// ``checkLiving(_:on:in:)`` for each of the cadres `id(0)` … `id(count - 1)`,
+    /// in order: the first that breaks a rule is the one refused. Those the
+    /// register's fields show to be alive are checked together
+    /// (``CadreTable/firstNotLiving(_:_:on:)``).
+    static func checkLiving(_ count: Int, _ id: (Int) -> CadreID, on date: LedgerDate, in state: DomainState) throws(DomainError) {
+        guard let first = state.cadres.firstNotLiving(count, id, on: date) else { return }
+        for k in first..<count { _ = try checkLiving(id(k), on: date, in: state) }
+    }
+
     /// The cadre is registered, the date is not before the registration, and the cadre was alive on it.
     static func livingCadre(_ id: CadreID, on date: LedgerDate, in state: DomainState) throws(DomainError) -> CadreRecord {
         let cadre = try registeredCadre(id, in: state)

@@ -1,3 +1,4 @@
+import CCRC32C
 import Crypto
 
 /// The engine's inner loops, exposed to the benchmark package only so that it
@@ -22,4 +23,13 @@ public enum StorageKernels {
     public static func sha256(_ bytes: UnsafeRawBufferPointer) -> UInt8 {
         SHA256.hash(data: bytes).withUnsafeBytes { $0[0] }
     }
+}
+
+/// Starts loading the cache line at `address` into the CPU's caches: issued a
+/// few look-ups ahead of a probe into a table larger than the caches (the
+/// command index, the cadre register), so that the misses overlap instead of
+/// following one another. A hint only: it changes no value and never faults.
+@_spi(Internals) @inlinable @inline(__always)
+public func prefetch(_ address: UnsafeRawPointer) {
+    silverledger_prefetch(address)
 }

@@ -151,7 +151,7 @@ struct CadreTableTests {
         let base = date("2019-01-01").daysSinceEpoch
         func day(_ n: Int) -> LedgerDate { LedgerDate(daysSinceEpoch: base + Int32(n)) }
         var table = CadreTable()
-        var fastAnswers = 0, slowAnswers = 0
+        var fastAnswers = 0, slowAnswers = 0, listsAllMembers = 0, listsPartlyLiving = 0
         for step in 0..<4_000 {
             let id = ids[pick(ids.count)]
             switch pick(7) {
@@ -182,8 +182,24 @@ struct CadreTableTests {
                 #expect(table.isLivingMember(probe, of: branch, on: on) == member, "step \(step): \(probe) in \(branch) on \(on)")
                 if member { fastAnswers += 1 } else if alive { slowAnswers += 1 }
             }
+            // The checks of a list together (a meeting's members, a session's
+            // attendees) give the first of the list the single checks refuse.
+            // Half the lists are members of the branch on the day of some record's latest stint, with perhaps one other cadre.
+            let anchor = pick(2) == 0 ? table[ids[pick(ids.count)]]?.branchStints.last : nil
+            let on = anchor.map { day(Int($0.from.daysSinceEpoch - base) + pick(30)) } ?? day(pick(900))
+            let branch = anchor?.branch ?? branches[pick(3)]
+            var list = anchor == nil ? (0..<pick(9)).map { _ in ids[pick(ids.count)] }
+                                     : Array(ids.filter { table.isLivingMember($0, of: branch, on: on) }.prefix(1 + pick(6)))
+            if anchor != nil && pick(2) == 0 { list.insert(ids[pick(ids.count)], at: pick(list.count + 1)) }
+            let firstNotMember = list.firstIndex { !table.isLivingMember($0, of: branch, on: on) }
+            let firstNotLiving = list.firstIndex { table.living($0, on: on) == nil }
+            #expect(table.firstNotLivingMember(list.count, { list[$0] }, of: branch, on: on) == firstNotMember, "step \(step): \(list) in \(branch) on \(on)")
+            #expect(table.firstNotLiving(list.count, { list[$0] }, on: on) == firstNotLiving, "step \(step): \(list) living on \(on)")
+            if firstNotMember == nil && !list.isEmpty { listsAllMembers += 1 }
+            if firstNotLiving.map({ $0 > 0 }) == true { listsPartlyLiving += 1 }
         }
         // Both kinds of answer were exercised.
         #expect(fastAnswers > 1_000 && slowAnswers > 1_000, "\(fastAnswers) fast, \(slowAnswers) not")
+        #expect(listsAllMembers > 20 && listsPartlyLiving > 100, "\(listsAllMembers) lists all members, \(listsPartlyLiving) partly living")
     }
 }

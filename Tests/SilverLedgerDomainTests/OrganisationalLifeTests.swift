@@ -217,6 +217,10 @@ struct OrganisationalLifeTests {
             ("an absentee named twice", meeting("M2", absentees: [absent("B1-C2"), absent("B1-C2", "外出")]), .duplicateName),
             ("an unknown attendee", meeting("M2", attendees: ["B1-C1", "C404"]), .unknownCadre),
             ("an attendee of another branch", meeting("M2", attendees: ["B1-C1", "X1"]), .notABranchMember),
+            // Of several members that break a rule, the first named is the one refused.
+            ("an unknown attendee before one of another branch", meeting("M2", attendees: ["B1-C1", "C404", "X1"]), .unknownCadre),
+            ("an attendee of another branch before an unknown one", meeting("M2", attendees: ["B1-C1", "X1", "C404"]), .notABranchMember),
+            ("an attendee of another branch before a dead absentee", meeting("M2", on: "2024-04-01", attendees: ["B1-C1", "X1"], absentees: [absent("B1-C4")]), .notABranchMember),
             ("an absentee in no branch", meeting("M2", absentees: [absent("N1")]), .notABranchMember),
             ("an attendee before joining", meeting("M2", on: "2020-01-15", attendees: ["B1-C1"]), .notABranchMember),
             ("a dead absentee", meeting("M2", on: "2024-04-01", absentees: [absent("B1-C4")]), .cadreDeceased),

@@ -67,6 +67,10 @@ struct VisitAndStudyTests {
             ("an attendee twice", study(attendees: ["C1", "C1"]), .duplicateName),
             ("a dead attendee", study(attendees: ["C1", "C2"]), .cadreDeceased),
             ("an unknown attendee", study(attendees: ["C9"]), .unknownCadre),
+            // Of several attendees that break a rule, the first named is the one refused.
+            ("an unknown attendee before a dead one", study(attendees: ["C1", "C9", "C2"]), .unknownCadre),
+            ("a dead attendee before an unknown one", study(attendees: ["C1", "C2", "C9"]), .cadreDeceased),
+            ("an attendee before registration after one unknown", study(attendees: ["C9", "C1"], on: "2019-06-01"), .unknownCadre),
             ("a session in the future", study(on: "2025-01-02"), .dateInFuture),
             ("a session without topic", study(topic: ""), .invalidValue),
             ("a quiz score over 100", RecordQuizResult(cadre: "C1", quiz: "党规党纪知识线上竞答", score: 101, takenOn: date("2024-06-01")), .invalidValue),

@@ -1,3 +1,5 @@
+@_spi(Internals) import SilverLedgerStorage
+
 /// Which command ids the store has, and where each one's events are, in 16
 /// bytes per command (about 21 with the table's free slots) and no string
 /// kept: a written command is known by a 64-bit fingerprint of its id, with
@@ -80,6 +82,36 @@ struct CommandIndex: Sendable {
             i = (i + 1) & mask
         }
         return nil
+    }
+
+    /// For each id (with its fingerprint), whether the index has the command,
+    /// as ``entry(_:fingerprint:mayBePending:isCommand:)`` finds it; an id
+    /// whose match could not be confirmed (`isCommand` threw) counts as known.
+    ///
+    /// The index of a large store is far larger than the caches: each id's
+    /// home slot is asked for some ids before it is probed, so that the misses
+    /// overlap instead of following one another.
+    func knows(_ ids: [String], fingerprints: [UInt64],
+               isCommand: (String, UInt64) throws(EventStoreError) -> Bool) -> [Bool] {
+        precondition(ids.count == fingerprints.count, "\(ids.count) command ids, \(fingerprints.count) fingerprints")
+        let ahead = 8
+        let mask = slots.count / 2 - 1
+        return slots.withUnsafeBufferPointer { slots in
+            @inline(__always) func prefetchHome(_ k: Int) {
+                if k < fingerprints.count, !slots.isEmpty {
+                    prefetch(slots.baseAddress! + 2 * (Int(truncatingIfNeeded: fingerprints[k]) & mask))
+                }
+            }
+            for k in 0..<ahead { prefetchHome(k) }
+            return ids.indices.map { k in
+                prefetchHome(k + ahead)
+                do {
+                    return try entry(ids[k], fingerprint: fingerprints[k]) { (first) throws(EventStoreError) in try isCommand(ids[k], first) } != nil
+                } catch {
+                    return true
+                }
+            }
+        }
     }
 
     /// Marks a command as being written.

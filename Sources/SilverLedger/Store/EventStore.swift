@@ -313,9 +313,7 @@ public final class EventStore: Sendable {
     package func knowsCommands(_ commandIDs: [String], fingerprints: [UInt64]) -> [Bool] {
         precondition(commandIDs.count == fingerprints.count, "\(commandIDs.count) command ids, \(fingerprints.count) fingerprints")
         return state.withLock { s in
-            commandIDs.indices.map { i in
-                do { return try Self.command(commandIDs[i], fingerprint: fingerprints[i], in: s.commands, log: log) != nil } catch { return true }
-            }
+            s.commands.knows(commandIDs, fingerprints: fingerprints) { (id, first) throws(EventStoreError) in try Self.isCommand(id, at: first, in: log) }
         }
     }
 

@@ -1,4 +1,5 @@
 import SilverLedger
+@_spi(Internals) import SilverLedgerStorage
 
 /// The register's records (``DomainState/cadres``): each cadre's
 /// ``CadreRecord`` by id, kept in the order the cadres were registered.
@@ -99,10 +100,56 @@ public struct CadreTable: Sendable, Equatable, Codable {
     /// an earlier stint would have to be looked at: the rules then read the record.
     func isLivingMember(_ id: CadreID, of branch: BranchID, on date: LedgerDate) -> Bool {
         guard let i = index(of: id) else { return false }
+        return places.withUnsafeBufferPointer { $0[i].isMember(of: branch, on: date.daysSinceEpoch) }
+    }
+
+    /// The first of the `count` cadres `id(0)` … `id(count - 1)` for which
+    /// ``isLivingMember(_:of:on:)`` is false; nil if it is true for all.
+    func firstNotLivingMember(_ count: Int, _ id: (Int) -> CadreID, of branch: BranchID, on date: LedgerDate) -> Int? {
         let day = date.daysSinceEpoch
-        return places.withUnsafeBufferPointer { places in
-            let place = places[i]
-            return place.isLiving(on: day) && place.stintFrom <= day && day < place.stintUntil && place.stintBranch == branch
+        return first(count, id) { !$0.isMember(of: branch, on: day) }
+    }
+
+    /// The first of the `count` cadres `id(0)` … `id(count - 1)` for which
+    /// ``living(_:on:)`` is nil; nil if none.
+    func firstNotLiving(_ count: Int, _ id: (Int) -> CadreID, on date: LedgerDate) -> Int? {
+        let day = date.daysSinceEpoch
+        return first(count, id) { !$0.isLiving(on: day) }
+    }
+
+    /// The first of the `count` cadres `id(0)` … `id(count - 1)` that is not
+    /// registered or whose fields fail `test`.
+    ///
+    /// A meeting or a study session names some ten cadres, each found in
+    /// tables larger than the caches: their slots are asked for first, then
+    /// the entries the slots name, and only then is each one checked, so that
+    /// the cache misses of all of them overlap instead of following one another.
+    @inline(__always)
+    private func first(_ count: Int, _ id: (Int) -> CadreID, failing test: (Place) -> Bool) -> Int? {
+        if count == 1 { return index(of: id(0)).map { test(places[$0]) } == false ? nil : 0 }
+        guard count > 1 else { return nil }
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { prints in
+            slots.withUnsafeBufferPointer { slots in
+                keys.withUnsafeBufferPointer { keys in
+                    places.withUnsafeBufferPointer { places in
+                        for k in 0..<count {
+                            prints[k] = id(k).rawValue.quickFingerprint
+                            prefetch(slots.baseAddress! + FingerprintSlots.home(prints[k], shift: shift))
+                        }
+                        for k in 0..<count {
+                            let entry = Int(slots[FingerprintSlots.home(prints[k], shift: shift)].entry)
+                            if entry != 0 {
+                                prefetch(keys.baseAddress! + (entry - 1))
+                                prefetch(places.baseAddress! + (entry - 1))
+                            }
+                        }
+                        for k in 0..<count {
+                            guard let i = find(id(k), prints[k]).index, !test(places[i]) else { return k }
+                        }
+                        return nil
+                    }
+                }
+            }
         }
     }
 
@@ -194,6 +241,11 @@ public struct CadreTable: Sendable, Equatable, Codable {
         }
 
         func isLiving(on day: Int32) -> Bool { registeredOn <= day && day < diedOn }
+
+        /// Alive on `day` and, by the latest stint, a member of `branch` on it.
+        func isMember(of branch: BranchID, on day: Int32) -> Bool {
+            isLiving(on: day) && stintFrom <= day && day < stintUntil && stintBranch == branch
+        }
     }
 
     /// Equal when they hold the same records under the same ids, in any order.

@@ -70,8 +70,9 @@ public struct RecordMeeting: DomainCommand, Codable {
             let present = attendees.contains(cadre)
             throw named(cadre, present ? "attendee" : "absentee", present ? "参会" : "缺席", again: "absentee", "缺席")
         }
-        for cadre in attendees { try Rules.livingMember(cadre, of: branch, on: heldOn, in: state) }
-        for absence in absences { try Rules.livingMember(absence.cadre, of: branch, on: heldOn, in: state) }
+        try Rules.livingMembers(attendees.count + absences.count, {
+            $0 < attendees.count ? attendees[$0] : absences[$0 - attendees.count].cadre
+        }, of: branch, on: heldOn, in: state)
         return [StreamWrite(stream: stream, expectedVersion: .noStream, events: [
             MeetingRecorded(meeting: meeting, branch: branch, kind: kind, topic: topic.trimmed, heldOn: heldOn,
                             attendees: attendees, absentees: absences),

@@ -47,7 +47,7 @@ public struct RecordStudySession: DomainCommand, Codable {
         }
         // The attendees before the first one named twice are checked first, as they come.
         let repeated = Rules.firstRepeat(in: attendees)
-        for cadre in attendees[..<(repeated ?? attendees.count)] { try Rules.checkLiving(cadre, on: heldOn, in: state) }
+        try Rules.checkLiving(repeated ?? attendees.count, { attendees[$0] }, on: heldOn, in: state)
         if let repeated {
             let cadre = attendees[repeated]
             throw DomainError(.duplicateName, english: "attendee \(cadre) is named twice", chinese: "参加人员\(cadre)重复",
