@@ -28,7 +28,22 @@ public struct Identifier<Kind: IdentifiedKind>: RawRepresentable, Hashable, Comp
     /// equal as Swift strings, are two ids.
     public static func == (a: Self, b: Self) -> Bool { a.rawValue.hasSameUTF8(as: b.rawValue) }
 
-    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue.quickFingerprint) }
+
+    /// The hash a `Dictionary` or `Set` of ids files an id under: its bytes'
+    /// fingerprint mixed with the table's seed, without SipHash (the rules and
+    /// a rebuild look ids up in such tables for every event). Consistent with
+    /// `==`: equal bytes, equal fingerprints.
+    public func _rawHashValue(seed: Int) -> Int { Self.mix(rawValue.quickFingerprint, seed: seed) }
+
+    /// A fingerprint and a table's seed mixed into a hash whose low bits (a
+    /// table's bucket) depend on every bit of both.
+    @inline(__always)
+    static func mix(_ fingerprint: UInt64, seed: Int) -> Int {
+        var x = fingerprint ^ UInt64(UInt(bitPattern: seed))
+        x = (x ^ (x >> 32)) &* 0xD6E8_FEB8_6659_FD93
+        return Int(truncatingIfNeeded: x ^ (x >> 32))
+    }
 
     /// In the order of Swift's strings; ids equal as strings but not in bytes
     /// in the order of their bytes.

@@ -64,6 +64,15 @@ struct CadreTableTests {
         table[long] = record(long, registered: "2021-01-01")
         #expect(table[same]?.registeredOn == date("2021-01-01") && table.index(of: same) == table.index(of: long))
         #expect(CadreID(long.rawValue + "x") != long && table[CadreID(long.rawValue + "x")] == nil)
+        // Dictionaries and sets hash an id's bytes with their own seed (no SipHash):
+        // equal bytes hash alike under one seed, and many ids spread over a set.
+        #expect(long._rawHashValue(seed: 7) == same._rawHashValue(seed: 7) && long.hashValue == same.hashValue)
+        #expect(long._rawHashValue(seed: 7) != long._rawHashValue(seed: 8))
+        let many = (0..<20_000).map { CadreID("C\($0)") }
+        let set = Set(many)
+        #expect(set.count == 20_000 && many.allSatisfy { set.contains(CadreID("C" + $0.rawValue.dropFirst())) } && !set.contains("C20000"))
+        #expect(Set(many.map { $0._rawHashValue(seed: 0) & 0xFFFF }).count > 12_000)   // low bits spread (a table's bucket)
+        #expect(MeetingID("m-1")._rawHashValue(seed: 3) == MeetingID("m-" + "1")._rawHashValue(seed: 3))
         // Meeting ids likewise.
         #expect(MeetingID("m-K") != MeetingID("m-\u{212A}") && MeetingID("m-K") == MeetingID("m-" + "K"))
         #expect(MeetingID("m-K") < MeetingID("m-\u{212A}") && !(MeetingID("m-\u{212A}") < MeetingID("m-K")))

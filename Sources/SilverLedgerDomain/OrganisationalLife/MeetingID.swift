@@ -39,6 +39,8 @@ public struct MeetingID: Hashable, Comparable, Sendable, Codable, CodingKeyRepre
     /// Equal when their bytes are (as ``Identifier``'s).
     public static func == (a: Self, b: Self) -> Bool { a.fingerprint == b.fingerprint && a.rawValue.hasSameUTF8(as: b.rawValue) }
     public func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
+    /// The fingerprint mixed with the table's seed, as ``Identifier``'s: no SipHash.
+    public func _rawHashValue(seed: Int) -> Int { CadreID.mix(fingerprint, seed: seed) }
     /// In the order of Swift's strings, then of their bytes (as ``Identifier``'s).
     public static func < (a: Self, b: Self) -> Bool { a.rawValue.precedesByBytes(b.rawValue) }
     public var description: String { rawValue }
