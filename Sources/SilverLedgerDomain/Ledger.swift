@@ -198,7 +198,8 @@ public actor Ledger {
                 chinese: "未写入：同一批（全部或全不）中的指令\(id)被拒绝（\(error.code)）", values: ["refusedCommand": id, "refusedCode": error.code.rawValue])
             return LedgerTicket(results: results.map { $0 ?? .failure(notWritten) })
         }
-        let submission = accepted.isEmpty ? nil : submissions.submit(accepted, fingerprints: acceptedFingerprints, to: store)
+        let submission = accepted.isEmpty ? nil
+            : submissions.submit(accepted, fingerprints: acceptedFingerprints, streams: versions.writtenStreams(), to: store)
         lastQueued = accepted
         return LedgerTicket(store: store, submissions: submissions, submission: submission, accepted: accepted.count, commandIDs: ids,
                             results: results, acceptedAt: acceptedAt, sentBefore: sentBefore, sameAs: sameAs)
@@ -355,10 +356,22 @@ private struct StreamVersions {
         unfolded.reserveCapacity(commands)
     }
 
-    /// The version of the stream `write` is for, once the batch so far is written.
-    private mutating func version(of write: StreamWrite) -> UInt64? {
+    /// Brings `written` up to date with the writes accepted since.
+    private mutating func fold() {
         for (stream, events) in unfolded { written.add(stream, fingerprint: stream.quickFingerprint, events, +) }
         unfolded.removeAll(keepingCapacity: true)
+    }
+
+    /// The events the accepted commands write to each stream: the index of
+    /// the batch's streams that ``Submissions`` keeps while it is queued.
+    mutating func writtenStreams() -> FingerprintTable<UInt64> {
+        fold()
+        return written
+    }
+
+    /// The version of the stream `write` is for, once the batch so far is written.
+    private mutating func version(of write: StreamWrite) -> UInt64? {
+        fold()
         let fingerprint = write.stream.quickFingerprint
         let stored: UInt64?
         if write.expectedVersion == .noStream {

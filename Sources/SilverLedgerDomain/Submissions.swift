@@ -102,11 +102,15 @@ final class Submissions: Sendable {
         }
     }
 
-    /// Queues `commands` (their ids' fingerprints beside them) for `store`; returns what to wait on for the store's ticket.
-    func submit(_ commands: [CommandWrites], fingerprints: [UInt64], to store: EventStore) -> Submission {
+    /// Queues `commands` (their ids' fingerprints beside them) for `store`;
+    /// returns what to wait on for the store's ticket. `streams`, if given, is
+    /// the events the commands write to each stream, as the ledger counted
+    /// them while it checked the batch (see ``Batch/indexedStreams()``).
+    func submit(_ commands: [CommandWrites], fingerprints: [UInt64], streams: FingerprintTable<UInt64>? = nil,
+                to store: EventStore) -> Submission {
         let number = state.withLock { s in
             defer { s.next += 1 }
-            s.batches.append(Batch(number: s.next, commands: commands, fingerprints: fingerprints))
+            s.batches.append(Batch(number: s.next, commands: commands, fingerprints: fingerprints, streams: streams))
             return s.next
         }
         let submission = Submission()

@@ -911,7 +911,8 @@ public final class EventStore: Sendable {
 
     /// The version of the last event of the stream `write` is for (its key already hashed), or nil if it does not exist.
     package func version(of write: StreamWrite) -> UInt64? {
-        state.withLock { $0.streams.version(of: write.key) }
+        let key = write.key   // hashed before the lock is taken
+        return state.withLock { $0.streams.version(of: key) }
     }
 
     /// The events of one stream from `version` on, in order; reads only that stream's batches.
