@@ -199,7 +199,7 @@ public actor Ledger {
             return LedgerTicket(results: results.map { $0 ?? .failure(notWritten) })
         }
         let submission = accepted.isEmpty ? nil
-            : submissions.submit(accepted, fingerprints: acceptedFingerprints, streams: versions.writtenStreams(), to: store)
+            : submissions.submit(accepted, fingerprints: acceptedFingerprints, streams: versions.writtenStreams, to: store)
         lastQueued = accepted
         return LedgerTicket(store: store, submissions: submissions, submission: submission, accepted: accepted.count, commandIDs: ids,
                             results: results, acceptedAt: acceptedAt, sentBefore: sentBefore, sameAs: sameAs)
@@ -342,37 +342,21 @@ public struct LedgerTicket: Sendable {
 private struct StreamVersions {
     let store: EventStore
     let submissions: Submissions
-    /// Events the batch so far writes to each stream, up to `unfolded`.
-    private var written: FingerprintTable<UInt64>
-    /// The writes accepted since a check last needed `written`: most writes
-    /// expect `.any`, and a batch of them needs no table at all.
-    private var unfolded: [(stream: String, events: UInt64)] = []
+    /// Events the batch so far writes to each stream; once the batch is
+    /// checked, the index of its streams that ``Submissions`` keeps while it
+    /// is queued.
+    private(set) var writtenStreams: FingerprintTable<UInt64>
 
     /// For a batch of `commands` commands (most write one stream).
     init(store: EventStore, submissions: Submissions, commands: Int) {
         self.store = store
         self.submissions = submissions
-        written = FingerprintTable(capacity: commands)
-        unfolded.reserveCapacity(commands)
+        writtenStreams = FingerprintTable(capacity: commands)
     }
 
-    /// Brings `written` up to date with the writes accepted since.
-    private mutating func fold() {
-        for (stream, events) in unfolded { written.add(stream, fingerprint: stream.quickFingerprint, events, +) }
-        unfolded.removeAll(keepingCapacity: true)
-    }
-
-    /// The events the accepted commands write to each stream: the index of
-    /// the batch's streams that ``Submissions`` keeps while it is queued.
-    mutating func writtenStreams() -> FingerprintTable<UInt64> {
-        fold()
-        return written
-    }
-
-    /// The version of the stream `write` is for, once the batch so far is written.
-    private mutating func version(of write: StreamWrite) -> UInt64? {
-        fold()
-        let fingerprint = write.stream.quickFingerprint
+    /// The version of the stream `write` is for (its name's quick fingerprint
+    /// is `fingerprint`), once the batch so far is written.
+    private func version(of write: StreamWrite, fingerprint: UInt64) -> UInt64? {
         let stored: UInt64?
         if write.expectedVersion == .noStream {
             // Only whether the stream exists matters: a queued batch writing it
@@ -381,16 +365,24 @@ private struct StreamVersions {
         } else {
             stored = submissions.version(of: write, fingerprint: fingerprint, in: store)
         }
-        guard let n = written[write.stream, fingerprint: fingerprint] else { return stored }
+        guard let n = writtenStreams[write.stream, fingerprint: fingerprint] else { return stored }
         return stored.map { $0 + n } ?? n - 1
     }
 
+    /// Checks the expectations of a command's writes against the streams as
+    /// the store, the queued batches and the batch so far leave them, then
+    /// counts the writes in (by index: a write taken out of the list is a copy).
     mutating func check(_ writes: [StreamWrite], commandID: String) throws(DomainError) {
         // `.any` needs no look-up (most writes).
-        for write in writes where write.expectedVersion != .any && !write.expectedVersion.isMet(by: version(of: write)) {
-            throw DomainError.recordExists(write.stream, commandID: commandID)
+        for w in writes.indices where writes[w].expectedVersion != .any {
+            let fingerprint = writes[w].stream.quickFingerprint
+            guard writes[w].expectedVersion.isMet(by: version(of: writes[w], fingerprint: fingerprint)) else {
+                throw DomainError.recordExists(writes[w].stream, commandID: commandID)
+            }
         }
-        for write in writes where !write.events.isEmpty { unfolded.append((write.stream, UInt64(write.events.count))) }
+        for w in writes.indices where !writes[w].events.isEmpty {
+            writtenStreams.add(writes[w].stream, fingerprint: writes[w].stream.quickFingerprint, UInt64(writes[w].events.count), +)
+        }
     }
 }
 
