@@ -55,6 +55,9 @@ public struct RecordMeeting: DomainCommand, Codable {
                               chinese: "党支部\(branch)的\(kind.chinese)须至少有一名参会党员",
                               values: ["meeting": meeting, "branch": branch.rawValue])
         }
+        // The closures below read the lists, not `self`: one that reads `self`
+        // gets a copy of the whole command.
+        let attendees = self.attendees
         // The reasons trimmed; the list copied only if one of them changes.
         var absences = absentees
         for i in absences.indices {

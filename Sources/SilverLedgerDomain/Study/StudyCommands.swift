@@ -47,6 +47,7 @@ public struct RecordStudySession: DomainCommand, Codable {
         }
         // The attendees before the first one named twice are checked first, as they come.
         let repeated = Rules.firstRepeat(in: attendees)
+        let attendees = self.attendees   // read by the closure instead of `self`, which it would copy
         try Rules.checkLiving(repeated ?? attendees.count, { attendees[$0] }, on: heldOn, in: state)
         if let repeated {
             let cadre = attendees[repeated]
