@@ -13,17 +13,19 @@ import SilverLedger
 /// batch leaves here only after the store has taken it, so whichever of the
 /// two holds a batch at the moment, the check sees it.
 final class Submissions: Sendable {
-    /// A batch not yet taken by the store. Its ids and streams are indexed at
-    /// the first check that needs them: a batch the store takes before the
-    /// next one is checked is never indexed (with one batch in flight, though,
-    /// the store is usually still taking it).
+    /// A batch not yet taken by the store. Its ids are indexed at the first
+    /// check that needs them: a batch the store takes before the next one is
+    /// checked is never indexed (with one batch in flight, though, the store is
+    /// usually still taking it). Its streams come indexed: the ledger counts
+    /// them as it checks the batch.
     private struct Batch {
         var number: Int
         var commands: [CommandWrites]
         /// The fingerprints of the commands' ids, as the ledger computed them.
         var fingerprints: [UInt64]
-        var commandIDs: FingerprintTable<Void>?
-        var streams: FingerprintTable<UInt64>?
+        /// The events the batch writes to each stream.
+        var streams: FingerprintTable<UInt64>
+        var commandIDs: FingerprintTable<Void>? = nil
 
         /// The batch's command ids.
         mutating func indexedIDs() -> FingerprintTable<Void> {
@@ -32,19 +34,6 @@ final class Submissions: Sendable {
             for i in commands.indices { ids.insert(commands[i].metadata.commandID, fingerprint: fingerprints[i], ()) }
             commandIDs = ids
             return ids
-        }
-
-        /// The events the batch writes to each stream.
-        mutating func indexedStreams() -> FingerprintTable<UInt64> {
-            if let streams { return streams }
-            var table = FingerprintTable<UInt64>(capacity: commands.count)
-            for command in commands {
-                for write in command.writes where !write.events.isEmpty {
-                    table.add(write.stream, fingerprint: write.stream.quickFingerprint, UInt64(write.events.count), +)
-                }
-            }
-            streams = table
-            return table
         }
     }
 
@@ -83,7 +72,7 @@ final class Submissions: Sendable {
     func writes(_ stream: String, fingerprint: UInt64) -> Bool {
         state.withLock { s in
             guard !s.batches.isEmpty else { return false }
-            return s.batches.indices.contains { s.batches[$0].indexedStreams()[stream, fingerprint: fingerprint] != nil }
+            return s.batches.indices.contains { s.batches[$0].streams[stream, fingerprint: fingerprint] != nil }
         }
     }
 
@@ -95,7 +84,7 @@ final class Submissions: Sendable {
             let stored = store.version(of: write)
             let queued = state.withLock { s -> UInt64 in
                 guard !s.batches.isEmpty else { return 0 }
-                return s.batches.indices.reduce(UInt64(0)) { $0 + (s.batches[$1].indexedStreams()[write.stream, fingerprint: fingerprint] ?? 0) }
+                return s.batches.indices.reduce(UInt64(0)) { $0 + (s.batches[$1].streams[write.stream, fingerprint: fingerprint] ?? 0) }
             }
             guard queued > 0 else { return stored }
             return stored.map { $0 + queued } ?? queued - 1
@@ -103,10 +92,10 @@ final class Submissions: Sendable {
     }
 
     /// Queues `commands` (their ids' fingerprints beside them) for `store`;
-    /// returns what to wait on for the store's ticket. `streams`, if given, is
-    /// the events the commands write to each stream, as the ledger counted
-    /// them while it checked the batch (see ``Batch/indexedStreams()``).
-    func submit(_ commands: [CommandWrites], fingerprints: [UInt64], streams: FingerprintTable<UInt64>? = nil,
+    /// returns what to wait on for the store's ticket. `streams` holds the
+    /// events the commands write to each stream, as the ledger counted them
+    /// while it checked the batch.
+    func submit(_ commands: [CommandWrites], fingerprints: [UInt64], streams: FingerprintTable<UInt64>,
                 to store: EventStore) -> Submission {
         let number = state.withLock { s in
             defer { s.next += 1 }

@@ -126,8 +126,11 @@ public struct CadreTable: Sendable, Equatable, Codable {
     /// the cache misses of all of them overlap instead of following one another.
     @inline(__always)
     private func first(_ count: Int, _ id: (Int) -> CadreID, failing test: (Place) -> Bool) -> Int? {
-        if count == 1 { return index(of: id(0)).map { test(places[$0]) } == false ? nil : 0 }
-        guard count > 1 else { return nil }
+        guard count > 1 else {
+            guard count == 1 else { return nil }
+            guard let i = index(of: id(0)), !test(places[i]) else { return 0 }
+            return nil
+        }
         return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { prints in
             slots.withUnsafeBufferPointer { slots in
                 keys.withUnsafeBufferPointer { keys in
