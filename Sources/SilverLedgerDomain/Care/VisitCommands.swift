@@ -49,7 +49,12 @@ public struct LogVisit: DomainCommand, Codable {
         try Rules.nonEmpty(visit, "visit id", "走访编号")
         try Rules.notInFuture(visitedOn, today: today, "the visit", "走访")
         try Rules.checkLiving(cadre, on: visitedOn, in: state)
-        let names = visitors.map(\.trimmed)
+        // The names trimmed; the list copied only if one of them changes.
+        var names = visitors
+        for i in names.indices {
+            let name = names[i].trimmed
+            if name.utf8.count != names[i].utf8.count { names[i] = name }
+        }
         guard !names.isEmpty, !names.contains(where: \.isEmpty) else {
             throw DomainError(.invalidValue, english: "a visit needs at least one visitor, each named (given: \(visitors))",
                               chinese: "走访须至少有一名走访人，且须写明姓名", values: ["visitors": "\(visitors.count)"])
