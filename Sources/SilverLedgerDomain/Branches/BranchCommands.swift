@@ -2,7 +2,6 @@ import SilverLedger
 
 extension Rules {
     /// The branch was established by `date` and not dissolved.
-    @inline(__always)
     static func activeBranch(_ id: BranchID, on date: LedgerDate, in state: DomainState) throws(DomainError) -> BranchRecord {
         guard let branch = state.branches[id] else {
             throw DomainError(.unknownBranch, english: "branch \(id) was never established", chinese: "党支部\(id)未成立",
