@@ -232,6 +232,55 @@ struct EventStoreTests {
         }
     }
 
+    /// An event whose encoding fails, or whose type is not registered, is
+    /// refused with its stream and type named, whichever path encodes it: a
+    /// single append, one command of a list, a long list's second half (two
+    /// cores) or a long append's second half; nothing is written.
+    @Test func anEventThatCannotBeEncodedIsNamedWithItsStream() async throws {
+        struct Unencodable: Event {
+            static let eventType = "Unencodable"
+            var x: Int
+            struct Refused: Error {}
+            func encode(to encoder: any Encoder) throws { throw Refused() }
+        }
+        struct Unregistered: Event { static let eventType = "Unregistered"; var x: Int }
+        var types = testTypes()
+        types.register(Unencodable.self)
+        let store = EventStore.inMemory(types: types)
+        try await store.append([Counted(n: 0)], to: "before", metadata: meta("c0"))
+        func expectRefused(_ error: EventStoreError?, _ code: EventStoreError.Code, stream: String, type: String) {
+            #expect(error?.code == code)
+            #expect(error?.stream == stream)
+            #expect(error?.message.contains("stream \(stream)") == true, "\(error?.message ?? "no error")")
+            #expect(error?.message.contains(type) == true, "\(error?.message ?? "no error")")
+        }
+        for (bad, code) in [(Unencodable(x: 1) as any Event, EventStoreError.Code.invalidAppend), (Unregistered(x: 1), .unregisteredEventType)] {
+            let type = Swift.type(of: bad).eventType
+            // A single append, the bad event after a good one in the same write.
+            expectRefused(await eventStoreError { try await store.append([Counted(n: 1), bad], to: "single", metadata: meta("s-\(type)")) },
+                          code, stream: "single", type: type)
+            // One command of a short list.
+            let short = [CommandWrites([StreamWrite(stream: "a", events: [Counted(n: 1)])], metadata: meta("a-\(type)")),
+                         CommandWrites([StreamWrite(stream: "b", events: [Counted(n: 2)]), StreamWrite(stream: "list-\(type)", events: [bad])],
+                                       metadata: meta("b-\(type)"))]
+            expectRefused(await eventStoreError { _ = try await store.append(commands: short) }, code, stream: "list-\(type)", type: type)
+            // The second half of a list of 1,000 commands (prepared on two cores where there are two).
+            let long = (0..<1_000).map { i in
+                CommandWrites([StreamWrite(stream: i == 900 ? "half-\(type)" : "c-\(i)", events: [i == 900 ? bad : Counted(n: i)])],
+                              metadata: meta("l-\(type)-\(i)"))
+            }
+            expectRefused(await eventStoreError { _ = try await store.append(commands: long) }, code, stream: "half-\(type)", type: type)
+            // The second half of one append of 600 events (encoded on two cores).
+            var events: [any Event] = (0..<600).map { Counted(n: $0) }
+            events[550] = bad
+            expectRefused(await eventStoreError { try await store.append(events, to: "big-\(type)", metadata: meta("big-\(type)")) },
+                          code, stream: "big-\(type)", type: type)
+        }
+        #expect(store.nextPosition == 1)
+        #expect(["single", "a", "b", "c-0", "big-Unencodable"].allSatisfy { store.version(of: $0) == nil })
+        #expect(!store.knowsCommand("l-Unencodable-0") && !store.knowsCommand("a-Unregistered"))
+    }
+
     @Test func eventsOfTypesThisBuildDoesNotKnowAreKeptRaw() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-core-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }

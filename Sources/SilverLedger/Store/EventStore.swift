@@ -375,7 +375,7 @@ public final class EventStore: Sendable {
         var total = 0
         for w in writes.indices { total += writes[w].events.count }
         if total < Self.parallelEncodingThreshold { encoded.reserve(events: total) }
-        try encode(writes, into: &encoded)
+        try Self.encode(writes, types: types, into: &encoded)
         try Self.checkShape(writes, events: encoded.events.count, command: metadata.commandID)
         let commandID = metadata.commandID
         let fingerprint = CommandIndex.fingerprint(commandID)
@@ -384,7 +384,8 @@ public final class EventStore: Sendable {
             var bases: [UInt64] = []
             let reservation: Reservation
             switch try state.withLock({ (s) throws(EventStoreError) in
-                try reserveLocked(&s, writes, keys: keys[...], count: encoded.events.count, commandID: commandID, fingerprint: fingerprint, bases: &bases)
+                try Self.reserveLocked(&s, writes, keys: keys[...], count: encoded.events.count, commandID: commandID, fingerprint: fingerprint,
+                                       log: log, bases: &bases)
             }) {
             case .repeated(let reserved): return reserved
             case .new(let r): reservation = r
@@ -436,7 +437,8 @@ public final class EventStore: Sendable {
     /// Encodes and checks `commands[range]` (`events` events in all), hashes
     /// their ids and streams; a single large command's payloads are encoded on
     /// two cores if `parallel`.
-    private func prepare(_ commands: [CommandWrites], _ range: Range<Int>, events: Int, parallel: Bool) throws(EventStoreError) -> PreparedCommands {
+    private static func prepare(_ commands: [CommandWrites], _ range: Range<Int>, events: Int, types: EventTypes,
+                                parallel: Bool) throws(EventStoreError) -> PreparedCommands {
         var p = PreparedCommands()
         if events < Self.parallelEncodingThreshold || !parallel { p.encoded.reserve(events: events) }
         p.eventEnds.reserveCapacity(range.count)
@@ -447,7 +449,7 @@ public final class EventStore: Sendable {
         // would be copied (a reference count for each of its strings and arrays).
         for i in range {
             let start = p.encoded.events.count
-            try encode(commands[i].writes, into: &p.encoded, parallel: parallel)
+            try encode(commands[i].writes, types: types, into: &p.encoded, parallel: parallel)
             try Self.checkShape(commands[i].writes, events: p.encoded.events.count - start, command: commands[i].metadata.commandID)
             p.eventEnds.append(p.encoded.events.count)
             p.fingerprints.append(CommandIndex.fingerprint(commands[i].metadata.commandID))
@@ -460,7 +462,7 @@ public final class EventStore: Sendable {
     /// ``prepare(_:_:events:parallel:)`` for all of `commands`: with `twoCores`, a
     /// list of many commands is split in two halves of about as many events
     /// each, prepared on two cores at once.
-    private func prepare(_ commands: [CommandWrites], twoCores: Bool) throws(EventStoreError) -> PreparedCommands {
+    private static func prepare(_ commands: [CommandWrites], types: EventTypes, twoCores: Bool) throws(EventStoreError) -> PreparedCommands {
         var eventEnds: [Int] = []
         eventEnds.reserveCapacity(commands.count)
         var total = 0
@@ -469,12 +471,12 @@ public final class EventStore: Sendable {
             eventEnds.append(total)
         }
         guard twoCores, let middle = Self.split(eventEnds) else {
-            return try prepare(commands, commands.indices, events: total, parallel: twoCores)
+            return try prepare(commands, commands.indices, events: total, types: types, parallel: twoCores)
         }
         let ends = eventEnds
         let (first, second) = Halves.run(commands.count, splitAt: middle) { (range) throws(EventStoreError) -> PreparedCommands in
             try prepare(commands, range, events: ends[range.upperBound - 1] - (range.lowerBound == 0 ? 0 : ends[range.lowerBound - 1]),
-                        parallel: false)
+                        types: types, parallel: false)
         }
         var prepared = try first.get()
         prepared.append(try second.get())
@@ -507,7 +509,7 @@ public final class EventStore: Sendable {
         func twice(_ id: String) -> EventStoreError {
             EventStoreError(.invalidAppend, "command \(id) appears twice in one append of commands; nothing was written")
         }
-        let prepared = try prepare(commands, twoCores: twoCores)
+        let prepared = try Self.prepare(commands, types: types, twoCores: twoCores)
         let eventEnds = prepared.eventEnds, writeEnds = prepared.writeEnds, fingerprints = prepared.fingerprints
         var byFingerprint = [UInt64: Int](minimumCapacity: commands.count)
         var fingerprintsCollide = false
@@ -535,10 +537,10 @@ public final class EventStore: Sendable {
                 do throws(EventStoreError) {
                     for i in commands.indices {
                         let firstKey = i == 0 ? 0 : writeEnds[i - 1]
-                        switch try reserveLocked(&s, commands[i].writes, keys: prepared.keys[firstKey..<writeEnds[i]],
+                        switch try Self.reserveLocked(&s, commands[i].writes, keys: prepared.keys[firstKey..<writeEnds[i]],
                                                  count: eventEnds[i] - (i == 0 ? 0 : eventEnds[i - 1]),
                                                  commandID: commands[i].metadata.commandID, fingerprint: fingerprints[i], pending: pending,
-                                                 mayBePending: othersPending, bases: &bases) {
+                                                      mayBePending: othersPending, log: log, bases: &bases) {
                         case .repeated:
                             throw EventStoreError(.invalidAppend, "command \(commands[i].metadata.commandID) is already in the store; send it alone to get its first result. Nothing was written")
                         case .new(let r): firsts.append(r.first)
@@ -616,6 +618,8 @@ public final class EventStore: Sendable {
     }
 
     /// An append has at least one event (`events` in all) and names each stream once.
+    /// Inlined: called once per command, its command id is then read only if it fails.
+    @inline(__always)
     private static func checkShape(_ writes: [StreamWrite], events: Int, command: @autoclosure () -> String) throws(EventStoreError) {
         guard events > 0 else { throw EventStoreError(.invalidAppend, "an append needs at least one event (command \(command()))") }
         if writes.count > 1 {
@@ -634,23 +638,26 @@ public final class EventStore: Sendable {
         var one: (stream: String, version: UInt64)?
         var many: [String: UInt64] = [:]
         var event = firstEvent
+        // By index, fields read in place: a write or an event's entry taken out
+        // whole is copied (a reference count for each of its strings and arrays).
         encoded.bytes.withUnsafeBytes { payloads in
-            for (write, base) in zip(writes, bases) where !write.events.isEmpty {
-                for i in 0..<write.events.count {
-                    let e = encoded.events[event]
+            for w in writes.indices where !writes[w].events.isEmpty {
+                let base = bases[bases.startIndex + w], count = writes[w].events.count
+                for i in 0..<count {
                     let start = event == 0 ? 0 : encoded.events[event - 1].end
-                    EnvelopeCodec.encodeHead(streamID: write.stream, streamVersion: base + UInt64(i), eventType: e.type,
-                                             schemaVersion: e.version, metadata: metadata, into: &head)
-                    head.withUnsafeBytes { batch.append($0, UnsafeRawBufferPointer(rebasing: payloads[start..<e.end])) }
+                    EnvelopeCodec.encodeHead(streamID: writes[w].stream, streamVersion: base + UInt64(i), eventType: encoded.events[event].type,
+                                             schemaVersion: encoded.events[event].version, metadata: metadata, into: &head)
+                    let end = encoded.events[event].end
+                    head.withUnsafeBytes { batch.append($0, UnsafeRawBufferPointer(rebasing: payloads[start..<end])) }
                     event += 1
                 }
-                let last = base + UInt64(write.events.count) - 1
+                let last = base + UInt64(count) - 1
                 if one == nil && many.isEmpty {
-                    one = (write.stream, last)
+                    one = (writes[w].stream, last)
                 } else {
                     if let first = one { many[first.stream] = first.version }
                     one = nil
-                    many[write.stream] = last
+                    many[writes[w].stream] = last
                 }
             }
         }
@@ -679,8 +686,9 @@ public final class EventStore: Sendable {
     /// to `bases` the version each write's first event gets; called under the state lock.
     /// `mayBePending` false: the caller knows the command is not being written
     /// (a list's commands, with distinct ids, when nothing else was pending).
-    private func reserveLocked(_ s: inout State, _ writes: [StreamWrite], keys: ArraySlice<StreamKey>, count: Int, commandID: String, fingerprint: UInt64,
-                               pending shared: PendingAppend? = nil, mayBePending: Bool = true, bases: inout [UInt64]) throws(EventStoreError) -> ReserveOutcome {
+    private static func reserveLocked(_ s: inout State, _ writes: [StreamWrite], keys: ArraySlice<StreamKey>, count: Int, commandID: String,
+                                      fingerprint: UInt64, pending shared: PendingAppend? = nil, mayBePending: Bool = true, log: any RecordLog,
+                                      bases: inout [UInt64]) throws(EventStoreError) -> ReserveOutcome {
         if s.closed { throw EventStoreError(.closed, "the event store is closed") }
         if let failure = s.failure { throw failure }
         switch try Self.command(commandID, fingerprint: fingerprint, in: s.commands, log: log, mayBePending: mayBePending) {
@@ -691,9 +699,11 @@ public final class EventStore: Sendable {
         guard count <= CommandIndex.maxEvents, s.nextPosition <= CommandIndex.maxPosition else {
             throw EventStoreError(.invalidAppend, "command \(commandID) has \(count) events; a command may have at most \(CommandIndex.maxEvents): split it. Nothing was written")
         }
-        func check(_ write: StreamWrite, count: UInt64) throws(EventStoreError) {
+        // By index: a write taken out of the list is a copy.
+        func check(_ w: Int, count: UInt64) throws(EventStoreError) {
             let actual: UInt64? = count == 0 ? nil : count - 1
-            if !write.expectedVersion.isMet(by: actual) {
+            if !writes[w].expectedVersion.isMet(by: actual) {
+                let write = writes[w]
                 throw EventStoreError(
                     .wrongExpectedVersion,
                     "stream \(write.stream): expected \(write.expectedVersion), but it is at \(actual.map { "version \($0)" } ?? "no stream"); nothing was written (command \(commandID))",
@@ -705,7 +715,7 @@ public final class EventStore: Sendable {
             // The usual append: one stream, no arrays.
             let key = keys[keys.startIndex]
             let (slot, found) = s.streams.find(key)
-            try check(writes[0], count: found)
+            try check(0, count: found)
             bases.append(found)
             s.streams.extend(to: first + UInt64(count))
             s.streams.link(key, slot: slot, positions: first..<(first + UInt64(count)))
@@ -713,9 +723,9 @@ public final class EventStore: Sendable {
             // Where each existing stream is in the map: found once, used again to link.
             var found: [StreamIndex.Slot?] = []
             found.reserveCapacity(writes.count)
-            for (write, key) in zip(writes, keys) {
-                let (slot, count) = s.streams.find(key)
-                try check(write, count: count)
+            for w in writes.indices {
+                let (slot, count) = s.streams.find(keys[keys.startIndex + w])
+                try check(w, count: count)
                 bases.append(count)
                 found.append(slot)
             }
@@ -723,15 +733,15 @@ public final class EventStore: Sendable {
             // Existing streams first, while the slots found above are still valid;
             // then the new streams (inserting may move the others).
             var position = first
-            for (i, (write, slot)) in zip(writes, found).enumerated() {
-                let positions = position..<(position + UInt64(write.events.count))
-                if slot != nil { s.streams.link(keys[keys.startIndex + i], slot: slot, positions: positions) }
+            for w in writes.indices {
+                let positions = position..<(position + UInt64(writes[w].events.count))
+                if let slot = found[w] { s.streams.link(keys[keys.startIndex + w], slot: slot, positions: positions) }
                 position = positions.upperBound
             }
             position = first
-            for (i, (write, slot)) in zip(writes, found).enumerated() {
-                let positions = position..<(position + UInt64(write.events.count))
-                if slot == nil { s.streams.link(keys[keys.startIndex + i], slot: nil, positions: positions) }
+            for w in writes.indices {
+                let positions = position..<(position + UInt64(writes[w].events.count))
+                if found[w] == nil { s.streams.link(keys[keys.startIndex + w], slot: nil, positions: positions) }
                 position = positions.upperBound
             }
         }
@@ -826,13 +836,19 @@ public final class EventStore: Sendable {
 
     /// Encodes the payloads of `writes` after those in `encoded`; a large
     /// append's on two cores at once, if `parallel`.
-    private func encode(_ writes: [StreamWrite], into encoded: inout Encoded, parallel: Bool = true) throws(EventStoreError) {
+    @inline(__always)
+    private static func encode(_ writes: [StreamWrite], types: EventTypes, into encoded: inout Encoded, parallel: Bool = true) throws(EventStoreError) {
         var total = 0
-        for write in writes { total += write.events.count }
+        for w in writes.indices { total += writes[w].events.count }
         guard parallel, total >= Self.parallelEncodingThreshold, Halves.available else {
-            // By index: a write taken out whole is copied (two reference counts).
+            // By index: a write taken out of its list is copied (a reference
+            // count for its stream's name and its events).
             for w in writes.indices {
-                for e in writes[w].events.indices { try encode(writes[w].events[e], stream: writes[w].stream, into: &encoded) }
+                do throws(EncodingFailure) {
+                    for e in writes[w].events.indices { try encode(writes[w].events[e], types: types, into: &encoded) }
+                } catch {
+                    throw error.named(stream: writes[w].stream)
+                }
             }
             return
         }
@@ -845,20 +861,40 @@ public final class EventStore: Sendable {
         let (first, second) = Halves.run(total) { (range) throws(EventStoreError) -> Encoded in
             var part = Encoded()
             part.events.reserveCapacity(range.count)
-            for i in range { try encode(events[i].event, stream: events[i].stream, into: &part) }
+            for i in range {
+                do throws(EncodingFailure) { try encode(events[i].event, types: types, into: &part) } catch { throw error.named(stream: events[i].stream) }
+            }
             return part
         }
         encoded.append(try first.get())
         encoded.append(try second.get())
     }
 
-    private func encode<E: Event>(_ event: E, stream: String, into encoded: inout Encoded) throws(EventStoreError) {
+    /// Why an event could not be encoded; the caller names its stream.
+    private enum EncodingFailure: Error {
+        case unregistered(type: String, version: Int)
+        case encoding(type: String, Error)
+
+        func named(stream: String) -> EventStoreError {
+            switch self {
+            case .unregistered(let type, let version):
+                EventStoreError(.unregisteredEventType, "event type \(type) version \(version) is not registered with this store; register it so it can be read back (stream \(stream))", stream: stream)
+            case .encoding(let type, let error):
+                EventStoreError(.invalidAppend, "event \(type) for stream \(stream) could not be encoded: \(error)", stream: stream)
+            }
+        }
+    }
+
+    /// Appends `event`'s payload to `encoded` (its stream is named by the
+    /// caller if this fails: passing its name here would count a reference to
+    /// it for every event).
+    private static func encode<E: Event>(_ event: E, types: EventTypes, into encoded: inout Encoded) throws(EncodingFailure) {
         let slot: Int
         if let known = encoded.writers.firstIndex(where: { $0.type == ObjectIdentifier(E.self) }) {
             slot = known
         } else {
             guard types.knows(E.eventType, version: E.schemaVersion) else {
-                throw EventStoreError(.unregisteredEventType, "event type \(E.eventType) version \(E.schemaVersion) is not registered with this store; register it so it can be read back (stream \(stream))", stream: stream)
+                throw .unregistered(type: E.eventType, version: E.schemaVersion)
             }
             slot = encoded.writers.count
             encoded.writers.append(Encoded.Writer(type: ObjectIdentifier(E.self)))
@@ -879,7 +915,7 @@ public final class EventStore: Sendable {
                 try BinaryEncoder().encode(event, into: &encoded.bytes)
             }
         } catch {
-            throw EventStoreError(.invalidAppend, "event \(E.eventType) for stream \(stream) could not be encoded: \(error)", stream: stream)
+            throw .encoding(type: E.eventType, error)
         }
         encoded.events.append((encoded.bytes.count, E.eventType, E.schemaVersion))
     }
@@ -1017,5 +1053,3 @@ public struct AppendTicket: Sendable {
 
 /// An append accepted and queued; resolved when the log has made it durable (or failed).
 typealias PendingAppend = Promise<AppendResult, EventStoreError>
-
-

@@ -13,8 +13,14 @@ struct StreamKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     init(_ name: String) {
-        var name = name
-        self = name.withUTF8 { StreamKey(utf8: UnsafeRawBufferPointer($0)) }
+        // Read in place (a native string's bytes are contiguous): a copy to
+        // call `withUTF8` on would be a reference count taken and dropped.
+        if let key = name.utf8.withContiguousStorageIfAvailable({ StreamKey(utf8: UnsafeRawBufferPointer($0)) }) {
+            self = key
+        } else {
+            var name = name
+            self = name.withUTF8 { StreamKey(utf8: UnsafeRawBufferPointer($0)) }
+        }
     }
 
     /// The key of the stream whose name has these UTF-8 bytes.
