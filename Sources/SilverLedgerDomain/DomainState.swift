@@ -151,12 +151,13 @@ public struct DomainState: Projection, Codable, Sendable, Equatable {
         fold(decoded, named: event.eventType, in: event.businessDate.components.year)
     }
 
-    /// Folds `event` in and counts it in `year`, the year of its business date.
-    mutating func fold(_ event: any Event, named name: String, in year: Int) {
+    /// Folds `event` in and counts it in `year`, the year of its business
+    /// date; its type's `name` is read only for a type not the domain's.
+    mutating func fold(_ event: any Event, named name: @autoclosure () -> String, in year: Int) {
         if let index = fold(event) {
             eventCounts.count(index, in: year)
         } else {
-            otherEventsPerYear[year, default: [:]][name, default: 0] += 1
+            otherEventsPerYear[year, default: [:]][name(), default: 0] += 1
         }
     }
 

@@ -354,32 +354,44 @@ private struct StreamVersions {
         writtenStreams = FingerprintTable(capacity: commands)
     }
 
-    /// The version of the stream `write` is for (its name's quick fingerprint
-    /// is `fingerprint`), once the batch so far is written.
-    private func version(of write: StreamWrite, fingerprint: UInt64) -> UInt64? {
+    /// The version of `stream` (its name's quick fingerprint is `fingerprint`),
+    /// once the batch so far is written; for an expectation of `.noStream`,
+    /// only whether it exists is looked for.
+    private func version(of stream: String, fingerprint: UInt64, expecting expected: ExpectedVersion) -> UInt64? {
         let stored: UInt64?
-        if write.expectedVersion == .noStream {
+        if expected == .noStream {
             // Only whether the stream exists matters: a queued batch writing it
             // says so (looked at before the store, see ``Submissions``).
-            stored = submissions.writes(write.stream, fingerprint: fingerprint) ? 0 : store.version(of: write)
+            stored = submissions.writes(stream, fingerprint: fingerprint) ? 0 : store.version(of: stream)
         } else {
-            stored = submissions.version(of: write, fingerprint: fingerprint, in: store)
+            stored = submissions.version(of: stream, fingerprint: fingerprint, in: store)
         }
-        guard let n = writtenStreams[write.stream, fingerprint: fingerprint] else { return stored }
+        guard let n = writtenStreams[stream, fingerprint: fingerprint] else { return stored }
         return stored.map { $0 + n } ?? n - 1
     }
 
     /// Checks the expectations of a command's writes against the streams as
     /// the store, the queued batches and the batch so far leave them, then
-    /// counts the writes in (by index: a write taken out of the list is a copy).
+    /// counts the writes in. By index, fields passed one by one: a write
+    /// taken out of the list is a copy (its name and its events counted again).
     mutating func check(_ writes: [StreamWrite], commandID: String) throws(DomainError) {
-        // `.any` needs no look-up (most writes).
-        for w in writes.indices where writes[w].expectedVersion != .any {
+        func checked(_ w: Int) throws(DomainError) -> UInt64 {
             let fingerprint = writes[w].stream.quickFingerprint
-            guard writes[w].expectedVersion.isMet(by: version(of: writes[w], fingerprint: fingerprint)) else {
+            // `.any` needs no look-up (most writes).
+            if writes[w].expectedVersion != .any,
+               !writes[w].expectedVersion.isMet(by: version(of: writes[w].stream, fingerprint: fingerprint, expecting: writes[w].expectedVersion)) {
                 throw DomainError.recordExists(writes[w].stream, commandID: commandID)
             }
+            return fingerprint
         }
+        if writes.count == 1 {
+            // The usual command: one write, its name fingerprinted once.
+            let fingerprint = try checked(0)
+            if !writes[0].events.isEmpty { writtenStreams.add(writes[0].stream, fingerprint: fingerprint, UInt64(writes[0].events.count), +) }
+            return
+        }
+        // Every write checked before any is counted: a refused command counts nothing.
+        for w in writes.indices { _ = try checked(w) }
         for w in writes.indices where !writes[w].events.isEmpty {
             writtenStreams.add(writes[w].stream, fingerprint: writes[w].stream.quickFingerprint, UInt64(writes[w].events.count), +)
         }
@@ -398,8 +410,13 @@ extension DomainState {
     /// Folds a command's events in, as the ledger accepts it.
     mutating func evolve(_ writes: [StreamWrite], on date: LedgerDate) {
         let year = date.components.year
-        for write in writes {
-            for event in write.events { fold(event, named: type(of: event).eventType, in: year) }
+        // By index: a write taken out of the list is a copy (its stream's name
+        // and its events counted again). The type's name is asked for only by
+        // the events of other types than the domain's.
+        for w in writes.indices {
+            for e in writes[w].events.indices {
+                fold(writes[w].events[e], named: type(of: writes[w].events[e]).eventType, in: year)
+            }
         }
     }
 }

@@ -76,15 +76,15 @@ final class Submissions: Sendable {
         }
     }
 
-    /// The version of the stream `write` is for, counting the batches queued:
-    /// waits while the store takes a batch, so that the batch is counted once.
-    /// `fingerprint` is the stream's ``Swift/String/quickFingerprint``.
-    func version(of write: StreamWrite, fingerprint: UInt64, in store: EventStore) -> UInt64? {
+    /// The version of `stream`, counting the batches queued: waits while the
+    /// store takes a batch, so that the batch is counted once. `fingerprint`
+    /// is the stream's ``Swift/String/quickFingerprint``.
+    func version(of stream: String, fingerprint: UInt64, in store: EventStore) -> UInt64? {
         taking.withLock { _ in
-            let stored = store.version(of: write)
+            let stored = store.version(of: stream)
             let queued = state.withLock { s -> UInt64 in
                 guard !s.batches.isEmpty else { return 0 }
-                return s.batches.indices.reduce(UInt64(0)) { $0 + (s.batches[$1].streams[write.stream, fingerprint: fingerprint] ?? 0) }
+                return s.batches.indices.reduce(UInt64(0)) { $0 + (s.batches[$1].streams[stream, fingerprint: fingerprint] ?? 0) }
             }
             guard queued > 0 else { return stored }
             return stored.map { $0 + queued } ?? queued - 1

@@ -942,12 +942,7 @@ public final class EventStore: Sendable {
 
     /// The version of the stream's last event, or nil if the stream does not exist.
     public func version(of stream: String) -> UInt64? {
-        state.withLock { $0.streams.version(of: stream) }
-    }
-
-    /// The version of the last event of the stream `write` is for (its key already hashed), or nil if it does not exist.
-    package func version(of write: StreamWrite) -> UInt64? {
-        let key = write.key   // hashed before the lock is taken
+        let key = StreamKey(stream)   // hashed before the lock is taken
         return state.withLock { $0.streams.version(of: key) }
     }
 
