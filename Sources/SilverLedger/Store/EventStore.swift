@@ -459,7 +459,7 @@ public final class EventStore: Sendable {
         return p
     }
 
-    /// ``prepare(_:_:events:parallel:)`` for all of `commands`: with `twoCores`, a
+    /// ``prepare(_:_:events:types:parallel:)`` for all of `commands`: with `twoCores`, a
     /// list of many commands is split in two halves of about as many events
     /// each, prepared on two cores at once.
     private static func prepare(_ commands: [CommandWrites], types: EventTypes, twoCores: Bool) throws(EventStoreError) -> PreparedCommands {
@@ -538,8 +538,8 @@ public final class EventStore: Sendable {
                     for i in commands.indices {
                         let firstKey = i == 0 ? 0 : writeEnds[i - 1]
                         switch try Self.reserveLocked(&s, commands[i].writes, keys: prepared.keys[firstKey..<writeEnds[i]],
-                                                 count: eventEnds[i] - (i == 0 ? 0 : eventEnds[i - 1]),
-                                                 commandID: commands[i].metadata.commandID, fingerprint: fingerprints[i], pending: pending,
+                                                      count: eventEnds[i] - (i == 0 ? 0 : eventEnds[i - 1]),
+                                                      commandID: commands[i].metadata.commandID, fingerprint: fingerprints[i], pending: pending,
                                                       mayBePending: othersPending, log: log, bases: &bases) {
                         case .repeated:
                             throw EventStoreError(.invalidAppend, "command \(commands[i].metadata.commandID) is already in the store; send it alone to get its first result. Nothing was written")
