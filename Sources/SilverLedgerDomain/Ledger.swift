@@ -373,7 +373,8 @@ private struct StreamVersions {
     /// Checks the expectations of a command's writes against the streams as
     /// the store, the queued batches and the batch so far leave them, then
     /// counts the writes in. By index, fields passed one by one: a write
-    /// taken out of the list is a copy (its name and its events counted again).
+    /// taken out of the list is a copy (a reference count taken on its name
+    /// and its events).
     mutating func check(_ writes: [StreamWrite], commandID: String) throws(DomainError) {
         func checked(_ w: Int) throws(DomainError) -> UInt64 {
             let fingerprint = writes[w].stream.quickFingerprint
@@ -410,9 +411,9 @@ extension DomainState {
     /// Folds a command's events in, as the ledger accepts it.
     mutating func evolve(_ writes: [StreamWrite], on date: LedgerDate) {
         let year = date.components.year
-        // By index: a write taken out of the list is a copy (its stream's name
-        // and its events counted again). The type's name is asked for only by
-        // the events of other types than the domain's.
+        // By index: a write taken out of the list is a copy (a reference count
+        // taken on its stream's name and its events). The type's name is asked
+        // for only by the events of other types than the domain's.
         for w in writes.indices {
             for e in writes[w].events.indices {
                 fold(writes[w].events[e], named: type(of: writes[w].events[e]).eventType, in: year)
