@@ -3,8 +3,17 @@
 /// Every read is bounds-checked: truncated or malformed input throws
 /// `DecodingError.dataCorrupted` naming the field, never reads past the end.
 public struct BinaryDecoder: Sendable {
-    /// Creates a decoder.
-    public init() {}
+    /// Whether a value whose type is ``BinaryCodable`` is read through its own
+    /// binary form, not through `Decodable`: the same bytes (a type's two forms
+    /// must agree), without a container and a dynamic call per field. For
+    /// large values made of such types, such as a projection's snapshot.
+    public var usesOwnBinaryForms: Bool
+
+    /// Creates a decoder; with `usesOwnBinaryForms`, values of ``BinaryCodable``
+    /// types are read through their own binary form.
+    public init(usesOwnBinaryForms: Bool = false) {
+        self.usesOwnBinaryForms = usesOwnBinaryForms
+    }
 
     /// Decodes a `T` from all of `bytes` (left-over bytes are an error).
     public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
@@ -13,7 +22,7 @@ public struct BinaryDecoder: Sendable {
 
     /// Decodes a `T` from all of `bytes` (left-over bytes are an error).
     public func decode<T: Decodable>(_ type: T.Type, from bytes: UnsafeRawBufferPointer) throws -> T {
-        let source = BinarySource(bytes)
+        let source = BinarySource(bytes, ownForms: usesOwnBinaryForms)
         let value = try source.decodeValue(type, codingPath: .root)
         if source.offset != bytes.count {
             throw source.corrupted("\(bytes.count - source.offset) bytes left over after the value", .root)
@@ -26,8 +35,22 @@ public struct BinaryDecoder: Sendable {
 final class BinarySource {
     let bytes: UnsafeRawBufferPointer
     var offset = 0
+    /// Whether ``BinaryCodable`` values are read through their own form (``BinaryDecoder/usesOwnBinaryForms``).
+    let ownForms: Bool
 
-    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    init(_ bytes: UnsafeRawBufferPointer, ownForms: Bool = false) {
+        self.bytes = bytes
+        self.ownForms = ownForms
+    }
+
+    /// A `B` read through its own binary form from the read position, returned as `T` (the same type).
+    private func readOwnForm<B: BinaryCodable, T>(_: B.Type, as _: T.Type) throws -> T {
+        var reader = BinaryReader(bytes)
+        reader.position = offset
+        let value = try B(reading: &reader)
+        offset = reader.position
+        return value as! T
+    }
 
     func corrupted(_ message: String, _ codingPath: CodingPath) -> DecodingError {
         .dataCorrupted(.init(codingPath: codingPath.keys, debugDescription: "binary payload: \(message) (at byte \(offset))"))
@@ -133,6 +156,9 @@ final class BinarySource {
             strings.reserveCapacity(n)
             for _ in 0..<n { strings.append(try string(codingPath)) }
             return unsafeBitCast(strings, to: T.self)
+        }
+        if ownForms, let own = T.self as? any BinaryCodable.Type {
+            return try readOwnForm(own, as: T.self)
         }
         if let special = T.self as? any BinarySpecial.Type {
             return try special.decodeSpecial(from: self, codingPath: codingPath) as! T

@@ -219,7 +219,7 @@ extension EventStore {
             return reject("the log's chain hash at position \(position) cannot be read (\(error))")
         }
         do {
-            let value = try BinaryDecoder().decode(P.self, from: Array(bytes[header..<(bytes.count - 4)]))
+            let value = try BinaryDecoder(usesOwnBinaryForms: true).decode(P.self, from: Array(bytes[header..<(bytes.count - 4)]))
             return (value, position)
         } catch {
             return reject("its state does not decode (\(error))")
