@@ -813,8 +813,8 @@ extension MobileMemberReturned: BinaryCodable {
 // MARK: The register's records, for snapshots
 //
 // A snapshot of `DomainState` is read with `BinaryDecoder(usesOwnBinaryForms:
-// true)`: these forms replace `Codable`'s dispatch per field for the largest
-// table, with the same bytes (`BinaryFormTests` checks both agree).
+// true)`: these forms replace `Codable`'s dispatch per field for the state's
+// largest tables, with the same bytes (`StateBinaryFormTests` checks both agree).
 
 extension CadreRecord.Membership: BinaryCodable {
     public init(reading reader: inout BinaryReader) throws {
@@ -927,5 +927,86 @@ extension CadreRecord: BinaryCodable {
         writer.write(lastPoliticalBirthdayOn)
         writer.paddedCount(honours.count)
         for honour in honours { writer.write(honour) }
+    }
+}
+
+// MARK: Organisational life and study, for snapshots
+
+extension MeetingID: BinaryCodable {
+    public init(reading reader: inout BinaryReader) throws { self.init(try reader.string()) }
+    public func write(to writer: inout BinaryWriter) { writer.string(rawValue) }
+}
+
+extension OrganisationalLifeState.AwaitingStudy: BinaryCodable {
+    public init(reading reader: inout BinaryReader) throws {
+        branch = try reader.read()
+        heldOn = try reader.read()
+        absentees = try reader.read()
+    }
+
+    public func write(to writer: inout BinaryWriter) {
+        writer.write(branch)
+        writer.write(heldOn)
+        writer.write(absentees)
+    }
+}
+
+extension OrganisationalLifeState.MonthlyMeetings: BinaryCodable {
+    public init(reading reader: inout BinaryReader) throws {
+        firstMonth = try reader.read()
+        months = try reader.read()
+    }
+
+    public func write(to writer: inout BinaryWriter) {
+        writer.write(firstMonth)
+        writer.write(months)
+    }
+}
+
+extension OrganisationalLifeState.MonthCounts: BinaryCodable {
+    public init(reading reader: inout BinaryReader) throws {
+        generalMeetings = try reader.read()
+        committeeMeetings = try reader.read()
+        groupMeetings = try reader.read()
+        partyLectures = try reader.read()
+        themeDays = try reader.read()
+        organisationalLifeMeetings = try reader.read()
+        attendances = try reader.read()
+        absences = try reader.read()
+    }
+
+    public func write(to writer: inout BinaryWriter) {
+        writer.write(generalMeetings)
+        writer.write(committeeMeetings)
+        writer.write(groupMeetings)
+        writer.write(partyLectures)
+        writer.write(themeDays)
+        writer.write(organisationalLifeMeetings)
+        writer.write(attendances)
+        writer.write(absences)
+    }
+}
+
+extension StudyState.YearHours: BinaryCodable {
+    public init(reading reader: inout BinaryReader) throws {
+        year = try reader.read()
+        hours = try reader.read()
+    }
+
+    public func write(to writer: inout BinaryWriter) {
+        writer.write(year)
+        writer.write(hours)
+    }
+}
+
+extension StudyState.ScoreSum: BinaryCodable {
+    public init(reading reader: inout BinaryReader) throws {
+        total = try reader.read()
+        count = try reader.read()
+    }
+
+    public func write(to writer: inout BinaryWriter) {
+        writer.write(total)
+        writer.write(count)
     }
 }

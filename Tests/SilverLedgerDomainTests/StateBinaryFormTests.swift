@@ -56,6 +56,57 @@ struct StateBinaryFormTests {
         }
     }
 
+    /// The bytes of `value` through `Codable` and through its own form agree,
+    /// read back equal every way, and every truncation is refused.
+    private func checkBothForms<T: BinaryCodable & Equatable>(_ value: T) throws {
+        let codable = try BinaryEncoder().encode(value)
+        #expect(BinaryWriter.encode(value) == codable, "\(T.self): the written bytes differ")
+        #expect(try codable.withUnsafeBytes { try BinaryReader.decode(T.self, from: $0) } == value)
+        #expect(try BinaryDecoder().decode(T.self, from: codable) == value)
+        #expect(try BinaryDecoder(usesOwnBinaryForms: true).decode(T.self, from: codable) == value)
+        for length in 0..<codable.count {
+            let prefix = Array(codable[0..<length])
+            #expect(throws: (any Error).self) { try BinaryDecoder(usesOwnBinaryForms: true).decode(T.self, from: prefix) }
+        }
+    }
+
+    @Test func organisationalLifeAndStudyGiveTheSameBytesBothWays() throws {
+        var counts = OrganisationalLifeState.MonthCounts()
+        counts.generalMeetings = 3
+        counts.committeeMeetings = 300
+        counts.groupMeetings = 1
+        counts.partyLectures = 2
+        counts.themeDays = 65_535
+        counts.organisationalLifeMeetings = 4
+        counts.attendances = 100_000
+        counts.absences = 7
+        try checkBothForms(counts)
+        try checkBothForms(OrganisationalLifeState.MonthCounts())
+        try checkBothForms(OrganisationalLifeState.MonthlyMeetings(firstMonth: 2024 * 12 + 1, months: [counts, .init(), counts]))
+        try checkBothForms(OrganisationalLifeState.AwaitingStudy(branch: "B00042", heldOn: date("2024-02-29"), absentees: ["C0000001", "C0000123"]))
+        try checkBothForms(OrganisationalLifeState.AwaitingStudy(branch: "B00042", heldOn: date("2024-02-29"), absentees: []))
+        try checkBothForms(MeetingID("B00042-2024-3-committeeMeeting"))
+        try checkBothForms(StudyState.YearHours(year: 2024, hours: 7.5))
+        try checkBothForms(StudyState.ScoreSum(total: 455, count: 5))
+        // In the dictionaries the state keeps them in.
+        var life = OrganisationalLifeState()
+        life.awaitingStudy = ["M-1": .init(branch: "B1", heldOn: date("2024-01-05"), absentees: ["C1"]), "M-2": .init(branch: "B2", heldOn: date("2024-02-05"), absentees: ["C2", "C3"])]
+        life.meetingsByMonth = ["B1": .init(firstMonth: 24_288, months: [counts])]
+        try checkCodable(life)
+        var study = StudyState()
+        study.hours = ["C1": [.init(year: 2023, hours: 4), .init(year: 2024, hours: 8.25)]]
+        study.quizByCadre = ["C1": .init(total: 90, count: 1)]
+        study.quizByYear = [2024: .init(total: 90, count: 1)]
+        try checkCodable(study)
+    }
+
+    /// A `Codable` value holding values with their own forms: the same value read back both ways.
+    private func checkCodable<T: Codable & Equatable>(_ value: T) throws {
+        let bytes = try BinaryEncoder().encode(value)
+        #expect(try BinaryDecoder().decode(T.self, from: bytes) == value)
+        #expect(try BinaryDecoder(usesOwnBinaryForms: true).decode(T.self, from: bytes) == value)
+    }
+
     @Test func damagedBytesGetTheSameAnswerBothWays() throws {
         var random = SplitMix64(seed: 7)
         for record in records {
