@@ -376,23 +376,14 @@ private struct StreamVersions {
     /// taken out of the list is a copy (a reference count taken on its name
     /// and its events).
     mutating func check(_ writes: [StreamWrite], commandID: String) throws(DomainError) {
-        func checked(_ w: Int) throws(DomainError) -> UInt64 {
+        // `.any` needs no look-up (most writes).
+        for w in writes.indices where writes[w].expectedVersion != .any {
             let fingerprint = writes[w].stream.quickFingerprint
-            // `.any` needs no look-up (most writes).
-            if writes[w].expectedVersion != .any,
-               !writes[w].expectedVersion.isMet(by: version(of: writes[w].stream, fingerprint: fingerprint, expecting: writes[w].expectedVersion)) {
+            guard writes[w].expectedVersion.isMet(by: version(of: writes[w].stream, fingerprint: fingerprint, expecting: writes[w].expectedVersion)) else {
                 throw DomainError.recordExists(writes[w].stream, commandID: commandID)
             }
-            return fingerprint
-        }
-        if writes.count == 1 {
-            // The usual command: one write, its name fingerprinted once.
-            let fingerprint = try checked(0)
-            if !writes[0].events.isEmpty { writtenStreams.add(writes[0].stream, fingerprint: fingerprint, UInt64(writes[0].events.count), +) }
-            return
         }
         // Every write checked before any is counted: a refused command counts nothing.
-        for w in writes.indices { _ = try checked(w) }
         for w in writes.indices where !writes[w].events.isEmpty {
             writtenStreams.add(writes[w].stream, fingerprint: writes[w].stream.quickFingerprint, UInt64(writes[w].events.count), +)
         }
