@@ -894,10 +894,7 @@ extension CadreRecord: BinaryCodable {
         honourablyRetiredOn = try reader.read()
         carePlan = try reader.read()
         lastPoliticalBirthdayOn = try reader.read()
-        // A set is written as its elements are listed (as `Codable` writes it).
-        let count = try reader.count()
-        honours = Set(minimumCapacity: count)
-        for _ in 0..<count { honours.insert(try reader.read()) }
+        honours = try reader.read()
     }
 
     public func write(to writer: inout BinaryWriter) {
@@ -925,8 +922,7 @@ extension CadreRecord: BinaryCodable {
         writer.write(honourablyRetiredOn)
         writer.write(carePlan)
         writer.write(lastPoliticalBirthdayOn)
-        writer.paddedCount(honours.count)
-        for honour in honours { writer.write(honour) }
+        writer.write(honours)
     }
 }
 

@@ -42,6 +42,9 @@ struct StateBinaryFormTests {
 
     @Test func aRecordGivesTheSameBytesBothWaysAndReadsBackWhole() throws {
         for record in records { try checkBothForms(record) }
+        // Its set of honours, alone: the codec's form of a set.
+        try checkBothForms(records[1].honours)
+        try checkBothForms(Set<HonourKey>())
     }
 
     /// The bytes of `value` through `Codable` and through its own form agree,

@@ -294,6 +294,21 @@ extension Array: BinaryCodable where Element: BinaryCodable {
     }
 }
 
+/// As an array: a count (written padded to 5 bytes, read in any length),
+/// then the elements in the set's order of iteration (as `Codable` writes a
+/// set); a repeated element is kept once (as `Codable` reads a set).
+extension Set: BinaryCodable where Element: BinaryCodable {
+    @inlinable public init(reading reader: inout BinaryReader) throws {
+        let n = try reader.count()
+        self.init(minimumCapacity: n)
+        for _ in 0..<n { insert(try Element(reading: &reader)) }
+    }
+    @inlinable public func write(to writer: inout BinaryWriter) {
+        writer.paddedCount(count)
+        for element in self { element.write(to: &writer) }
+    }
+}
+
 /// A string-backed enum is its raw value; an unknown raw value is an error.
 extension BinaryCodable where Self: RawRepresentable, RawValue == String {
     @inlinable public init(reading reader: inout BinaryReader) throws {
