@@ -255,6 +255,77 @@ struct IndexCheckpointTests {
     }
 }
 
+extension IndexCheckpointTests {
+    /// 300 streams of 1 to 7 events, interleaved: more streams than the reader
+    /// follows at once, so its lanes are refilled many times.
+    private static func interleaved() -> StreamIndex {
+        var index = StreamIndex()
+        var remaining = (0..<300).map { 1 + $0 % 7 }
+        var round = 0
+        while remaining.contains(where: { $0 > 0 }) {
+            for s in remaining.indices where remaining[s] > 0 && (s + round) % 3 != 0 {
+                _ = index.append("stream-\(s)")
+                remaining[s] -= 1
+            }
+            round += 1
+        }
+        return index
+    }
+
+    private static func decodeError(_ streams: StreamIndex) -> String? {
+        let bytes = IndexCheckpoint.encode(end: streams.end, chain: [UInt8](repeating: 1, count: 32), streams: streams, commands: CommandIndex())
+        if case .failure(let error) = IndexCheckpoint.decode(bytes) { return error.description }
+        return nil
+    }
+
+    @Test func manyInterleavedStreamsReadBackAndAnyForgedCountIsRefused() throws {
+        let index = Self.interleaved()
+        #expect(index.end == UInt64((0..<300).reduce(0) { $0 + 1 + $1 % 7 }))
+        let bytes = IndexCheckpoint.encode(end: index.end, chain: [UInt8](repeating: 1, count: 32), streams: index, commands: CommandIndex())
+        guard case .success(let contents) = IndexCheckpoint.decode(bytes) else {
+            Issue.record("the file does not read back")
+            return
+        }
+        for s in [0, 1, 15, 16, 17, 150, 299] {
+            #expect(contents.streams.positions(of: "stream-\(s)", from: 0, below: .max) == index.positions(of: "stream-\(s)", from: 0, below: .max))
+            #expect(contents.streams.positions(of: "stream-\(s)", from: 0, below: .max).count == 1 + s % 7)
+        }
+        // One stream's count one too many (its links end early) or one too few
+        // (a link is left to follow), first, among the lanes, and last.
+        for s in [0, 20, 151, 299] {
+            let count = UInt64(1 + s % 7)
+            let more = try #require(Self.decodeError(try StreamIndexForgery.withCount(index, "stream-\(s)", count + 1)))
+            #expect(more.contains("stream \(StreamKey("stream-\(s)")) links to position \(StreamIndex.none) after \(count) of its \(count + 1) events"), "\(more)")
+            if count > 1 {
+                let fewer = try #require(Self.decodeError(try StreamIndexForgery.withCount(index, "stream-\(s)", count - 1)))
+                #expect(fewer.contains("stream \(StreamKey("stream-\(s)")) has more events than its count \(count - 1)"), "\(fewer)")
+            }
+        }
+    }
+
+    @Test func aStreamListedTwiceIsRefused() throws {
+        let index = Self.interleaved()
+        var bytes = IndexCheckpoint.encode(end: index.end, chain: [UInt8](repeating: 1, count: 32), streams: index, commands: CommandIndex())
+        // The first entries (key, varint count, varint last): the 40th takes the 3rd's key.
+        var offset = 8 + 8 + 32 + 8
+        var starts: [Int] = []
+        for _ in 0..<40 {
+            starts.append(offset)
+            offset += 16
+            for _ in 0..<2 { while bytes[offset] & 0x80 != 0 { offset += 1 }; offset += 1 }
+        }
+        bytes.replaceSubrange(starts[39]..<(starts[39] + 16), with: bytes[starts[2]..<(starts[2] + 16)])
+        bytes.removeLast(4)
+        let crc = bytes.withUnsafeBytes { CRC32C.checksum($0) }
+        withUnsafeBytes(of: crc.littleEndian) { bytes.append(contentsOf: $0) }
+        guard case .failure(let error) = IndexCheckpoint.decode(bytes) else {
+            Issue.record("a stream listed twice was accepted")
+            return
+        }
+        #expect(error.description.contains("or appears twice"), "\(error)")
+    }
+}
+
 /// Builds an inconsistent index, as a damaged-but-checksummed file would hold.
 enum StreamIndexForgery {
     static func withCount(_ index: StreamIndex, _ stream: String, _ count: UInt64) throws -> StreamIndex {

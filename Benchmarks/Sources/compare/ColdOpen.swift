@@ -27,6 +27,8 @@ enum ColdOpen {
     /// In the child: open, rebuild, print `cold-open seconds=… events=… peak=…`.
     static func child(_ mode: Mode, path: String) throws {
         var events = 0
+        // Kept past the clock (all modes): the state is what the open is for, and freeing it is not part of opening.
+        var state: DomainState?
         let t: Double
         switch mode {
         case .silverledger, .silverledgerSnapshot:
@@ -37,14 +39,26 @@ enum ColdOpen {
                 precondition(projected.usedSnapshot == (mode == .silverledgerSnapshot), "snapshot used: \(projected.usedSnapshot)")
                 events = Int(projected.eventsApplied)
                 store = opened
+                state = projected.projection
             }
             try store?.close()
         case .grdb:
-            t = try timed { events = try SQLiteMeasures.grdbReplay(path: path).1 }
+            t = try timed { (state, events) = try SQLiteMeasures.grdbReplay(path: path) }
         case .grdbTwoThreads:
-            t = try timed { events = try SQLiteMeasures.grdbReplayTwoThreads(path: path).1 }
+            t = try timed { (state, events) = try SQLiteMeasures.grdbReplayTwoThreads(path: path) }
         }
+        precondition(state != nil)
         print("cold-open seconds=\(t) events=\(events) peak=\(peakResidentBytes())")
+    }
+
+    /// Saves the snapshot of `DomainState` as of `tail` events before the store's end,
+    /// the one `silverledger-snapshot` opens from.
+    static func saveSnapshot(path: String, tail: UInt64) throws {
+        let store = try EventStore.open(at: path, types: Ledger.eventTypes)
+        defer { try? store.close() }
+        let end = store.nextPosition
+        precondition(end >= tail, "the store has \(end) events, fewer than the tail of \(tail)")
+        try store.saveSnapshot(try store.project(DomainState.self, asOf: .position(end - tail), usingSnapshot: false))
     }
 
     /// In the parent: runs the child once and reads its line.

@@ -24,6 +24,7 @@ import SilverLedgerDomain
 let usage = "usage: compare [--quick|--full] [--runs N] [--dir DIR] [--only limits,append,group,replay,stream,size,cold]\n"
        + "       compare --profile append|group|replay|stream [--runs N] [--dir DIR]   (SilverLedger's side alone, for perf)\n"
        + "       compare --cold-open silverledger|silverledger-snapshot|grdb|grdb-2-threads PATH\n"
+       + "       compare --save-snapshot PATH [TAIL]   (DomainState as of TAIL events before the end, default 10000)\n"
 
 var arguments = CommandLine.arguments.dropFirst()
 if arguments.first == "--cold-open" {
@@ -32,6 +33,15 @@ if arguments.first == "--cold-open" {
         exit(64)
     }
     try ColdOpen.child(mode, path: arguments[arguments.startIndex + 2])
+    exit(0)
+}
+if arguments.first == "--save-snapshot" {
+    // For `--cold-open silverledger-snapshot PATH` on a store this runner did not make (e.g. domain-throughput's `--keep`).
+    guard (2...3).contains(arguments.count), let tail = arguments.count == 3 ? UInt64(arguments.last!) : 10_000 else {
+        FileHandle.standardError.write(Data(usage.utf8))
+        exit(64)
+    }
+    try ColdOpen.saveSnapshot(path: arguments[arguments.startIndex + 1], tail: tail)
     exit(0)
 }
 
@@ -340,11 +350,7 @@ if wanted("replay") || wanted("stream") || wanted("size") {
 // MARK: 6. Cold open in a fresh process
 if wanted("cold") {
     let tail = min(10_000, events / 10)
-    do {
-        let store = try EventStore.open(at: data.storePath, types: Ledger.eventTypes)
-        try store.saveSnapshot(try store.project(DomainState.self, asOf: .position(UInt64(events - tail)), usingSnapshot: false))
-        try store.close()
-    }
+    try ColdOpen.saveSnapshot(path: data.storePath, tail: UInt64(tail))
     progress("cold opens…")
     var results: [ColdOpen.Mode: [ColdOpen.Result]] = [:]
     // No warm-up round: the page cache already holds both stores (it cannot be dropped here).

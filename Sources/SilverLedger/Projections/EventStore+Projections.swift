@@ -219,7 +219,10 @@ extension EventStore {
             return reject("the log's chain hash at position \(position) cannot be read (\(error))")
         }
         do {
-            let value = try BinaryDecoder(usesOwnBinaryForms: true).decode(P.self, from: Array(bytes[header..<(bytes.count - 4)]))
+            // Read in place: a copy of the state's bytes would add their size to the open's peak memory.
+            let value = try bytes.withUnsafeBytes {
+                try BinaryDecoder(usesOwnBinaryForms: true).decode(P.self, from: UnsafeRawBufferPointer(rebasing: $0[header..<(bytes.count - 4)]))
+            }
             return (value, position)
         } catch {
             return reject("its state does not decode (\(error))")

@@ -79,15 +79,31 @@ enum IndexCheckpoint {
                 guard end <= UInt64(body.count) else { return .failure(.init("end \(end) exceeds the file")) }
                 var streams = StreamMap()
                 streams.reserveCapacity(Int(streamCount))
-                for _ in 0..<streamCount {
+                // The file lists the streams in the saving process's table order,
+                // random to this one's (its slots are seeded per process), and the
+                // table of a large store is far larger than the caches: each
+                // stream's slot is asked for `ahead` streams before it is inserted,
+                // so that the misses overlap.
+                let ahead = 16
+                var read = [(name: StreamKey, entry: StreamMap.Entry)](repeating: (StreamKey(high: 0, low: 0), .init(count: 0, last: 0)), count: ahead)
+                for j in 0..<(Int(streamCount) + ahead) {
+                    if j >= ahead {
+                        let (name, entry) = read[j % ahead]
+                        guard streams.updateValue(entry, forKey: name) == nil else {
+                            return .failure(.init("stream \(name) has an impossible entry (count \(entry.count), last \(entry.last), end \(end)) or appears twice"))
+                        }
+                    }
+                    guard j < Int(streamCount) else { continue }
                     let key = try r.raw(16, "streamKey")
                     let name = StreamKey(high: UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)),
                                          low: UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
                     let count = try r.varint("streamCount")
                     let last = try r.varint("streamLast")
-                    guard count > 0, last < end, streams.updateValue(.init(count: count, last: last), forKey: name) == nil else {
+                    guard count > 0, last < end else {
                         return .failure(.init("stream \(name) has an impossible entry (count \(count), last \(last), end \(end)) or appears twice"))
                     }
+                    streams.prefetchHome(of: name)
+                    read[j % ahead] = (name, .init(count: count, last: last))
                 }
                 var previous = Links()
                 previous.reserveCapacity(Int(end))

@@ -1,4 +1,5 @@
 import Crypto
+@_spi(Internals) import SilverLedgerStorage
 
 /// A stream's name as the index keeps it: the first 128 bits of the SHA-256
 /// of its UTF-8, so that no name is kept in memory (a collision, which would
@@ -89,6 +90,14 @@ struct StreamMap: Sendable, Sequence {
         return nil
     }
 
+    /// Starts loading the slot where the search for `key` begins: asked for
+    /// some keys ahead when many are looked up or inserted in a row, so that
+    /// the cache misses of a table larger than the caches overlap.
+    func prefetchHome(of key: StreamKey) {
+        guard !slots.isEmpty else { return }
+        slots.withUnsafeBufferPointer { prefetch($0.baseAddress! + home(key)) }
+    }
+
     /// The entry at a slot found by ``slot(of:)``.
     subscript(slot i: Int) -> Entry {
         get { slots[i].entry }
@@ -176,17 +185,50 @@ struct StreamIndex: Sendable {
     /// An index read back from a file; checks that every stream's links
     /// reach its first event in exactly its count and that they cover every position once.
     init(streams: StreamMap, previous: Links) throws(IndexCheckpointError) {
+        // Each stream's links are followed from its last event, as many steps
+        // as its count. A step waits for the link before it, and the links of
+        // a large store are far larger than the caches: so `lanes` streams
+        // are followed at once, a step of each in turn, each next link asked
+        // for a round ahead, so that their misses overlap.
+        struct Walk {
+            var name: StreamKey
+            var count: UInt64
+            var step: UInt64 = 0
+            var p: UInt64
+        }
+        let lanes = 16
+        let end = UInt64(previous.count)
+        var pending = streams.makeIterator()
+        var walks: [Walk] = []
+        walks.reserveCapacity(lanes)
         var covered: UInt64 = 0
-        for (name, entry) in streams {
-            var p = entry.last
-            for step in 0..<entry.count {
-                guard p < UInt64(previous.count) else {
-                    throw IndexCheckpointError("stream \(name) links to position \(p) after \(step) of its \(entry.count) events, outside the index")
+        var i = 0
+        while true {
+            if i == walks.count {
+                // A round is done: new streams take the lanes left free, then the next round.
+                while walks.count < lanes, let (name, entry) = pending.next() {
+                    if entry.last < end { previous.prefetch(Int(entry.last)) }
+                    walks.append(Walk(name: name, count: entry.count, p: entry.last))
                 }
-                p = previous[Int(p)]
+                if walks.isEmpty { break }
+                i = 0
             }
-            guard p == Self.none else { throw IndexCheckpointError("stream \(name) has more events than its count \(entry.count)") }
-            covered += entry.count
+            var w = walks[i]
+            if w.step == w.count {
+                guard w.p == Self.none else { throw IndexCheckpointError("stream \(w.name) has more events than its count \(w.count)") }
+                covered += w.count
+                walks.swapAt(i, walks.count - 1)
+                walks.removeLast()
+                continue
+            }
+            guard w.p < end else {
+                throw IndexCheckpointError("stream \(w.name) links to position \(w.p) after \(w.step) of its \(w.count) events, outside the index")
+            }
+            w.p = previous[Int(w.p)]
+            w.step += 1
+            if w.p < end { previous.prefetch(Int(w.p)) }
+            walks[i] = w
+            i += 1
         }
         guard covered == UInt64(previous.count) else {
             throw IndexCheckpointError("the streams hold \(covered) events, the index covers \(previous.count) positions")
@@ -308,6 +350,11 @@ struct Links: Sendable {
     var count: Int { distances.count }
 
     mutating func reserveCapacity(_ n: Int) { distances.reserveCapacity(n) }
+
+    /// Starts loading the link of position `p` (see ``StreamMap/prefetchHome(of:)``).
+    func prefetch(_ p: Int) {
+        distances.withUnsafeBufferPointer { SilverLedgerStorage.prefetch($0.baseAddress! + p) }
+    }
 
     /// The previous position of `p`'s stream, or ``StreamIndex/none``.
     subscript(p: Int) -> UInt64 {
