@@ -1006,3 +1006,35 @@ extension StudyState.ScoreSum: BinaryCodable {
         writer.write(count)
     }
 }
+
+// The two states whole: their dictionaries are read by the codec's own form
+// of a dictionary, specialized here for their keys and values (through the
+// state's `Codable` form, each entry would be read through a generic call).
+
+extension OrganisationalLifeState: BinaryCodable {
+    public init(reading reader: inout BinaryReader) throws {
+        awaitingStudy = try reader.read()
+        evaluations = try reader.read()
+        meetingsByMonth = try reader.read()
+    }
+
+    public func write(to writer: inout BinaryWriter) {
+        writer.write(awaitingStudy)
+        writer.write(evaluations)
+        writer.write(meetingsByMonth)
+    }
+}
+
+extension StudyState: BinaryCodable {
+    public init(reading reader: inout BinaryReader) throws {
+        hours = try reader.read()
+        quizByCadre = try reader.read()
+        quizByYear = try reader.read()
+    }
+
+    public func write(to writer: inout BinaryWriter) {
+        writer.write(hours)
+        writer.write(quizByCadre)
+        writer.write(quizByYear)
+    }
+}

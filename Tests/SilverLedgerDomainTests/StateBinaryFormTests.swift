@@ -81,23 +81,36 @@ struct StateBinaryFormTests {
         try checkBothForms(MeetingID("B00042-2024-3-committeeMeeting"))
         try checkBothForms(StudyState.YearHours(year: 2024, hours: 7.5))
         try checkBothForms(StudyState.ScoreSum(total: 455, count: 5))
-        // In the dictionaries the state keeps them in.
+        // In the dictionaries the state keeps them in, alone (the codec's form
+        // of a dictionary: its keys sorted by their bytes) and in the state.
         var life = OrganisationalLifeState()
         life.awaitingStudy = ["M-1": .init(branch: "B1", heldOn: date("2024-01-05"), absentees: ["C1"]), "M-2": .init(branch: "B2", heldOn: date("2024-02-05"), absentees: ["C2", "C3"])]
         life.meetingsByMonth = ["B1": .init(firstMonth: 24_288, months: [counts])]
-        try checkCodable(life)
+        life.evaluations = ["C1": [2023: date("2023-12-01"), 2024: date("2024-12-02"), -1: date("2020-01-01"), 300: date("2021-01-01")], "C2": [:]]
+        try checkBothForms(life.awaitingStudy)
+        try checkBothForms(life.meetingsByMonth)
+        try checkBothForms(life.evaluations)
+        try checkBothForms([Int: LedgerDate]())
+        try checkBothForms(Dictionary(uniqueKeysWithValues: (0..<200).map { ("k\($0 * 7919 % 1000)", $0) }))
+        try checkBothForms(life)
+        try checkBothForms(OrganisationalLifeState())
         var study = StudyState()
-        study.hours = ["C1": [.init(year: 2023, hours: 4), .init(year: 2024, hours: 8.25)]]
-        study.quizByCadre = ["C1": .init(total: 90, count: 1)]
-        study.quizByYear = [2024: .init(total: 90, count: 1)]
-        try checkCodable(study)
+        study.hours = ["C1": [.init(year: 2023, hours: 4), .init(year: 2024, hours: 8.25)], "C2": []]
+        study.quizByCadre = ["C1": .init(total: 90, count: 1), "C3": .init(total: 170, count: 2)]
+        study.quizByYear = [2024: .init(total: 90, count: 1), 2023: .init(total: 170, count: 2)]
+        try checkBothForms(study)
+        try checkBothForms(StudyState())
     }
 
-    /// A `Codable` value holding values with their own forms: the same value read back both ways.
-    private func checkCodable<T: Codable & Equatable>(_ value: T) throws {
-        let bytes = try BinaryEncoder().encode(value)
-        #expect(try BinaryDecoder().decode(T.self, from: bytes) == value)
-        #expect(try BinaryDecoder(usesOwnBinaryForms: true).decode(T.self, from: bytes) == value)
+    @Test func aDictionaryWithAKeyTwiceIsRefusedBothWays() throws {
+        // Count 2, then key 1 → value 10 and key 1 → value 11 (Int keys and values: zigzag varints).
+        let bytes: [UInt8] = [2, 2, 20, 2, 22]
+        for decoder in [BinaryDecoder(), BinaryDecoder(usesOwnBinaryForms: true)] {
+            #expect(throws: DecodingError.self) { try decoder.decode([Int: Int].self, from: bytes) }
+        }
+        #expect(throws: DecodingError.self) { try bytes.withUnsafeBytes { try BinaryReader.decode([Int: Int].self, from: $0) } }
+        // The same bytes with distinct keys read back.
+        #expect(try BinaryDecoder(usesOwnBinaryForms: true).decode([Int: Int].self, from: [2, 2, 20, 4, 22]) == [1: 10, 2: 11])
     }
 
     @Test func damagedBytesGetTheSameAnswerBothWays() throws {

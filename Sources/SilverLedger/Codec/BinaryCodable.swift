@@ -309,6 +309,32 @@ extension Set: BinaryCodable where Element: BinaryCodable {
     }
 }
 
+/// As `Codable` writes a dictionary in this codec: a count (a varint), then
+/// each key and its value, sorted by the key's bytes, so that one dictionary
+/// always gives the same bytes; a key read twice is an error.
+extension Dictionary: BinaryCodable where Key: BinaryCodable, Value: BinaryCodable {
+    @inlinable public init(reading reader: inout BinaryReader) throws {
+        let n = try reader.count()
+        self.init(minimumCapacity: n)
+        for _ in 0..<n {
+            let key = try Key(reading: &reader)
+            let value = try Value(reading: &reader)
+            guard updateValue(value, forKey: key) == nil else { throw reader.corrupted("dictionary key appears twice") }
+        }
+    }
+    @inlinable public func write(to writer: inout BinaryWriter) {
+        var keys: [(bytes: [UInt8], index: Index)] = []
+        keys.reserveCapacity(count)
+        for i in indices { keys.append((BinaryWriter.encode(self[i].key), i)) }
+        keys.sort { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+        writer.varint(UInt64(count))
+        for key in keys {
+            writer.bytes.append(contentsOf: key.bytes)
+            self[key.index].value.write(to: &writer)
+        }
+    }
+}
+
 /// A string-backed enum is its raw value; an unknown raw value is an error.
 extension BinaryCodable where Self: RawRepresentable, RawValue == String {
     @inlinable public init(reading reader: inout BinaryReader) throws {
