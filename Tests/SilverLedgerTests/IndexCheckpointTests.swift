@@ -286,6 +286,11 @@ extension IndexCheckpointTests {
             Issue.record("the file does not read back")
             return
         }
+        // The map keeps the seed it was saved with, so it is in the same order
+        // and saves the same bytes again.
+        #expect(contents.streams.streams.seed == index.streams.seed)
+        #expect(IndexCheckpoint.encode(end: contents.end, chain: contents.chain, streams: contents.streams, commands: contents.commands) == bytes)
+        #expect(StreamMap().seed != StreamMap().seed, "each new map draws its seed")
         for s in [0, 1, 15, 16, 17, 150, 299] {
             #expect(contents.streams.positions(of: "stream-\(s)", from: 0, below: .max) == index.positions(of: "stream-\(s)", from: 0, below: .max))
             #expect(contents.streams.positions(of: "stream-\(s)", from: 0, below: .max).count == 1 + s % 7)
@@ -306,8 +311,9 @@ extension IndexCheckpointTests {
     @Test func aStreamListedTwiceIsRefused() throws {
         let index = Self.interleaved()
         var bytes = IndexCheckpoint.encode(end: index.end, chain: [UInt8](repeating: 1, count: 32), streams: index, commands: CommandIndex())
-        // The first entries (key, varint count, varint last): the 40th takes the 3rd's key.
-        var offset = 8 + 8 + 32 + 8
+        // The first entries (key, varint count, varint last), after the magic, end,
+        // chain, seed and stream count: the 40th takes the 3rd's key.
+        var offset = 8 + 8 + 32 + 8 + 8
         var starts: [Int] = []
         for _ in 0..<40 {
             starts.append(offset)
@@ -470,7 +476,7 @@ struct StoreIndexFormatTests {
         // The first command entry starts right after the command count, which follows the links.
         let count = bytes.count
         let commandsAt = bytes.withUnsafeBytes { b -> Int in
-            var offset = 48
+            var offset = 56   // after the magic, end, chain hash and seed
             let streams = Int(UInt64(littleEndian: b.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
             offset += 8
             func skipVarint() { while b[offset] & 0x80 != 0 { offset += 1 }; offset += 1 }

@@ -943,13 +943,13 @@ class Verifier:
             self.report(Problem(INDEX, "store.index: %s (open ignores it and rebuilds the indexes from the log)" % message,
                                 self.path(name), offset))
 
-        if data[:8] == b"SLIDX001":
-            self.note("store.index is of the old format SLIDX001: open ignores it and rebuilds the indexes")
+        if data[:8] in (b"SLIDX001", b"SLIDX002"):
+            self.note("store.index is of the old format %s: open ignores it and rebuilds the indexes" % data[:8].decode())
             return
-        if len(data) < 8 + 8 + 32 + 8 + 8 + 4:
+        if len(data) < 8 + 8 + 32 + 8 + 8 + 8 + 4:
             return bad("truncated (%d bytes)" % len(data), 0)
-        if data[:8] != b"SLIDX002":
-            return bad("magic %r, SLIDX002 expected" % data[:8], 0)
+        if data[:8] != b"SLIDX003":
+            return bad("magic %r, SLIDX003 expected" % data[:8], 0)
         body = data[:-4]
         if crc32c(body) != u32(data, len(data) - 4):
             return bad("CRC32C mismatch", len(data) - 4)
@@ -981,7 +981,7 @@ class Verifier:
                 seen.add(command)
         commands = sorted((fp, first, n) for fp, first, n, indexed in commands if indexed)
         # What the file says.
-        offset = 48
+        offset = 56  # after the seed (any value: it places streams in memory only)
         try:
             count = u64(body, offset)
             offset += 8

@@ -6,10 +6,11 @@ import SilverLedgerStorage
 /// the bytes:
 ///
 /// ```
-/// bytes[8]  magic "SLIDX002"
+/// bytes[8]  magic "SLIDX003"
 /// u64 LE    end: the indexes cover the positions below it
 /// bytes[32] the chain hash of the batch holding position `end - 1` (genesis if `end` is 0)
-/// u64 LE    stream count S, then S × (bytes[16] key: the first 16 bytes of the SHA-256 of the name, varint event count, varint last position)
+/// u64 LE    the stream map's seed (``StreamMap/seed``)
+/// u64 LE    stream count S, then S × (bytes[16] key: the first 16 bytes of the SHA-256 of the name, varint event count, varint last position), in the map's order
 /// varint×end  for each position p: p - (the previous position of p's stream), 0 if none
 /// u64 LE    command count C, then C × (u64 LE fingerprint of the id, varint first position, varint event count)
 /// u32 LE    CRC32C of everything before it
@@ -22,7 +23,7 @@ import SilverLedgerStorage
 /// ignored and the indexes are rebuilt from the whole log.
 enum IndexCheckpoint {
     static let fileName = "store.index"
-    static let magic: [UInt8] = Array("SLIDX002".utf8)
+    static let magic: [UInt8] = Array("SLIDX003".utf8)
 
     struct Contents {
         var end: UInt64
@@ -37,6 +38,7 @@ enum IndexCheckpoint {
         bytes.reserveCapacity(Int(end) * 3 + streams.streams.count * 24 + commands.count * 24 + 64)
         withUnsafeBytes(of: end.littleEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: chain)
+        withUnsafeBytes(of: streams.streams.seed.littleEndian) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt64(streams.streams.count).littleEndian) { bytes.append(contentsOf: $0) }
         for (key, entry) in streams.streams {
             withUnsafeBytes(of: key.high.bigEndian) { bytes.append(contentsOf: $0) }
@@ -63,7 +65,7 @@ enum IndexCheckpoint {
     /// The contents, or why the file cannot be used.
     static func decode(_ bytes: [UInt8]) -> Result<Contents, IndexCheckpointError> {
         bytes.withUnsafeBytes { b -> Result<Contents, IndexCheckpointError> in
-            guard b.count >= 8 + 8 + 32 + 8 + 8 + 4 else { return .failure(.init("it is truncated (\(b.count) bytes)")) }
+            guard b.count >= 8 + 8 + 32 + 8 + 8 + 8 + 4 else { return .failure(.init("it is truncated (\(b.count) bytes)")) }
             let body = UnsafeRawBufferPointer(rebasing: b[0..<(b.count - 4)])
             let stored = UInt32(littleEndian: b.loadUnaligned(fromByteOffset: b.count - 4, as: UInt32.self))
             guard CRC32C.checksum(body) == stored else { return .failure(.init("its checksum does not match (damaged)")) }
@@ -73,37 +75,25 @@ enum IndexCheckpoint {
                 r.offset = 8
                 let end = try r.u64("end")
                 let chain = Array(try r.raw(32, "chain"))
+                let seed = try r.u64("seed")
                 let streamCount = try r.u64("streamCount")
                 // Each entry takes at least 18 bytes: a count beyond that is not reserved for.
                 guard streamCount <= UInt64(body.count - r.offset) / 18 else { return .failure(.init("stream count \(streamCount) exceeds the file")) }
                 guard end <= UInt64(body.count) else { return .failure(.init("end \(end) exceeds the file")) }
-                var streams = StreamMap()
+                // With the seed it was saved with, in the order it was saved in: the
+                // streams come in the order of their slots, so the map is filled
+                // front to back.
+                var streams = StreamMap(seed: seed)
                 streams.reserveCapacity(Int(streamCount))
-                // The file lists the streams in the saving process's table order,
-                // random to this one's (its slots are seeded per process), and the
-                // table of a large store is far larger than the caches: each
-                // stream's slot is asked for `ahead` streams before it is inserted,
-                // so that the misses overlap.
-                let ahead = 16
-                var read = [(name: StreamKey, entry: StreamMap.Entry)](repeating: (StreamKey(high: 0, low: 0), .init(count: 0, last: 0)), count: ahead)
-                for j in 0..<(Int(streamCount) + ahead) {
-                    if j >= ahead {
-                        let (name, entry) = read[j % ahead]
-                        guard streams.updateValue(entry, forKey: name) == nil else {
-                            return .failure(.init("stream \(name) has an impossible entry (count \(entry.count), last \(entry.last), end \(end)) or appears twice"))
-                        }
-                    }
-                    guard j < Int(streamCount) else { continue }
+                for _ in 0..<streamCount {
                     let key = try r.raw(16, "streamKey")
                     let name = StreamKey(high: UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)),
                                          low: UInt64(bigEndian: key.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
                     let count = try r.varint("streamCount")
                     let last = try r.varint("streamLast")
-                    guard count > 0, last < end else {
+                    guard count > 0, last < end, streams.updateValue(.init(count: count, last: last), forKey: name) == nil else {
                         return .failure(.init("stream \(name) has an impossible entry (count \(count), last \(last), end \(end)) or appears twice"))
                     }
-                    streams.prefetchHome(of: name)
-                    read[j % ahead] = (name, .init(count: count, last: last))
                 }
                 var previous = Links()
                 previous.reserveCapacity(Int(end))

@@ -48,8 +48,11 @@ struct StreamKey: Hashable, Sendable, CustomStringConvertible {
 ///
 /// The keys are SHA-256 digests already, so a key's slot comes from its bits
 /// with one multiplication, not from hashing it again. The bits are mixed with
-/// a seed drawn once per process first, so that no set of stream names chosen
-/// in advance can crowd one part of the table.
+/// a seed drawn at random for each new map first, so that no set of stream
+/// names chosen in advance can crowd one part of the table. A map read back
+/// from `store.index` keeps the seed it was saved with, and the file lists the
+/// streams in the table's order: the map is refilled front to back, not at
+/// random places in a table larger than the caches.
 struct StreamMap: Sendable, Sequence {
     struct Entry: Sendable, Equatable {
         /// How many events the stream has (its next version).
@@ -68,13 +71,15 @@ struct StreamMap: Sendable, Sequence {
     private(set) var count = 0
     /// 64 minus the base-2 logarithm of the slot count.
     private var shift: UInt64 = 64
-    private static let seed = UInt64.random(in: .min ... .max)
+    /// Mixed into every key's bits before its home is taken.
+    let seed: UInt64
 
-    init() {}
+    /// An empty map with a random seed, or with `seed` (a map read back).
+    init(seed: UInt64 = .random(in: .min ... .max)) { self.seed = seed }
 
-    private func home(_ key: StreamKey) -> Int { Self.home(key, shift: shift) }
+    private func home(_ key: StreamKey) -> Int { Self.home(key, shift: shift, seed: seed) }
 
-    private static func home(_ key: StreamKey, shift: UInt64) -> Int {
+    private static func home(_ key: StreamKey, shift: UInt64, seed: UInt64) -> Int {
         Int(truncatingIfNeeded: ((key.low ^ seed) &* 0x9E37_79B9_7F4A_7C15) >> shift)
     }
 
@@ -88,14 +93,6 @@ struct StreamMap: Sendable, Sequence {
             i = (i + 1) & mask
         }
         return nil
-    }
-
-    /// Starts loading the slot where the search for `key` begins: asked for
-    /// some keys ahead when many are looked up or inserted in a row, so that
-    /// the cache misses of a table larger than the caches overlap.
-    func prefetchHome(of key: StreamKey) {
-        guard !slots.isEmpty else { return }
-        slots.withUnsafeBufferPointer { prefetch($0.baseAddress! + home(key)) }
     }
 
     /// The entry at a slot found by ``slot(of:)``.
@@ -142,8 +139,8 @@ struct StreamMap: Sendable, Sequence {
     /// Removes the stream at slot `i`, moving back the slots after it that
     /// would otherwise no longer be found (no markers of removed slots).
     private mutating func remove(at i: Int) {
-        let shift = shift
-        let left = LinearProbing.remove(at: i, from: &slots, isFree: { $0.entry.count == 0 }, home: { Self.home($0.key, shift: shift) })
+        let (shift, seed) = (shift, seed)
+        let left = LinearProbing.remove(at: i, from: &slots, isFree: { $0.entry.count == 0 }, home: { Self.home($0.key, shift: shift, seed: seed) })
         slots[left].entry = Entry(count: 0, last: 0)
         count -= 1
     }
@@ -155,7 +152,7 @@ struct StreamMap: Sendable, Sequence {
         guard capacity > slots.count else { return }
         let shift = UInt64(64 - capacity.trailingZeroBitCount)
         slots = LinearProbing.rehash(slots, capacity: capacity, free: Slot(key: StreamKey(high: 0, low: 0), entry: Entry(count: 0, last: 0)),
-                                     isFree: { $0.entry.count == 0 }, home: { Self.home($0.key, shift: shift) })
+                                     isFree: { $0.entry.count == 0 }, home: { [seed] in Self.home($0.key, shift: shift, seed: seed) })
         self.shift = shift
     }
 
