@@ -156,9 +156,17 @@ struct StreamMap: Sendable, Sequence {
         self.shift = shift
     }
 
-    /// The streams, in the table's order.
+    /// The streams, in the table's order from its first free slot on, around
+    /// the end and back: each stream comes after those between its home and
+    /// its slot, so that a table of the same size and seed given them in this
+    /// order puts each where it is here, front to back (a run that wraps past
+    /// the end comes whole, its part at the end first).
     func makeIterator() -> some IteratorProtocol<(key: StreamKey, entry: Entry)> {
-        slots.lazy.filter { $0.entry.count != 0 }.map { (key: $0.key, entry: $0.entry) }.makeIterator()
+        let slots = slots
+        let start = slots.firstIndex { $0.entry.count == 0 } ?? 0
+        let mask = slots.count - 1
+        return (start..<(start + slots.count)).lazy.map { slots[$0 & mask] }
+            .filter { $0.entry.count != 0 }.map { (key: $0.key, entry: $0.entry) }.makeIterator()
     }
 }
 
