@@ -10,7 +10,7 @@ import SilverLedgerStorage
 /// u64 LE    end: the indexes cover the positions below it
 /// bytes[32] the chain hash of the batch holding position `end - 1` (genesis if `end` is 0)
 /// u64 LE    the stream map's seed (``StreamMap/seed``)
-/// u64 LE    stream count S, then S × (bytes[16] key: the first 16 bytes of the SHA-256 of the name, varint event count, varint last position), in the map's order
+/// u64 LE    stream count S, then S × (bytes[16] key: the first 16 bytes of the SHA-256 of the name, varint event count, varint last position), in the map's order (``StreamMap/makeIterator()``)
 /// varint×end  for each position p: p - (the previous position of p's stream), 0 if none
 /// u64 LE    command count C, then C × (u64 LE fingerprint of the id, varint first position, varint event count)
 /// u32 LE    CRC32C of everything before it

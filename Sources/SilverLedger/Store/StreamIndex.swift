@@ -356,7 +356,8 @@ struct Links: Sendable {
 
     mutating func reserveCapacity(_ n: Int) { distances.reserveCapacity(n) }
 
-    /// Starts loading the link of position `p` (see ``StreamMap/prefetchHome(of:)``).
+    /// Starts loading the link of position `p` into the caches: asked for a
+    /// step ahead when many links are followed at once. A hint only.
     func prefetch(_ p: Int) {
         distances.withUnsafeBufferPointer { SilverLedgerStorage.prefetch($0.baseAddress! + p) }
     }
