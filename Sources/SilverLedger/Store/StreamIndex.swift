@@ -203,6 +203,9 @@ struct StreamIndex: Sendable {
         }
         let lanes = 16
         let end = UInt64(previous.count)
+        // Advanced in the loop itself: with Swift 6.3.1 a local function that
+        // captured this variable (of an opaque type) advanced a copy of it,
+        // so it gave the first stream on every call.
         var pending = streams.makeIterator()
         var walks: [Walk] = []
         walks.reserveCapacity(lanes)
