@@ -35,7 +35,9 @@ enum IndexCheckpoint {
     static func encode(end: UInt64, chain: [UInt8], streams: StreamIndex, commands: CommandIndex) -> [UInt8] {
         precondition(chain.count == 32 && streams.end == end)
         var bytes = magic
-        bytes.reserveCapacity(Int(end) * 3 + streams.streams.count * 24 + commands.count * 24 + 64)
+        // Room for the longest varints, so that the buffer never grows by a
+        // copy of itself (pages reserved and never written are not resident).
+        bytes.reserveCapacity(8 + 8 + 32 + 8 + 8 + streams.streams.count * (16 + 10 + 10) + Int(end) * 10 + 8 + commands.doneCount * (8 + 10 + 10) + 4)
         withUnsafeBytes(of: end.littleEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: chain)
         withUnsafeBytes(of: streams.streams.seed.littleEndian) { bytes.append(contentsOf: $0) }
@@ -50,9 +52,8 @@ enum IndexCheckpoint {
             let previous = streams.previous[p]
             bytes.appendVarint(previous == StreamIndex.none ? 0 : UInt64(p) - previous)
         }
-        let done = commands.done
-        withUnsafeBytes(of: UInt64(done.count).littleEndian) { bytes.append(contentsOf: $0) }
-        for (fingerprint, first, count) in done {
+        withUnsafeBytes(of: UInt64(commands.doneCount).littleEndian) { bytes.append(contentsOf: $0) }
+        commands.forEachDone { fingerprint, first, count in
             withUnsafeBytes(of: fingerprint.littleEndian) { bytes.append(contentsOf: $0) }
             bytes.appendVarint(first)
             bytes.appendVarint(UInt64(count))
