@@ -55,10 +55,18 @@ enum ColdOpen {
     /// the one `silverledger-snapshot` opens from.
     static func saveSnapshot(path: String, tail: UInt64) throws {
         let store = try EventStore.open(at: path, types: Ledger.eventTypes)
-        defer { try? store.close() }
         let end = store.nextPosition
-        precondition(end >= tail, "the store has \(end) events, fewer than the tail of \(tail)")
-        try store.saveSnapshot(try store.project(DomainState.self, asOf: .position(end - tail), usingSnapshot: false))
+        guard end >= tail else {
+            try? store.close()
+            throw SQLiteFailure(description: "the store at \(path) has \(end) events, fewer than the tail of \(tail) asked for")
+        }
+        do {
+            try store.saveSnapshot(try store.project(DomainState.self, asOf: .position(end - tail), usingSnapshot: false))
+        } catch {
+            try? store.close()
+            throw error
+        }
+        try store.close()
     }
 
     /// In the parent: runs the child once and reads its line.
