@@ -343,6 +343,15 @@ extension IndexCheckpointTests {
     }
 }
 
+extension CommandIndex {
+    /// The written commands, as a list.
+    var done: [(fingerprint: UInt64, first: UInt64, count: UInt32)] {
+        var result: [(fingerprint: UInt64, first: UInt64, count: UInt32)] = []
+        forEachDone { result.append(($0, $1, $2)) }
+        return result
+    }
+}
+
 /// Builds an inconsistent index, as a damaged-but-checksummed file would hold.
 enum StreamIndexForgery {
     static func withCount(_ index: StreamIndex, _ stream: String, _ count: UInt64) throws -> StreamIndex {

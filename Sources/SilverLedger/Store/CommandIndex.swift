@@ -184,13 +184,6 @@ struct CommandIndex: Sendable {
         }
     }
 
-    /// The written commands, as a list (for tests).
-    var done: [(fingerprint: UInt64, first: UInt64, count: UInt32)] {
-        var result: [(fingerprint: UInt64, first: UInt64, count: UInt32)] = []
-        result.reserveCapacity(doneCount)
-        forEachDone { result.append(($0, $1, $2)) }
-        return result
-    }
 
     /// Records a written command known by its fingerprint (read back from `store.index`).
     mutating func insertDone(fingerprint: UInt64, first: UInt64, count: UInt32) {
