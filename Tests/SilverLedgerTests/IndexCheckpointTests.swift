@@ -343,6 +343,72 @@ extension IndexCheckpointTests {
     }
 }
 
+extension IndexCheckpoint {
+    /// The whole file in one array (the store hands it to the log in pieces).
+    static func encode(end: UInt64, chain: [UInt8], streams: StreamIndex, commands: CommandIndex) -> [UInt8] {
+        var file: [UInt8] = []
+        encode(end: end, chain: chain, streams: streams, commands: commands) { (piece: [UInt8]) in file.append(contentsOf: piece) }
+        return file
+    }
+}
+
+extension IndexCheckpointTests {
+    @Test(arguments: [1, 5, 64, 1000])
+    func theFileInPiecesIsTheWholeFile(piece: Int) throws {
+        var streams = Self.interleaved()
+        for stream in ["a", "甲", "a"] { _ = streams.append(stream) }
+        var commands = CommandIndex()
+        for c in 0..<Int(streams.end) { commands.setDone("command-\(c)", first: UInt64(c), count: 1) }
+        let chain = [UInt8](repeating: 3, count: 32)
+        let whole = IndexCheckpoint.encode(end: streams.end, chain: chain, streams: streams, commands: commands)
+        var pieces: [[UInt8]] = []
+        IndexCheckpoint.encode(end: streams.end, chain: chain, streams: streams, commands: commands, piece: piece) { (bytes: [UInt8]) in
+            pieces.append(bytes)
+        }
+        #expect(pieces.joined().count == whole.count)
+        #expect(pieces.joined().elementsEqual(whole), "the pieces are the whole file, byte for byte")
+        // Every piece but the last holds at least `piece` bytes, and the last one ends with the checksum of all before it.
+        #expect(pieces.dropLast().allSatisfy { $0.count >= piece })
+        #expect(pieces.count >= whole.count / (piece + 64))
+        #expect(pieces.last!.count >= 4)
+        let crc = whole.suffix(4).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+        #expect(crc == CRC32C.checksum(Array(whole.dropLast(4))))
+        guard case .success(let contents) = IndexCheckpoint.decode(whole) else {
+            Issue.record("the file does not read back")
+            return
+        }
+        #expect(contents.commands.count == Int(streams.end))
+        #expect(contents.streams.positions(of: "甲", from: 0, below: .max) == [streams.end - 2])
+    }
+
+    @Test func aCloseThatCannotWriteTheIndexesLeavesTheOldFileWhichTheNextOpenReadsOn() async throws {
+        let dir = directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try open(dir)
+        try await fill(store, commands: 0..<20)
+        try store.close()
+        let saved = try Data(contentsOf: URL(fileURLWithPath: dir + "/snapshots/store.index"))
+        let firstEnd = try IndexCheckpoint.decode(Array(saved)).get().end
+        #expect(firstEnd == 30)
+        let closing = RecordedLog()
+        let second = try open(dir, log: closing)
+        try await fill(second, commands: 20..<40)
+        let answered = try answers(second)
+        // A directory where the new file's temporary copy goes: its write fails, the close does not.
+        try FileManager.default.createDirectory(atPath: dir + "/snapshots/store.index.tmp/x", withIntermediateDirectories: true)
+        try second.close()
+        #expect(closing.contains("could not save the stream and command indexes"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/snapshots/store.index")) == saved, "the file of the first close, untouched")
+        try FileManager.default.removeItem(atPath: dir + "/snapshots/store.index.tmp")
+        // The old file covers the first 20 commands' events; the open reads the rest from the log.
+        let reopened = try open(dir)
+        #expect(reopened.state.withLock { $0.openedWith.savedUpTo } == firstEnd)
+        #expect(reopened.state.withLock { $0.openedWith.eventsRead } == 30)
+        #expect(try answers(reopened) == answered)
+        try reopened.close()
+    }
+}
+
 extension CommandIndex {
     /// The written commands, as a list.
     var done: [(fingerprint: UInt64, first: UInt64, count: UInt32)] {

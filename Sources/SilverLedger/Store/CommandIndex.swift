@@ -177,10 +177,10 @@ struct CommandIndex: Sendable {
     /// Each written command (``doneCount`` of them), in the table's order, for
     /// `store.index`: read in place, since a list of them would take 24 bytes
     /// a command (540 MB for 22.6M commands) beside the file's own bytes.
-    func forEachDone(_ body: (_ fingerprint: UInt64, _ first: UInt64, _ count: UInt32) -> Void) {
+    func forEachDone<E: Error>(_ body: (_ fingerprint: UInt64, _ first: UInt64, _ count: UInt32) throws(E) -> Void) throws(E) {
         for i in stride(from: 0, to: slots.count, by: 2) where slots[i] != 0 {
             let (first, count) = Self.unpack(slots[i + 1])
-            body(slots[i], first, count)
+            try body(slots[i], first, count)
         }
     }
 

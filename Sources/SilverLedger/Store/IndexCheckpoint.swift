@@ -32,12 +32,17 @@ enum IndexCheckpoint {
         var commands: CommandIndex
     }
 
-    static func encode(end: UInt64, chain: [UInt8], streams: StreamIndex, commands: CommandIndex) -> [UInt8] {
-        precondition(chain.count == 32 && streams.end == end)
+    /// The bytes of the file, handed to `write` in pieces of at least `piece`
+    /// bytes (the last one shorter, ending with the checksum) as they are
+    /// made: the close of a large store writes them as they come instead of
+    /// building its 500 MB file in memory first.
+    static func encode<E: Error>(end: UInt64, chain: [UInt8], streams: StreamIndex, commands: CommandIndex, piece: Int = 1 << 20,
+                                 write: ([UInt8]) throws(E) -> Void) throws(E) {
+        precondition(chain.count == 32 && streams.end == end && piece > 0)
         var bytes = magic
-        // Room for the longest varints, so that the buffer never grows by a
-        // copy of itself (pages reserved and never written are not resident).
-        bytes.reserveCapacity(8 + 8 + 32 + 8 + 8 + streams.streams.count * (16 + 10 + 10) + Int(end) * 10 + 8 + commands.doneCount * (8 + 10 + 10) + 4)
+        // Room for a piece and the longest entry after it: the buffer never grows.
+        bytes.reserveCapacity(piece + 64)
+        var crc: UInt32 = 0
         withUnsafeBytes(of: end.littleEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: chain)
         withUnsafeBytes(of: streams.streams.seed.littleEndian) { bytes.append(contentsOf: $0) }
@@ -47,20 +52,34 @@ enum IndexCheckpoint {
             withUnsafeBytes(of: key.low.bigEndian) { bytes.append(contentsOf: $0) }
             bytes.appendVarint(entry.count)
             bytes.appendVarint(entry.last)
+            try handOver(&bytes, &crc, atLeast: piece, to: write)
         }
         for p in 0..<streams.previous.count {
             let previous = streams.previous[p]
             bytes.appendVarint(previous == StreamIndex.none ? 0 : UInt64(p) - previous)
+            try handOver(&bytes, &crc, atLeast: piece, to: write)
         }
         withUnsafeBytes(of: UInt64(commands.doneCount).littleEndian) { bytes.append(contentsOf: $0) }
-        commands.forEachDone { fingerprint, first, count in
+        try commands.forEachDone { (fingerprint, first, count) throws(E) in
             withUnsafeBytes(of: fingerprint.littleEndian) { bytes.append(contentsOf: $0) }
             bytes.appendVarint(first)
             bytes.appendVarint(UInt64(count))
+            try handOver(&bytes, &crc, atLeast: piece, to: write)
         }
-        let crc = bytes.withUnsafeBytes { CRC32C.checksum($0) }
+        crc = CRC32C.extend(crc, bytes)
         withUnsafeBytes(of: crc.littleEndian) { bytes.append(contentsOf: $0) }
-        return bytes
+        try write(bytes)
+    }
+
+    /// Hands `bytes` to `write` and empties it once it holds `least` bytes,
+    /// extending the checksum of the pieces handed over so far.
+    @inline(__always)
+    private static func handOver<E: Error>(_ bytes: inout [UInt8], _ crc: inout UInt32, atLeast least: Int,
+                                           to write: ([UInt8]) throws(E) -> Void) throws(E) {
+        guard bytes.count >= least else { return }
+        crc = CRC32C.extend(crc, bytes)
+        try write(bytes)
+        bytes.removeAll(keepingCapacity: true)
     }
 
     /// The contents, or why the file cannot be used.

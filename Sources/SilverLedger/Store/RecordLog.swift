@@ -19,6 +19,9 @@ protocol RecordLog: Sendable {
     func position(atOrAfter timestamp: Int64) throws(EventStoreError) -> UInt64
     /// Saves a snapshot file atomically / reads it back (nil if absent).
     func writeSnapshot(_ name: String, _ bytes: [UInt8]) throws(EventStoreError)
+    /// Saves a snapshot file atomically, its bytes handed to the sink in pieces
+    /// (written as they come where the log can: see `Log.writeSidecar(_:_:)`).
+    func writeSnapshot(_ name: String, _ produce: (_ sink: inout ByteSink) throws(StorageError) -> Void) throws(EventStoreError)
     func readSnapshot(_ name: String) throws(EventStoreError) -> [UInt8]?
     /// The records from `position` on, then new ones as they commit.
     func tail(from position: UInt64) -> RecordTail
@@ -90,6 +93,10 @@ struct DiskRecordLog: RecordLog {
 
     func writeSnapshot(_ name: String, _ bytes: [UInt8]) throws(EventStoreError) {
         do throws(StorageError) { try log.writeSidecar(name, bytes) } catch { throw EventStoreError(error) }
+    }
+
+    func writeSnapshot(_ name: String, _ produce: (_ sink: inout ByteSink) throws(StorageError) -> Void) throws(EventStoreError) {
+        do throws(StorageError) { try log.writeSidecar(name, produce) } catch { throw EventStoreError(error) }
     }
 
     func tail(from position: UInt64) -> RecordTail { .disk(log.tail(from: position)) }
@@ -175,6 +182,12 @@ final class MemoryRecordLog: RecordLog {
 
     func writeSnapshot(_ name: String, _ bytes: [UInt8]) throws(EventStoreError) {
         state.withLock { $0.snapshots[name] = bytes }
+    }
+
+    func writeSnapshot(_ name: String, _ produce: (_ sink: inout ByteSink) throws(StorageError) -> Void) throws(EventStoreError) {
+        var sink = ByteSink()
+        do throws(StorageError) { try produce(&sink) } catch { throw EventStoreError(error) }
+        state.withLock { $0.snapshots[name] = sink.collected }
     }
 
     func readSnapshot(_ name: String) throws(EventStoreError) -> [UInt8]? {

@@ -108,11 +108,21 @@ extension FileSystem {
 
     /// Writes `bytes` to `path` atomically: a temporary file, sync, rename, directory sync.
     package func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(StorageError) {
+        try writeAtomically(to: path, directory: directory) { (sink) throws(StorageError) in try sink.write(bytes) }
+    }
+
+    /// Writes a file atomically as ``writeAtomically(_:to:directory:)`` does,
+    /// its bytes handed to `sink` in pieces by `produce`, each written as it
+    /// comes: a large file is never whole in memory. If `produce` throws, the
+    /// temporary file is removed and `path` is left as it was.
+    package func writeAtomically(to path: String, directory: String,
+                                 _ produce: (_ sink: inout ByteSink) throws(StorageError) -> Void) throws(StorageError) {
         let temporary = path + ".tmp"
         try? remove(temporary)
         let file = try open(temporary, .createNew)
         do throws(StorageError) {
-            try bytes.withBytes { (buffer) throws(StorageError) in try writeFully(file, [buffer], at: 0) }
+            var sink = ByteSink(fs: self, file: file)
+            try produce(&sink)
             try sync(file)
         } catch {
             close(file)

@@ -146,12 +146,26 @@ public final class Log: Sendable {
     /// `name` is a plain file name; the file goes in the store's `snapshots/`,
     /// encrypted if the store is (FORMAT.md §20).
     package func writeSidecar(_ name: String, _ bytes: [UInt8]) throws(StorageError) {
+        try writeSidecar(name) { (sink) throws(StorageError) in try sink.write(bytes) }
+    }
+
+    /// Writes a sidecar file as ``writeSidecar(_:_:)`` does, its bytes handed
+    /// to `sink` in pieces by `produce`: in a store that is not encrypted each
+    /// piece is written as it comes, so a large file (the saved indexes) is
+    /// never whole in memory; an encrypted store's file is sealed whole, so its
+    /// pieces are kept until the last. If `produce` throws, nothing is replaced.
+    package func writeSidecar(_ name: String, _ produce: (_ sink: inout ByteSink) throws(StorageError) -> Void) throws(StorageError) {
         try checkSidecarName(name)
         let fs = engine.fs
         let directory = engine.paths.directory + "/snapshots"
         if try fs.makeDirectory(directory) { try fs.syncDirectory(engine.paths.directory) }
-        let stored = engine.options.encryptionKey.map { SidecarEncryption.seal(bytes, name: name, key: $0) } ?? bytes
-        try fs.writeAtomically(stored, to: directory + "/" + name, directory: directory)
+        let path = directory + "/" + name
+        guard let key = engine.options.encryptionKey else {
+            return try fs.writeAtomically(to: path, directory: directory, produce)
+        }
+        var plain = ByteSink()
+        try produce(&plain)
+        try fs.writeAtomically(SidecarEncryption.seal(plain.collected, name: name, key: key), to: path, directory: directory)
     }
 
     /// The bytes of a file written by ``writeSidecar(_:_:)`` (decrypted, in an
