@@ -167,17 +167,22 @@ extension EventStore {
         guard let chain = try log.chainHash(through: projected.position) else {
             throw EventStoreError(.invalidAppend, "projection \(P.name) is at position \(projected.position), past the end of the log (\(log.nextPosition)); nothing was saved")
         }
-        var bytes = [UInt8]()
-        bytes.append(contentsOf: SnapshotFormat.magic)
-        bytes.append(contentsOf: SnapshotFormat.schemaHash(P.self))
-        withUnsafeBytes(of: projected.position.littleEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: chain)
         let state = try BinaryEncoder().encode(projected.projection)
-        withUnsafeBytes(of: UInt64(state.count).littleEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: state)
-        let crc = bytes.withUnsafeBytes { CRC32C.checksum($0) }
-        withUnsafeBytes(of: crc.littleEndian) { bytes.append(contentsOf: $0) }
-        try log.writeSnapshot(SnapshotFormat.fileName(P.self), bytes)
+        var head = [UInt8]()
+        head.append(contentsOf: SnapshotFormat.magic)
+        head.append(contentsOf: SnapshotFormat.schemaHash(P.self))
+        withUnsafeBytes(of: projected.position.littleEndian) { head.append(contentsOf: $0) }
+        head.append(contentsOf: chain)
+        withUnsafeBytes(of: UInt64(state.count).littleEndian) { head.append(contentsOf: $0) }
+        let crc = CRC32C.extend(CRC32C.checksum(head), state)
+        let tail = withUnsafeBytes(of: crc.littleEndian) { Array($0) }
+        // Written in three pieces, the state not copied behind its header (178 MB
+        // for the domain's state of a 300,000-cadre province).
+        try log.writeSnapshot(SnapshotFormat.fileName(P.self)) { (sink) throws(StorageError) in
+            try sink.write(head)
+            try sink.write(state)
+            try sink.write(tail)
+        }
     }
 
     /// The snapshot of `P`, if there is a valid one at or before `end`.
