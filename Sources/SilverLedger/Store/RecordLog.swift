@@ -17,10 +17,9 @@ protocol RecordLog: Sendable {
     func forEach(from position: UInt64, until end: UInt64, _ body: (UInt64, Int64, ArraySlice<UInt8>) throws -> Void) throws
     /// The first position whose timestamp is at or after `timestamp` (``nextPosition`` if none).
     func position(atOrAfter timestamp: Int64) throws(EventStoreError) -> UInt64
-    /// Saves a snapshot file atomically / reads it back (nil if absent).
-    func writeSnapshot(_ name: String, _ bytes: [UInt8]) throws(EventStoreError)
     /// Saves a snapshot file atomically, its bytes handed to the sink in pieces
-    /// (written as they come where the log can: see `Log.writeSidecar(_:_:)`).
+    /// (written as they come where the log can: see `Log.writeSidecar(_:_:)`) /
+    /// reads it back (nil if absent).
     func writeSnapshot(_ name: String, _ produce: (_ sink: inout ByteSink) throws(StorageError) -> Void) throws(EventStoreError)
     func readSnapshot(_ name: String) throws(EventStoreError) -> [UInt8]?
     /// The records from `position` on, then new ones as they commit.
@@ -89,10 +88,6 @@ struct DiskRecordLog: RecordLog {
 
     func position(atOrAfter timestamp: Int64) throws(EventStoreError) -> UInt64 {
         do throws(StorageError) { return try log.position(atOrAfter: timestamp) } catch { throw EventStoreError(error) }
-    }
-
-    func writeSnapshot(_ name: String, _ bytes: [UInt8]) throws(EventStoreError) {
-        do throws(StorageError) { try log.writeSidecar(name, bytes) } catch { throw EventStoreError(error) }
     }
 
     func writeSnapshot(_ name: String, _ produce: (_ sink: inout ByteSink) throws(StorageError) -> Void) throws(EventStoreError) {
@@ -178,10 +173,6 @@ final class MemoryRecordLog: RecordLog {
             }
             return UInt64(low)
         }
-    }
-
-    func writeSnapshot(_ name: String, _ bytes: [UInt8]) throws(EventStoreError) {
-        state.withLock { $0.snapshots[name] = bytes }
     }
 
     func writeSnapshot(_ name: String, _ produce: (_ sink: inout ByteSink) throws(StorageError) -> Void) throws(EventStoreError) {
