@@ -181,7 +181,7 @@ struct PreparedBatch: Sendable {
             header.chainHash = stored.withUnsafeBytes { payload in
                 previous.next(headerPrefix: UnsafeRawBufferPointer(rebasing: b[0..<Format.batchChainedPrefix]), payload: payload)
             }
-            header.chainHash.bytes.withUnsafeBytes {
+            header.chainHash.withUnsafeBytes {
                 b.baseAddress!.advanced(by: Format.batchChainedPrefix).copyMemory(from: $0.baseAddress!, byteCount: 32)
             }
             header.batchCRC = stored.withUnsafeBytes { BatchHeader.batchCRC(header: UnsafeRawBufferPointer(b), payload: $0) }
