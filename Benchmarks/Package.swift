@@ -64,6 +64,7 @@ let package = Package(
         .executableTarget(
             name: "domain-throughput",
             dependencies: [
+                .product(name: "SilverLedgerStorage", package: "SilverLedger"),
                 .product(name: "SilverLedger", package: "SilverLedger"),
                 .product(name: "SilverLedgerDomain", package: "SilverLedger"),
             ],

@@ -39,10 +39,12 @@ struct SidecarStreamingTests {
             #expect(try log.readSidecar("big.snapshot") == Array(parts.joined()))
             let file = dir + "/snapshots/big.snapshot"
             if encrypted {
-                // Sealed whole: one write of the sealed file, which holds none of the pieces in clear.
-                #expect(fs.callCount(.pwrite) - writesBefore == 1)
+                // Sealed whole, then written as the header, the nonce, the ciphertext and the tag.
+                #expect(fs.callCount(.pwrite) - writesBefore == 4)
                 let stored = try Array(Data(contentsOf: URL(fileURLWithPath: file)))
-                #expect(stored != Array(parts.joined()))
+                #expect(stored.count == 8 + 4 + 12 + parts.joined().count + 16)
+                #expect(Array(stored.prefix(8)) == Array("SLENCSC1".utf8))
+                #expect(!stored.dropFirst(24).starts(with: parts[0]), "no piece in clear")
             } else {
                 // One write per piece, in order, at the end of the ones before.
                 #expect(fs.callCount(.pwrite) - writesBefore == parts.count)

@@ -5,6 +5,7 @@
 // `swift run -c release domain-throughput [--cadres N] [--branches N] [--years N] [--runs N] [--batch N]`
 // `swift run -c release domain-throughput --rebuild-only DIR [--runs N]`: open and
 // rebuild a kept store in a fresh process (then N - 1 warm rebuilds).
+// `--key-file PATH`: the store encrypted with the key in PATH (made if absent).
 //
 // The province is generated with `--batch` commands per append (default
 // 1000); a smaller province (a tenth of the cadres, one year) is also
@@ -13,6 +14,7 @@
 import Foundation
 import SilverLedger
 import SilverLedgerDomain
+import SilverLedgerStorage
 
 var cadres = 30_000
 var branches: Int?
@@ -23,6 +25,7 @@ var rebuildOnly: String?
 /// With `--rebuild-only`, `--runs N` rebuilds N - 1 more times in the same process.
 var runsGiven = false
 var keep: String?
+var keyFile: String?
 var args = CommandLine.arguments.dropFirst()
 while let a = args.popFirst() {
     switch a {
@@ -35,8 +38,9 @@ while let a = args.popFirst() {
     case "--batch": batch = max(1, Int(args.popFirst() ?? "") ?? batch)
     case "--rebuild-only": rebuildOnly = args.popFirst()
     case "--keep": keep = args.popFirst()
+    case "--key-file": keyFile = args.popFirst()
     default:
-        FileHandle.standardError.write(Data("usage: domain-throughput [--cadres N] [--branches N] [--years N] [--runs N] [--batch N] [--keep DIR] [--rebuild-only DIR]\n".utf8))
+        FileHandle.standardError.write(Data("usage: domain-throughput [--cadres N] [--branches N] [--years N] [--runs N] [--batch N] [--keep DIR] [--rebuild-only DIR] [--key-file PATH]\n".utf8))
         exit(64)
     }
 }
@@ -85,12 +89,27 @@ func residentBytes() -> Int {
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 
+/// The store's key, with `--key-file` (a new key written there if the file does not exist).
+let encryptionKey: EncryptionKey? = try keyFile.map { path in
+    if !FileManager.default.fileExists(atPath: path) {
+        let (_, text) = EncryptionKey.generated()
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+    }
+    return try EncryptionKey(contentsOfFile: path)
+}
+
 // In a process of its own: open the store, rebuild the domain state, report
 // the time and the memory (what a service pays when it starts).
 if let path = rebuildOnly {
     let before = residentBytes()
     var opened: EventStore?
-    let openTime = try await seconds { opened = try EventStore.open(at: path, types: Ledger.eventTypes, options: EventStoreOptions()) }
+    let openTime = try await seconds { opened = try EventStore.open(at: path, types: Ledger.eventTypes, options: {
+        var options = EventStoreOptions()
+        options.encryptionKey = encryptionKey
+        return options
+    }()) }
     let store = opened!
     let afterOpen = residentBytes()
     let peakAfterOpen = peakResidentBytes()
@@ -137,6 +156,7 @@ defer { if keep == nil { try? FileManager.default.removeItem(atPath: dir) } }
 let options: EventStoreOptions = {
     var options = EventStoreOptions()
     options.durability = .none
+    options.encryptionKey = encryptionKey
     return options
 }()
 
@@ -190,7 +210,7 @@ print(String(format: "rebuild of the domain state from the log: median %.0f ms, 
 // Once more in a fresh process, for the memory a service needs to open the store and rebuild.
 let child = Process()
 child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-child.arguments = ["--rebuild-only", dir]
+child.arguments = ["--rebuild-only", dir] + (keyFile.map { ["--key-file", $0] } ?? [])
 fflush(nil)   // every output stream: ours before the child's
 try child.run()
 child.waitUntilExit()

@@ -71,6 +71,18 @@ public struct EncryptionKey: Sendable {
         return out
     }
 
+    /// `plaintext` sealed as ``seal(_:associated:)`` seals it, as its parts:
+    /// a large file's ciphertext is then written without a copy.
+    func sealedBox(_ plaintext: UnsafeRawBufferPointer, associated: UnsafeRawBufferPointer) -> AES.GCM.SealedBox {
+        // AES-GCM with a system random nonce fails only if the system has no randomness.
+        try! AES.GCM.seal(plaintext, using: key, nonce: AES.GCM.Nonce(), authenticating: associated)
+    }
+
+    /// The plaintext of `box`, or nil if it does not authenticate.
+    func open(_ box: AES.GCM.SealedBox, associated: UnsafeRawBufferPointer) -> Data? {
+        try? AES.GCM.open(box, using: key, authenticating: associated)
+    }
+
     /// The plaintext of what ``seal(_:associated:)`` made, or nil if it does not
     /// authenticate (another key, other associated data, or changed bytes).
     func open(_ sealed: UnsafeRawBufferPointer, associated: UnsafeRawBufferPointer) -> [UInt8]? {
@@ -137,15 +149,28 @@ enum KeyFile {
 enum SidecarEncryption {
     static let magic = Array("SLENCSC1".utf8)
 
-    static func seal(_ bytes: [UInt8], name: String, key: EncryptionKey) -> [UInt8] {
+    /// `bytes` sealed, written to `sink` as the file's pieces: the header, the
+    /// nonce, the ciphertext and the tag, each as the sealed box holds it (a
+    /// file of hundreds of megabytes is not copied into one array first).
+    static func seal(_ bytes: [UInt8], name: String, key: EncryptionKey, into sink: inout ByteSink) throws(StorageError) {
         let associated = Self.associated(name: name, keyID: key.id)
-        var out = magic
-        out.appendLE(key.id)
-        out += bytes.withUnsafeBytes { b in associated.withUnsafeBytes { key.seal(b, associated: $0) } }
-        return out
+        var head = magic
+        head.appendLE(key.id)
+        try sink.write(head)
+        let box = bytes.withUnsafeBytes { b in associated.withUnsafeBytes { key.sealedBox(b, associated: $0) } }
+        try sink.write(Array(box.nonce))
+        var failure: StorageError?
+        box.ciphertext.withUnsafeBytes { (ciphertext: UnsafeRawBufferPointer) in
+            do throws(StorageError) { try sink.write(ciphertext) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        try sink.write(Array(box.tag))
     }
 
-    static func open(_ bytes: [UInt8], name: String, path: String, key: EncryptionKey) throws(StorageError) -> [UInt8] {
+    /// The plaintext of an encrypted sidecar file's `bytes`. Each step's input
+    /// is let go once the next holds its bytes (the file, the sealed box, the
+    /// decrypted data), so that a large file is held about twice, not four times.
+    static func open(_ bytes: consuming [UInt8], name: String, path: String, key: EncryptionKey) throws(StorageError) -> [UInt8] {
         guard bytes.count >= 12 + EncryptionKey.overhead, Array(bytes[0..<8]) == magic else {
             throw StorageError(.corrupted, "the store is encrypted, but this file is not an encrypted sidecar (no SLENCSC1 header)", path: path, offset: 0)
         }
@@ -154,13 +179,12 @@ enum SidecarEncryption {
             throw StorageError(.corrupted, "the file is encrypted with key id \(EncryptionKey.hexID(keyID)); the store's key has id \(key.idHex)", path: path, offset: 8)
         }
         let associated = Self.associated(name: name, keyID: keyID)
-        let plain = bytes.withUnsafeBytes { b in
-            associated.withUnsafeBytes { key.open(UnsafeRawBufferPointer(rebasing: b[12...]), associated: $0) }
-        }
-        guard let plain else {
+        let box = bytes.withUnsafeBytes { b in try? AES.GCM.SealedBox(combined: UnsafeRawBufferPointer(rebasing: b[12...])) }
+        _ = consume bytes
+        guard let box, let plain = associated.withUnsafeBytes({ key.open(box, associated: $0) }) else {
             throw StorageError(.corrupted, "the file does not decrypt with the store's key (its authentication tag does not match)", path: path, offset: 12)
         }
-        return plain
+        return Array(plain)
     }
 
     private static func associated(name: String, keyID: UInt32) -> [UInt8] {

@@ -20,6 +20,16 @@ package struct ByteSink {
     }
 
     /// Writes `bytes` after the pieces before them.
+    package mutating func write(_ bytes: UnsafeRawBufferPointer) throws(StorageError) {
+        if let file {
+            try file.fs.writeFully(file.handle, [bytes], at: count)
+        } else {
+            collected.append(contentsOf: bytes)
+        }
+        count += Int64(bytes.count)
+    }
+
+    /// Writes `bytes` after the pieces before them.
     package mutating func write(_ bytes: [UInt8]) throws(StorageError) {
         if let file {
             let offset = count

@@ -165,7 +165,9 @@ public final class Log: Sendable {
         }
         var plain = ByteSink()
         try produce(&plain)
-        try fs.writeAtomically(SidecarEncryption.seal(plain.collected, name: name, key: key), to: path, directory: directory)
+        try fs.writeAtomically(to: path, directory: directory) { (sink) throws(StorageError) in
+            try SidecarEncryption.seal(plain.collected, name: name, key: key, into: &sink)
+        }
     }
 
     /// The bytes of a file written by ``writeSidecar(_:_:)`` (decrypted, in an
@@ -182,7 +184,7 @@ public final class Log: Sendable {
         defer { fs.close(file) }
         let bytes = try fs.read(file, count: Int(try fs.size(file)), at: 0)
         guard let key = engine.options.encryptionKey else { return bytes }
-        return try SidecarEncryption.open(bytes, name: name, path: path, key: key)
+        return try SidecarEncryption.open(consume bytes, name: name, path: path, key: key)
     }
 
     private func checkSidecarName(_ name: String) throws(StorageError) {
