@@ -73,7 +73,7 @@ struct EncryptionTests {
             }
             #expect(seen == batches.count)
             let sidecar = try fileBytes(dir + "/snapshots/state.snapshot")
-            #expect(Array(sidecar[0..<8]) == Array("SLENCSC1".utf8))
+            #expect(Array(sidecar[0..<8]) == Array("SLENCSC2".utf8))
         }
     }
 

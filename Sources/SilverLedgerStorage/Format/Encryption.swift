@@ -144,40 +144,104 @@ enum KeyFile {
     }
 }
 
-/// Snapshot and index files (`snapshots/`) of an encrypted store: `SLENCSC1`,
-/// the key id, then the sealed content, its name the associated data (FORMAT.md §20).
+/// Snapshot and index files (`snapshots/`) of an encrypted store: `SLENCSC2`,
+/// the key id and the chunk size, then the content sealed in chunks, each
+/// with its index, whether it is the last, and the file's name in its
+/// associated data (FORMAT.md §20). `SLENCSC1` files, sealed whole, are read.
 enum SidecarEncryption {
+    /// Files sealed whole (written before session 18; still read).
     static let magic = Array("SLENCSC1".utf8)
+    /// Files sealed in chunks (FORMAT.md §20).
+    static let chunkedMagic = Array("SLENCSC2".utf8)
+    /// The plaintext bytes of each chunk but the last.
+    static let chunkSize = 1 << 20
 
-    /// `bytes` sealed, written to `sink` as the file's pieces: the header, the
-    /// nonce, the ciphertext and the tag, each as the sealed box holds it (a
-    /// file of hundreds of megabytes is not copied into one array first).
-    static func seal(_ bytes: [UInt8], name: String, key: EncryptionKey, into sink: inout ByteSink) throws(StorageError) {
-        let associated = Self.associated(name: name, keyID: key.id)
-        var head = magic
-        head.appendLE(key.id)
-        try sink.write(head)
-        let box = bytes.withUnsafeBytes { b in associated.withUnsafeBytes { key.sealedBox(b, associated: $0) } }
-        try sink.write(Array(box.nonce))
-        var failure: StorageError?
-        box.ciphertext.withUnsafeBytes { (ciphertext: UnsafeRawBufferPointer) in
-            do throws(StorageError) { try sink.write(ciphertext) } catch { failure = error }
+    /// Seals a sidecar file's bytes in chunks as they come, so that the file
+    /// is never whole in memory, clear or sealed: each chunk is AES-GCM with
+    /// its own nonce, and its index and whether it is the last are in its
+    /// associated data, so a file cut at a chunk's end, or with chunks
+    /// swapped, does not decrypt.
+    struct Sealer {
+        private let key: EncryptionKey
+        private let name: [UInt8]
+        private let chunk: Int
+        private var pending: [UInt8] = []
+        private var index: UInt64 = 0
+
+        init(key: EncryptionKey, name: String, chunk: Int = SidecarEncryption.chunkSize) {
+            precondition(chunk > 0 && chunk <= Int(UInt32.max))
+            self.key = key
+            self.name = Array(name.utf8)
+            self.chunk = chunk
+            pending.reserveCapacity(chunk)
         }
-        if let failure { throw failure }
-        try sink.write(Array(box.tag))
+
+        /// The file's first 16 bytes: the magic, the key id, the chunk size.
+        var header: [UInt8] {
+            var bytes = SidecarEncryption.chunkedMagic
+            bytes.appendLE(key.id)
+            bytes.appendLE(UInt32(chunk))
+            return bytes
+        }
+
+        /// Takes `bytes`, handing each chunk to `emit` sealed once a byte after it comes.
+        mutating func add(_ bytes: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) throws(StorageError) -> Void) throws(StorageError) {
+            var rest = bytes
+            while !rest.isEmpty {
+                // A full chunk is sealed only when more follows: the last one is sealed as the last.
+                if pending.count == chunk { try seal(last: false, emit: emit) }
+                let n = min(chunk - pending.count, rest.count)
+                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[..<n]))
+                rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+            }
+        }
+
+        /// Seals what is left as the last chunk (empty if the file is).
+        mutating func finish(emit: (UnsafeRawBufferPointer) throws(StorageError) -> Void) throws(StorageError) {
+            try seal(last: true, emit: emit)
+        }
+
+        private mutating func seal(last: Bool, emit: (UnsafeRawBufferPointer) throws(StorageError) -> Void) throws(StorageError) {
+            let associated = SidecarEncryption.chunkAssociated(keyID: key.id, chunk: UInt32(chunk), index: index, last: last, name: name)
+            let box = pending.withUnsafeBytes { p in associated.withUnsafeBytes { key.sealedBox(p, associated: $0) } }
+            try Array(box.nonce).withBytes { (b) throws(StorageError) in try emit(b) }
+            var failure: StorageError?
+            box.ciphertext.withUnsafeBytes { (ciphertext: UnsafeRawBufferPointer) in
+                do throws(StorageError) { try emit(ciphertext) } catch { failure = error }
+            }
+            if let failure { throw failure }
+            try Array(box.tag).withBytes { (b) throws(StorageError) in try emit(b) }
+            pending.removeAll(keepingCapacity: true)
+            index += 1
+        }
     }
 
-    /// The plaintext of an encrypted sidecar file's `bytes`. Each step's input
-    /// is let go once the next holds its bytes (the file, the sealed box, the
-    /// decrypted data), so that a large file is held about twice, not four times.
+    /// A chunk's associated data: the magic, the key id, the chunk size, the
+    /// chunk's index, 1 if it is the last (else 0), the file's name.
+    static func chunkAssociated(keyID: UInt32, chunk: UInt32, index: UInt64, last: Bool, name: [UInt8]) -> [UInt8] {
+        var bytes = chunkedMagic
+        bytes.appendLE(keyID)
+        bytes.appendLE(chunk)
+        bytes.appendLE(index)
+        bytes.append(last ? 1 : 0)
+        bytes += name
+        return bytes
+    }
+
+    /// The plaintext of an encrypted sidecar file's `bytes` (`SLENCSC2`, or
+    /// `SLENCSC1` as files written before were).
     static func open(_ bytes: consuming [UInt8], name: String, path: String, key: EncryptionKey) throws(StorageError) -> [UInt8] {
-        guard bytes.count >= 12 + EncryptionKey.overhead, Array(bytes[0..<8]) == magic else {
-            throw StorageError(.corrupted, "the store is encrypted, but this file is not an encrypted sidecar (no SLENCSC1 header)", path: path, offset: 0)
-        }
+        guard bytes.count >= 12 else { throw notSidecar(path) }
         let keyID = bytes.withUnsafeBytes { $0.loadLE(UInt32.self, at: 8) }
+        let chunked = bytes[0..<8].elementsEqual(chunkedMagic)
+        guard chunked || bytes[0..<8].elementsEqual(magic) else { throw notSidecar(path) }
         guard keyID == key.id else {
             throw StorageError(.corrupted, "the file is encrypted with key id \(EncryptionKey.hexID(keyID)); the store's key has id \(key.idHex)", path: path, offset: 8)
         }
+        if chunked { return try openChunks(bytes, name: name, path: path, key: key) }
+        guard bytes.count >= 12 + EncryptionKey.overhead else { throw notSidecar(path) }
+        // Whole: each step's input let go once the next holds its bytes (the
+        // file, the sealed box, the decrypted data).
         let associated = Self.associated(name: name, keyID: keyID)
         let box = bytes.withUnsafeBytes { b in try? AES.GCM.SealedBox(combined: UnsafeRawBufferPointer(rebasing: b[12...])) }
         _ = consume bytes
@@ -185,6 +249,50 @@ enum SidecarEncryption {
             throw StorageError(.corrupted, "the file does not decrypt with the store's key (its authentication tag does not match)", path: path, offset: 12)
         }
         return Array(plain)
+    }
+
+    private static func notSidecar(_ path: String) -> StorageError {
+        StorageError(.corrupted, "the store is encrypted, but this file is not an encrypted sidecar (no SLENCSC2 or SLENCSC1 header)", path: path, offset: 0)
+    }
+
+    /// The chunks of an `SLENCSC2` file, each checked, in order, the last one
+    /// marked so: a file cut anywhere, or with chunks swapped, is refused.
+    private static func openChunks(_ bytes: [UInt8], name: String, path: String, key: EncryptionKey) throws(StorageError) -> [UInt8] {
+        guard bytes.count >= 16 + EncryptionKey.overhead else {
+            throw StorageError(.corrupted, "the encrypted file is cut short (\(bytes.count) bytes; at least 44 needed)", path: path, offset: 0)
+        }
+        let chunk = Int(bytes.withUnsafeBytes { $0.loadLE(UInt32.self, at: 12) })
+        guard chunk > 0 else { throw StorageError(.corrupted, "the encrypted file's chunk size is 0", path: path, offset: 12) }
+        let name = Array(name.utf8)
+        var plain: [UInt8] = []
+        plain.reserveCapacity(bytes.count - 16)
+        var offset = 16
+        var index: UInt64 = 0
+        while true {
+            let remaining = bytes.count - offset
+            guard remaining >= EncryptionKey.overhead else {
+                throw StorageError(.corrupted, "chunk \(index) of the encrypted file is cut short (\(remaining) bytes left)", path: path, offset: Int64(offset))
+            }
+            // Whatever is left after a full chunk's room belongs to later chunks.
+            let last = remaining <= EncryptionKey.overhead + chunk
+            let length = last ? remaining - EncryptionKey.overhead : chunk
+            let associated = chunkAssociated(keyID: key.id, chunk: UInt32(chunk), index: index, last: last, name: name)
+            let opened: Data? = bytes.withUnsafeBytes { b in
+                guard let nonce = try? AES.GCM.Nonce(data: UnsafeRawBufferPointer(rebasing: b[offset..<(offset + 12)])),
+                      let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: UnsafeRawBufferPointer(rebasing: b[(offset + 12)..<(offset + 12 + length)]),
+                                                       tag: UnsafeRawBufferPointer(rebasing: b[(offset + 12 + length)..<(offset + EncryptionKey.overhead + length)]))
+                else { return nil }
+                return associated.withUnsafeBytes { key.open(box, associated: $0) }
+            }
+            guard let opened else {
+                throw StorageError(.corrupted, "chunk \(index) of the encrypted file does not decrypt with the store's key (damaged, cut short, reordered, or renamed from another file)",
+                                   path: path, offset: Int64(offset))
+            }
+            plain.append(contentsOf: opened)
+            offset += EncryptionKey.overhead + length
+            index += 1
+            if last { return plain }
+        }
     }
 
     private static func associated(name: String, keyID: UInt32) -> [UInt8] {

@@ -113,16 +113,18 @@ extension FileSystem {
 
     /// Writes a file atomically as ``writeAtomically(_:to:directory:)`` does,
     /// its bytes handed to `sink` in pieces by `produce`, each written as it
-    /// comes: a large file is never whole in memory. If `produce` throws, the
-    /// temporary file is removed and `path` is left as it was.
-    package func writeAtomically(to path: String, directory: String,
+    /// comes (sealed in chunks first, with `sealer`): a large file is never
+    /// whole in memory. If `produce` throws, the temporary file is removed and
+    /// `path` is left as it was.
+    func writeAtomically(to path: String, directory: String, sealingWith sealer: SidecarEncryption.Sealer? = nil,
                                  _ produce: (_ sink: inout ByteSink) throws(StorageError) -> Void) throws(StorageError) {
         let temporary = path + ".tmp"
         try? remove(temporary)
         let file = try open(temporary, .createNew)
         do throws(StorageError) {
-            var sink = ByteSink(fs: self, file: file)
+            var sink = try ByteSink(fs: self, file: file, sealer: sealer)
             try produce(&sink)
+            try sink.finish()
             try sync(file)
         } catch {
             close(file)

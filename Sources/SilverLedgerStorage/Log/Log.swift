@@ -150,24 +150,17 @@ public final class Log: Sendable {
     }
 
     /// Writes a sidecar file as ``writeSidecar(_:_:)`` does, its bytes handed
-    /// to `sink` in pieces by `produce`: in a store that is not encrypted each
-    /// piece is written as it comes, so a large file (the saved indexes) is
-    /// never whole in memory; an encrypted store's file is sealed whole, so its
-    /// pieces are kept until the last. If `produce` throws, nothing is replaced.
+    /// to `sink` in pieces by `produce` and written as they come (in an
+    /// encrypted store, sealed in chunks of 1 MiB first): a large file (the
+    /// saved indexes) is never whole in memory. If `produce` throws, nothing
+    /// is replaced.
     package func writeSidecar(_ name: String, _ produce: (_ sink: inout ByteSink) throws(StorageError) -> Void) throws(StorageError) {
         try checkSidecarName(name)
         let fs = engine.fs
         let directory = engine.paths.directory + "/snapshots"
         if try fs.makeDirectory(directory) { try fs.syncDirectory(engine.paths.directory) }
-        let path = directory + "/" + name
-        guard let key = engine.options.encryptionKey else {
-            return try fs.writeAtomically(to: path, directory: directory, produce)
-        }
-        var plain = ByteSink()
-        try produce(&plain)
-        try fs.writeAtomically(to: path, directory: directory) { (sink) throws(StorageError) in
-            try SidecarEncryption.seal(plain.collected, name: name, key: key, into: &sink)
-        }
+        let sealer = engine.options.encryptionKey.map { SidecarEncryption.Sealer(key: $0, name: name) }
+        try fs.writeAtomically(to: directory + "/" + name, directory: directory, sealingWith: sealer, produce)
     }
 
     /// The bytes of a file written by ``writeSidecar(_:_:)`` (decrypted, in an
