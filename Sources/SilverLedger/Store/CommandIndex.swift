@@ -184,7 +184,6 @@ struct CommandIndex: Sendable {
         }
     }
 
-
     /// Records a written command known by its fingerprint (read back from `store.index`).
     mutating func insertDone(fingerprint: UInt64, first: UInt64, count: UInt32) {
         precondition(first <= Self.maxPosition && Int(count) <= Self.maxEvents, "checked when the command was reserved")

@@ -61,8 +61,7 @@ public struct EncryptionKey: Sendable {
     /// `plaintext` encrypted and authenticated together with `associated`
     /// (not stored): a fresh random nonce, the ciphertext, the tag.
     func seal(_ plaintext: UnsafeRawBufferPointer, associated: UnsafeRawBufferPointer) -> [UInt8] {
-        // AES-GCM with a system random nonce fails only if the system has no randomness.
-        let box = try! AES.GCM.seal(plaintext, using: key, nonce: AES.GCM.Nonce(), authenticating: associated)
+        let box = sealedBox(plaintext, associated: associated)
         var out = [UInt8]()
         out.reserveCapacity(plaintext.count + Self.overhead)
         out.append(contentsOf: box.nonce)
@@ -88,7 +87,7 @@ public struct EncryptionKey: Sendable {
     func open(_ sealed: UnsafeRawBufferPointer, associated: UnsafeRawBufferPointer) -> [UInt8]? {
         guard sealed.count >= Self.overhead,
               let box = try? AES.GCM.SealedBox(combined: sealed),
-              let plaintext = try? AES.GCM.open(box, using: key, authenticating: associated) else { return nil }
+              let plaintext = open(box, associated: associated) else { return nil }
         return Array(plaintext)
     }
 }
