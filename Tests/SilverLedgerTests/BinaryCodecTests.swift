@@ -275,3 +275,109 @@ private struct UnkeyedStrings: Encodable {
         for value in values { try container.encode(value) }
     }
 }
+
+/// Many values in a list, written element by element through an unkeyed
+/// container of its own, as `CadreTable` writes itself.
+private struct Register: Encodable {
+    var entries: [Everything]
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        for (i, entry) in entries.enumerated() {
+            try container.encode("C\(i)")
+            try container.encode(entry)
+        }
+    }
+}
+
+/// A list that gives one more element each time it is encoded.
+private final class Growing: Encodable, @unchecked Sendable {
+    private var calls = 0
+    func encode(to encoder: any Encoder) throws {
+        calls += 1
+        var container = encoder.unkeyedContainer()
+        for i in 0..<(100 + calls) { try container.encode(i) }
+    }
+}
+
+@Suite("Binary codec: a large value measured, then encoded in pieces")
+struct BinaryPiecesTests {
+    private let register: Register = {
+        Register(entries: (0..<150).map { i in
+            var e = sample()
+            e.int = i
+            e.array = (0..<(i % 7)).map { Inner(name: "成员\($0)", score: Int8($0)) }
+            e.arrayOfArrays = [(0..<(i % 3)).map(String.init), []]
+            e.dictionary = Dictionary(uniqueKeysWithValues: (0..<(i % 5)).map { ("k\($0)", $0 * i) })
+            return e
+        })
+    }()
+
+    @Test func thePiecesAreTheWholeEncodingAtEverySize() throws {
+        let whole = try BinaryEncoder().encode(register)
+        #expect(whole.count > 20_000)
+        for size in [1, 7, 64, 1_000, whole.count - 1, whole.count, 2 * whole.count] {
+            let measure = try BinaryEncoder().measure(register, pieceSize: size)
+            #expect(measure.length == whole.count)
+            var pieces: [[UInt8]] = []
+            try BinaryEncoder().encode(register, as: measure, pieceSize: size) { pieces.append(Array($0)) }
+            let joined = pieces.flatMap { $0 }
+            let same = joined == whole   // not compared inside #expect, which would print both whole
+            #expect(same, "pieces of \(size): \(joined.count) bytes against \(whole.count)")
+            #expect(pieces.dropLast().allSatisfy { $0.count >= size }, "pieces of \(size): \(pieces.map(\.count))")
+            if size <= 1_000 {
+                // Handed over after each whole value: never much more than one entry's bytes past `size`.
+                #expect(pieces.count > whole.count / (size + 1_000), "pieces of \(size): \(pieces.count)")
+                #expect(pieces.map(\.count).max()! < size + 1_000, "pieces of \(size)")
+            } else {
+                #expect(pieces.count <= 2)
+            }
+        }
+        // The lists' counts come from the measure: one per list opened, the
+        // register's first, then four in each entry (`array`, `arrayOfOptionals`,
+        // `arrayOfArrays` and `outcomes`; lists of bytes and of strings have forms of their own).
+        let measure = try BinaryEncoder().measure(register, pieceSize: 64)
+        #expect(measure.containerCounts.first == 300)
+        #expect(measure.containerCounts.count == 1 + 150 * 4)
+        #expect(measure.containerCounts[1...4] == [0, 3, 2, 3])
+    }
+
+    @Test func anEncodingBoundedByALimitGivesUpPastIt() throws {
+        let whole = try BinaryEncoder().encode(register)
+        #expect(try BinaryEncoder().encode(register, upTo: whole.count) == whole)
+        #expect(try BinaryEncoder().encode(register, upTo: whole.count + 1) == whole)
+        #expect(try BinaryEncoder().encode(register, upTo: whole.count / 2) == nil)
+        #expect(try BinaryEncoder().encode(register, upTo: 0) == nil)
+        #expect(try BinaryEncoder().encode(Inner(name: "a", score: 1), upTo: 1_000) == BinaryEncoder().encode(Inner(name: "a", score: 1)))
+    }
+
+    @Test func aValueThatDoesNotEncodeAsMeasuredIsRefused() throws {
+        let growing = Growing()
+        let measure = try BinaryEncoder().measure(growing, pieceSize: 16)
+        var handed = 0
+        do {
+            try BinaryEncoder().encode(growing, as: measure, pieceSize: 16) { handed += $0.count }
+            Issue.record("a value encoded with more elements than measured was accepted")
+        } catch let EncodingError.invalidValue(_, context) {
+            #expect(context.debugDescription.contains("did not encode as measured"), "\(context.debugDescription)")
+            #expect(context.debugDescription.contains("measured \(measure.length) bytes"), "\(context.debugDescription)")
+        }
+        // Measured from another value: the lists' counts do not match.
+        let other = try BinaryEncoder().measure(Register(entries: []), pieceSize: 16)
+        #expect(throws: EncodingError.self) { try BinaryEncoder().encode(register, as: other, pieceSize: 16) { _ in } }
+        let bigger = try BinaryEncoder().measure(register, pieceSize: 16)
+        #expect(throws: EncodingError.self) { try BinaryEncoder().encode(Register(entries: []), as: bigger, pieceSize: 16) { _ in } }
+    }
+
+    @Test func aWriteThatFailsStopsTheEncoding() throws {
+        struct Full: Error {}
+        let measure = try BinaryEncoder().measure(register, pieceSize: 100)
+        var pieces = 0
+        #expect(throws: Full.self) {
+            try BinaryEncoder().encode(register, as: measure, pieceSize: 100) { _ in
+                pieces += 1
+                if pieces == 3 { throw Full() }
+            }
+        }
+        #expect(pieces == 3)
+    }
+}

@@ -32,6 +32,27 @@ struct SumOfCountedV2: Projection, Codable, Equatable {
     }
 }
 
+/// A projection whose state encodes one more number each time it is encoded.
+struct Unsteady: Projection, Codable {
+    static let name = "unsteady"
+    static let decodesPayloads = false
+    private final class Calls: Sendable {
+        let count = Locked(0)
+    }
+    private let calls = Calls()
+    init() {}
+    init(from decoder: any Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        while !container.isAtEnd { _ = try container.decode(Int.self) }
+    }
+    func encode(to encoder: any Encoder) throws {
+        let n = calls.count.withLock { $0 += 1; return $0 }
+        var container = encoder.unkeyedContainer()
+        for i in 0..<(20 + n) { try container.encode(i) }
+    }
+    mutating func apply(_ event: RecordedEvent, decoded: (any Event)?) {}
+}
+
 /// A clock that ticks 1 second per reading, from 2024-01-01.
 final class TickingClock: Sendable {
     let now = Locked<Int64>(1_704_067_200_000_000)
@@ -145,6 +166,31 @@ struct ProjectionTests {
         #expect(try store.project(SumOfCounted.self).usedSnapshot == false)
         try pristine.write(to: URL(fileURLWithPath: path))
         #expect(try store.project(SumOfCounted.self).usedSnapshot)
+        try store.close()
+    }
+
+    /// A state too large to hold whole is measured, then encoded again
+    /// straight to the file: if the second pass does not give what the first
+    /// measured, nothing replaces the snapshot there was.
+    @Test func aStateThatDoesNotEncodeAsMeasuredReplacesNoSnapshot() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("silverledger-core-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try EventStore.open(at: dir, types: testTypes())
+        try await fill(store, from: 0, count: 12)
+        let projected = try store.project(Unsteady.self)
+        try store.saveSnapshot(projected)   // held whole: one pass, saved
+        let path = dir + "/snapshots/unsteady.snap"
+        let saved = try Data(contentsOf: URL(fileURLWithPath: path))
+        do {
+            try store.saveSnapshot(projected, wholeStateLimit: 8)
+            Issue.record("a state that encoded differently the second time was saved")
+        } catch let error as EventStoreError {
+            #expect(error.message.contains("did not encode again as it did when measured; nothing was saved"), "\(error)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == saved)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/snapshots") == ["unsteady.snap"])
+        let again = try store.project(Unsteady.self)
+        #expect(again.usedSnapshot && again.position == 12)
         try store.close()
     }
 }

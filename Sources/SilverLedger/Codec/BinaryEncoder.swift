@@ -27,11 +27,119 @@ public struct BinaryEncoder: Sendable {
     }
 }
 
+// MARK: Large values, in pieces
+
+/// What a first pass over a value tells the pass that writes it in pieces
+/// (``BinaryEncoder/encode(_:as:pieceSize:_:)``): the encoding's length, and
+/// the element count of each unkeyed container in the order they are opened
+/// (the count comes before the elements, and a container learns it only at its end).
+struct BinaryMeasure: Sendable, Equatable {
+    var length: Int
+    var containerCounts: [Int]
+}
+
+extension BinaryEncoder {
+    /// The bytes of `value`, or nil if they come to more than `limit`: the
+    /// length is checked after each whole value (so a little more than `limit`
+    /// may be encoded before it gives up).
+    func encode<T: Encodable>(_ value: T, upTo limit: Int) throws -> [UInt8]? {
+        let sink = BinarySink([], counts: .patched, checkAt: limit == .max ? .max : limit + 1)
+        do {
+            try sink.encodeValue(value, codingPath: .root)
+        } catch is BinarySink.TooLong {
+            return nil
+        }
+        return sink.passedLimit ? nil : sink.bytes
+    }
+
+    /// Passes over `value` as ``encode(_:as:pieceSize:_:)`` will, keeping no
+    /// more than about `pieceSize` of its bytes at a time.
+    func measure<T: Encodable>(_ value: T, pieceSize: Int) throws -> BinaryMeasure {
+        let sink = BinarySink([], counts: .recorded, checkAt: pieceSize)
+        try sink.encodeValue(value, codingPath: .root)
+        return BinaryMeasure(length: sink.passed + sink.bytes.count, containerCounts: sink.containerCounts)
+    }
+
+    /// Encodes `value`, as `measure` found it, handing its bytes to `write` in
+    /// order, in pieces of about `pieceSize` bytes (more when one value is
+    /// longer): the whole encoding is never held. The bytes are those of
+    /// ``encode(_:)``. Throws `EncodingError.invalidValue` if `value` does not
+    /// encode as measured (it changed, or encodes differently each time).
+    func encode<T: Encodable>(_ value: T, as measure: BinaryMeasure, pieceSize: Int,
+                              _ write: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try withoutActuallyEscaping(write) { write in
+            let sink = BinarySink([], counts: .replayed, checkAt: pieceSize)
+            sink.containerCounts = measure.containerCounts
+            sink.pieces = write
+            try sink.encodeValue(value, codingPath: .root)
+            let length = sink.passed + sink.bytes.count
+            guard !sink.diverged, length == measure.length, sink.nextContainer == measure.containerCounts.count else {
+                throw EncodingError.invalidValue(value, EncodingError.Context(codingPath: [], debugDescription:
+                    "the value did not encode as measured: \(length) bytes and \(sink.nextContainer) lists, measured \(measure.length) bytes and \(measure.containerCounts.count) lists"))
+            }
+            if !sink.bytes.isEmpty { try sink.bytes.withUnsafeBytes { try write($0) } }
+        }
+    }
+}
+
 /// Where encoded bytes accumulate; shared by the nested containers of one encode.
 final class BinarySink {
     var bytes: [UInt8]
+    /// How unkeyed containers write their counts (``UnkeyedBinaryEncoding``).
+    let counts: Counts
+    /// After a whole value, once `bytes` holds this many, ``checkpoint()``
+    /// gives up (`.patched`), drops them (`.recorded`) or hands them to
+    /// `pieces` (`.replayed`).
+    private let checkAt: Int
+    /// Bytes dropped or handed over before `bytes`.
+    private(set) var passed = 0
+    /// `.recorded`: the count of each unkeyed container opened so far, in order;
+    /// `.replayed`: the counts recorded, written as each container opens.
+    var containerCounts: [Int] = []
+    /// `.replayed`: the next container's index in `containerCounts`.
+    var nextContainer = 0
+    /// `.replayed`: where the bytes go.
+    var pieces: ((UnsafeRawBufferPointer) throws -> Void)?
+    /// `.patched`: set when the encoding went past `checkAt`.
+    private(set) var passedLimit = false
+    /// `.replayed`: set when a container opened or counted more than recorded.
+    var diverged = false
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// How unkeyed containers write their counts.
+    enum Counts {
+        /// A placeholder patched as elements are added: every byte is kept.
+        case patched
+        /// A placeholder; the count recorded in `containerCounts`: no byte need be kept.
+        case recorded
+        /// The count recorded by an earlier pass, written at once: the bytes can go as they come.
+        case replayed
+    }
+
+    /// Thrown by ``checkpoint()`` when a `.patched` encoding passes its limit.
+    struct TooLong: Error {}
+
+    init(_ bytes: [UInt8], counts: Counts = .patched, checkAt: Int = .max) {
+        self.bytes = bytes
+        self.counts = counts
+        self.checkAt = checkAt
+        // Pieces of about `checkAt` bytes: one buffer, reused.
+        if counts != .patched { self.bytes.reserveCapacity(checkAt + checkAt / 8) }
+    }
+
+    /// Called after a whole value once `bytes` holds `checkAt` bytes.
+    private func checkpoint() throws {
+        switch counts {
+        case .patched:
+            passedLimit = true
+            throw TooLong()
+        case .recorded:
+            break
+        case .replayed:
+            try bytes.withUnsafeBytes { try pieces?($0) }
+        }
+        passed += bytes.count
+        bytes.removeAll(keepingCapacity: true)
+    }
 
     @inline(__always) func varint(_ value: UInt64) { bytes.appendVarint(value) }
 
@@ -82,9 +190,12 @@ final class BinarySink {
                 // S is T: the test above matched T's own metatype.
                 try unsafeBitCast(value, to: S.self).encodeSpecial(into: self, codingPath: codingPath)
             }
-            return try encode(special)
+            try encode(special)
+        } else {
+            try value.encode(to: BinaryEncoding(sink: self, path: codingPath))
         }
-        try value.encode(to: BinaryEncoding(sink: self, path: codingPath))
+        // Between whole values only: inside one, a `.patched` count may still be pending.
+        if bytes.count >= checkAt { try checkpoint() }
     }
 
     /// A count as a varint padded to 5 bytes, as an unkeyed container writes it.
@@ -234,28 +345,55 @@ struct KeyedBinaryEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 }
 
-/// An unkeyed container writes a count first; the count is patched in when the
-/// next value is written after it, so it is kept as a fixed-width placeholder.
+/// An unkeyed container writes a count first, as a 5-byte varint (counts
+/// below 2^35). It learns the count only as elements are added, so the count
+/// is a placeholder patched after each one; or, in a measured encoding in
+/// pieces (``BinarySink/Counts``), recorded by the first pass and written
+/// at once by the second.
 final class UnkeyedBinaryEncoding: UnkeyedEncodingContainer {
     let sink: BinarySink
     let codingPath: [any CodingKey]
     private(set) var count = 0
+    /// `.patched`: the placeholder's offset in the sink's bytes; otherwise the
+    /// container's index in its `containerCounts`.
     private let countOffset: Int
 
     init(sink: BinarySink, codingPath: [any CodingKey]) {
         self.sink = sink
         self.codingPath = codingPath
-        countOffset = sink.bytes.count
-        // A 5-byte varint placeholder (counts below 2^35), patched as elements are added.
-        sink.bytes.append(contentsOf: [0x80, 0x80, 0x80, 0x80, 0x00])
+        switch sink.counts {
+        case .patched:
+            countOffset = sink.bytes.count
+            sink.bytes.append(contentsOf: [0x80, 0x80, 0x80, 0x80, 0x00])
+        case .recorded:
+            countOffset = sink.containerCounts.count
+            sink.containerCounts.append(0)
+            sink.bytes.append(contentsOf: [0x80, 0x80, 0x80, 0x80, 0x00])
+        case .replayed:
+            countOffset = sink.nextContainer
+            sink.nextContainer += 1
+            if countOffset < sink.containerCounts.count {
+                sink.paddedCount(sink.containerCounts[countOffset])
+            } else {
+                sink.diverged = true   // more containers than measured
+                sink.bytes.append(contentsOf: [0x80, 0x80, 0x80, 0x80, 0x00])
+            }
+        }
     }
 
     private func added() {
         count += 1
-        var v = UInt64(count)
-        for i in 0..<5 {
-            sink.bytes[countOffset + i] = UInt8(truncatingIfNeeded: v & 0x7F) | (i < 4 ? 0x80 : 0)
-            v >>= 7
+        switch sink.counts {
+        case .patched:
+            var v = UInt64(count)
+            for i in 0..<5 {
+                sink.bytes[countOffset + i] = UInt8(truncatingIfNeeded: v & 0x7F) | (i < 4 ? 0x80 : 0)
+                v >>= 7
+            }
+        case .recorded:
+            sink.containerCounts[countOffset] = count
+        case .replayed:
+            if countOffset >= sink.containerCounts.count || count > sink.containerCounts[countOffset] { sink.diverged = true }
         }
     }
 

@@ -160,28 +160,66 @@ extension EventStore {
     /// Saves a projection's state and position as its snapshot, atomically
     /// (temporary file, sync, rename, directory sync), with the log's chain
     /// hash at that position so that it is only ever used with the same log.
+    ///
+    /// A state whose encoding passes 32 MiB is not held whole beside the
+    /// projection: it is encoded once to measure it, then again straight to
+    /// the file in pieces of 1 MiB (the file's bytes are the same). The state
+    /// must encode the same way each time (it is a value; a class inside it
+    /// that changes between the two passes makes the save fail, saving nothing).
     public func saveSnapshot<P: Projection & Codable>(_ projected: Projected<P>) throws {
+        try saveSnapshot(projected, wholeStateLimit: SnapshotFormat.wholeStateLimit)
+    }
+
+    /// ``saveSnapshot(_:)``, a state longer than `wholeStateLimit` bytes encoded in pieces.
+    func saveSnapshot<P: Projection & Codable>(_ projected: Projected<P>, wholeStateLimit: Int) throws {
         guard !options.readOnly else {
             throw EventStoreError(.invalidAppend, "the store was opened read-only; the snapshot of \(P.name) was not saved")
         }
         guard let chain = try log.chainHash(through: projected.position) else {
             throw EventStoreError(.invalidAppend, "projection \(P.name) is at position \(projected.position), past the end of the log (\(log.nextPosition)); nothing was saved")
         }
-        let state = try BinaryEncoder().encode(projected.projection)
-        var head = [UInt8]()
-        head.append(contentsOf: SnapshotFormat.magic)
-        head.append(contentsOf: SnapshotFormat.schemaHash(P.self))
-        withUnsafeBytes(of: projected.position.littleEndian) { head.append(contentsOf: $0) }
-        head.append(contentsOf: chain)
-        withUnsafeBytes(of: UInt64(state.count).littleEndian) { head.append(contentsOf: $0) }
-        let crc = CRC32C.extend(CRC32C.checksum(head), state)
-        let tail = withUnsafeBytes(of: crc.littleEndian) { Array($0) }
-        // Written in three pieces, the state not copied behind its header (178 MB
-        // for the domain's state of a 300,000-cadre province).
-        try log.writeSnapshot(SnapshotFormat.fileName(P.self)) { (sink) throws(StorageError) in
+        let encoder = BinaryEncoder()
+        let name = SnapshotFormat.fileName(P.self)
+        func head(length: Int) -> [UInt8] {
+            var head = [UInt8]()
+            head.append(contentsOf: SnapshotFormat.magic)
+            head.append(contentsOf: SnapshotFormat.schemaHash(P.self))
+            withUnsafeBytes(of: projected.position.littleEndian) { head.append(contentsOf: $0) }
+            head.append(contentsOf: chain)
+            withUnsafeBytes(of: UInt64(length).littleEndian) { head.append(contentsOf: $0) }
+            return head
+        }
+        func tail(_ crc: UInt32) -> [UInt8] { withUnsafeBytes(of: crc.littleEndian) { Array($0) } }
+        if let state = try encoder.encode(projected.projection, upTo: wholeStateLimit) {
+            // Written in three pieces, the state not copied behind its header.
+            let head = head(length: state.count)
+            let crc = CRC32C.extend(CRC32C.checksum(head), state)
+            try log.writeSnapshot(name) { (sink) throws(StorageError) in
+                try sink.write(head)
+                try sink.write(state)
+                try sink.write(tail(crc))
+            }
+            return
+        }
+        // A large state (178 MB for the domain's state of a 300,000-cadre
+        // province) is not held whole beside the projection: a first pass
+        // measures it, a second writes it to the file in pieces as it is encoded.
+        let measure = try encoder.measure(projected.projection, pieceSize: SnapshotFormat.pieceSize)
+        let head = head(length: measure.length)
+        try log.writeSnapshot(name) { (sink) throws(StorageError) in
             try sink.write(head)
-            try sink.write(state)
-            try sink.write(tail)
+            var crc = CRC32C.checksum(head)
+            do {
+                try encoder.encode(projected.projection, as: measure, pieceSize: SnapshotFormat.pieceSize) { piece in
+                    crc = CRC32C.extend(crc, piece)
+                    try sink.write(piece)
+                }
+            } catch let error as StorageError {
+                throw error
+            } catch {
+                throw StorageError(.failed, "the state of projection \(P.name) did not encode again as it did when measured; nothing was saved: \(error)")
+            }
+            try sink.write(tail(crc))
         }
     }
 
@@ -239,6 +277,10 @@ enum SnapshotFormat {
     static let magic: [UInt8] = Array("SLSNAP02".utf8)
     /// Magic, schema hash, position, chain hash, state length.
     static let headerLength = 8 + 32 + 8 + 32 + 8
+    /// A state whose encoding is longer is encoded twice, the second time
+    /// straight to the file in pieces of `pieceSize`, rather than held whole.
+    static let wholeStateLimit = 32 << 20
+    static let pieceSize = 1 << 20
 
     static func fileName<P: Projection>(_: P.Type) -> String {
         let safe = P.name.unicodeScalars.map { isSafe($0) ? String($0) : "_" }.joined()
