@@ -209,6 +209,37 @@ struct BinaryCodecTests {
         #expect(try BinaryDecoder().decode([String: Int].self, from: BinaryEncoder().encode(a)) == a)
     }
 
+    /// The entries come in the order of their keys' bytes, a key before the
+    /// longer keys it begins: as a count, then each key's and value's own bytes.
+    @Test func dictionaryEntriesAreOrderedByTheirKeysBytes() throws {
+        func expected<K: Codable, V: Codable>(_ d: [K: V]) throws -> [UInt8] {
+            var entries = try d.map { (key: try BinaryEncoder().encode($0.key), value: try BinaryEncoder().encode($0.value)) }
+            entries.sort { $0.key.lexicographicallyPrecedes($1.key) }
+            var bytes: [UInt8] = []
+            bytes.appendVarint(UInt64(entries.count))
+            for entry in entries { bytes += entry.key + entry.value }
+            return bytes
+        }
+        var random = SystemRandomNumberGenerator()
+        // Integer keys of one to ten bytes (zigzag varints), so that some begin others.
+        let ints = Dictionary((0..<300).map { i in (Int.random(in: -(1 << (i % 63))...(1 << (i % 63)), using: &random), "值\(i)") },
+                              uniquingKeysWith: { a, _ in a })
+        #expect(try BinaryEncoder().encode(ints) == expected(ints))
+        let strings = Dictionary(uniqueKeysWithValues: ["", "a", "ab", "abc", "b", "\u{0}", "\u{0}\u{0}", "走访", "走访慰问"].enumerated().map { ($1, $0) })
+        #expect(try BinaryEncoder().encode(strings) == expected(strings))
+        let lists: [[UInt8]: [Int]] = [[]: [1], [0]: [], [0, 0]: [2, 3], [1]: [4], [255]: [], [0, 255]: [5]]
+        #expect(try BinaryEncoder().encode(lists) == expected(lists))
+        // Keys whose bytes may begin one another's: the shorter first.
+        let raw: [RawBytesKey: Int] = [RawBytesKey(bytes: [1, 2]): 0, RawBytesKey(bytes: [1]): 1, RawBytesKey(bytes: []): 2,
+                                       RawBytesKey(bytes: [1, 2, 0]): 3, RawBytesKey(bytes: [0, 9]): 4, RawBytesKey(bytes: [2]): 5]
+        let rawBytes = try BinaryEncoder().encode(raw)
+        #expect(try rawBytes == expected(raw))
+        #expect(rawBytes == [6, 4, 0, 9, 8, 1, 2, 1, 2, 0, 1, 2, 0, 6, 2, 10])
+        let empty: [String: Inner] = [:]
+        #expect(try BinaryEncoder().encode(empty) == [0])
+        #expect(try BinaryDecoder().decode([Int: String].self, from: BinaryEncoder().encode(ints)) == ints)
+    }
+
     /// Cutting the bytes anywhere gives an error, never a crash or a wrong value.
     @Test func truncatedInputIsAnErrorAtEveryLength() throws {
         let bytes = try BinaryEncoder().encode(sample())
@@ -273,6 +304,24 @@ private struct UnkeyedStrings: Encodable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.unkeyedContainer()
         for value in values { try container.encode(value) }
+    }
+}
+
+/// A key written as its bytes alone, no length: one key's bytes may begin another's.
+private struct RawBytesKey: Codable, Hashable {
+    var bytes: [UInt8]
+    private struct Key: CodingKey {
+        var stringValue: String { "b" }
+        var intValue: Int? { nil }
+        init() {}
+        init?(stringValue: String) {}
+        init?(intValue: Int) { nil }
+    }
+    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(from decoder: any Decoder) throws { bytes = [] }   // only written here
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        for b in bytes { try container.encode(b, forKey: Key()) }
     }
 }
 

@@ -61,7 +61,15 @@ enum ColdOpen {
             throw SQLiteFailure(description: "the store at \(path) has \(end) events, fewer than the tail of \(tail) asked for")
         }
         do {
-            try store.saveSnapshot(try store.project(DomainState.self, asOf: .position(end - tail), usingSnapshot: false))
+            let clock = ContinuousClock()
+            let start = clock.now
+            let projected = try store.project(DomainState.self, asOf: .position(end - tail), usingSnapshot: false)
+            let replayed = clock.now
+            try store.saveSnapshot(projected)
+            let saved = clock.now
+            let file = path + "/snapshots/" + DomainState.name + ".snap"
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? -1
+            print("save-snapshot replay_seconds=\(seconds(replayed - start)) save_seconds=\(seconds(saved - replayed)) bytes=\(size) peak=\(peakResidentBytes())")
         } catch {
             try? store.close()
             throw error

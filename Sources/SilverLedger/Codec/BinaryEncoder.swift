@@ -1,3 +1,5 @@
+import Foundation
+
 /// Encodes `Encodable` values in SilverLedger's compact binary form, the
 /// hot-path payload codec: fields in declaration order, no keys, integers as
 /// LEB128 varints (signed ones zigzag-encoded), strings as a varint length and
@@ -233,18 +235,36 @@ extension Optional: BinarySpecial where Wrapped: Codable {
 /// key's encoding so that the same dictionary always gives the same bytes.
 extension Dictionary: BinarySpecial where Key: Codable, Value: Codable {
     func encodeSpecial(into sink: BinarySink, codingPath: CodingPath) throws {
-        var entries: [(key: [UInt8], value: Value)] = []
-        entries.reserveCapacity(count)
-        for (key, value) in self {
-            let keySink = BinarySink([])
-            try keySink.encodeValue(key, codingPath: codingPath)
-            entries.append((keySink.bytes, value))
+        // Every key's bytes in one buffer, and the entries' places sorted by
+        // them: sorting the entries themselves moved each value, a copy with its
+        // reference counts (most of a large state's save went to that).
+        let keys = BinarySink([])
+        var ends: [Int] = []
+        ends.reserveCapacity(count)
+        var places: [Index] = []
+        places.reserveCapacity(count)
+        for place in indices {
+            try keys.encodeValue(self[place].key, codingPath: codingPath)
+            ends.append(keys.bytes.count)
+            places.append(place)
         }
-        entries.sort { $0.key.lexicographicallyPrecedes($1.key) }
-        sink.varint(UInt64(entries.count))
-        for entry in entries {
-            sink.bytes.append(contentsOf: entry.key)
-            try sink.encodeValue(entry.value, codingPath: codingPath)
+        var order = Array(0..<ends.count)
+        keys.bytes.withUnsafeBytes { k in
+            func key(_ i: Int) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(rebasing: k[(i == 0 ? 0 : ends[i - 1])..<ends[i]])
+            }
+            // Byte by byte, a shorter key before the longer one it begins (`lexicographicallyPrecedes`).
+            order.sort { a, b in
+                let x = key(a), y = key(b)
+                let n = Swift.min(x.count, y.count)
+                let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+                return c != 0 ? c < 0 : x.count < y.count
+            }
+        }
+        sink.varint(UInt64(order.count))
+        for i in order {
+            sink.bytes.append(contentsOf: keys.bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]])
+            try sink.encodeValue(self[places[i]].value, codingPath: codingPath)
         }
     }
 
