@@ -1012,6 +1012,9 @@ extension StudyState.ScoreSum: BinaryCodable {
 // state's `Codable` form, each entry would be read through a generic call).
 
 extension OrganisationalLifeState: BinaryCodable {
+    /// A province's worth (tens of megabytes): written in pieces, it goes part by part.
+    public static var ownFormMayBeLarge: Bool { true }
+
     public init(reading reader: inout BinaryReader) throws {
         awaitingStudy = try reader.read()
         evaluations = try reader.read()
@@ -1026,6 +1029,9 @@ extension OrganisationalLifeState: BinaryCodable {
 }
 
 extension StudyState: BinaryCodable {
+    /// A province's worth (tens of megabytes): written in pieces, it goes part by part.
+    public static var ownFormMayBeLarge: Bool { true }
+
     public init(reading reader: inout BinaryReader) throws {
         hours = try reader.read()
         quizByCadre = try reader.read()

@@ -143,6 +143,14 @@ struct StateBinaryFormTests {
         #expect(state.cadres.count == 150)
         #expect(state.cadres.values.contains { $0.membership != nil && $0.lastVisitedOn != nil && !$0.branchStints.isEmpty })
         let bytes = try BinaryEncoder().encode(state)
+        // Written through the own forms (as snapshots are), whole or in pieces: the same bytes.
+        let own = BinaryEncoder(usesOwnBinaryForms: true)
+        #expect(try own.encode(state) == bytes)
+        let measure = try own.measure(state, pieceSize: 4_096)
+        var pieces: [[UInt8]] = []
+        try own.encode(state, as: measure, pieceSize: 4_096) { pieces.append(Array($0)) }
+        let same = pieces.flatMap { $0 } == bytes   // not inside #expect, which would print both
+        #expect(same && pieces.count > bytes.count / 8_192, "\(pieces.count) pieces of \(bytes.count) bytes")
         #expect(try BinaryDecoder().decode(DomainState.self, from: bytes) == state)
         #expect(try BinaryDecoder(usesOwnBinaryForms: true).decode(DomainState.self, from: bytes) == state)
 

@@ -325,6 +325,50 @@ private struct RawBytesKey: Codable, Hashable {
     }
 }
 
+/// Counts which form each value of a test was written through.
+private final class Forms: @unchecked Sendable {
+    var own = 0
+    var codable = 0
+}
+
+/// A number whose two forms give the same bytes, counting which one wrote it.
+private struct Part: BinaryCodable {
+    var n: Int
+    var forms: Forms?
+    init(n: Int, forms: Forms) { self.n = n; self.forms = forms }
+    init(from decoder: any Decoder) throws { n = try decoder.singleValueContainer().decode(Int.self) }
+    func encode(to encoder: any Encoder) throws {
+        forms?.codable += 1
+        var container = encoder.singleValueContainer()
+        try container.encode(n)
+    }
+    init(reading reader: inout BinaryReader) throws { n = try reader.integer() }
+    func write(to writer: inout BinaryWriter) {
+        forms?.own += 1
+        writer.zigzag(Int64(n))
+    }
+}
+
+/// Many parts, whose own form may be large: written in pieces, through `Codable`.
+private struct Large: BinaryCodable {
+    static var ownFormMayBeLarge: Bool { true }
+    var parts: [Part]
+    var forms: Forms?
+    init(parts: [Part], forms: Forms) { self.parts = parts; self.forms = forms }
+    private enum CodingKeys: CodingKey { case parts }
+    init(from decoder: any Decoder) throws { parts = try decoder.container(keyedBy: CodingKeys.self).decode([Part].self, forKey: .parts) }
+    func encode(to encoder: any Encoder) throws {
+        forms?.codable += 1
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(parts, forKey: .parts)
+    }
+    init(reading reader: inout BinaryReader) throws { parts = try reader.read() }
+    func write(to writer: inout BinaryWriter) {
+        forms?.own += 1
+        writer.write(parts)
+    }
+}
+
 /// Many values in a list, written element by element through an unkeyed
 /// container of its own, as `CadreTable` writes itself.
 private struct Register: Encodable {
@@ -388,6 +432,32 @@ struct BinaryPiecesTests {
         #expect(measure.containerCounts.first == 300)
         #expect(measure.containerCounts.count == 1 + 150 * 4)
         #expect(measure.containerCounts[1...4] == [0, 3, 2, 3])
+    }
+
+    /// With own forms, a value of a ``BinaryCodable`` type is written through
+    /// its `write(to:)`; written in pieces, one whose own form may be large
+    /// goes through `Codable`, its parts through their own forms.
+    @Test func ownFormsAreUsedWhenAskedForAndLargeOnesSplitInPieces() throws {
+        let largeForms = Forms(), partForms = Forms()
+        let large = Large(parts: (0..<500).map { Part(n: $0 * 1_000, forms: partForms) }, forms: largeForms)
+        let codable = try BinaryEncoder().encode(large)
+        #expect(largeForms.codable == 1 && largeForms.own == 0 && partForms.codable == 500 && partForms.own == 0)
+
+        let own = BinaryEncoder(usesOwnBinaryForms: true)
+        #expect(try own.encode(large) == codable)
+        #expect(largeForms.codable == 1 && largeForms.own == 1 && partForms.codable == 500 && partForms.own == 500)
+        #expect(try own.encode(large, upTo: 1 << 20) == codable)
+        #expect(largeForms.own == 2 && partForms.own == 1_000)
+
+        let measure = try own.measure(large, pieceSize: 64)
+        var pieces: [[UInt8]] = []
+        try own.encode(large, as: measure, pieceSize: 64) { pieces.append(Array($0)) }
+        let same = pieces.flatMap { $0 } == codable
+        #expect(same)
+        #expect(pieces.count > 10, "\(pieces.count) pieces")
+        // Both passes through `Codable` for the large value, its parts through their own forms.
+        #expect(largeForms.codable == 3 && largeForms.own == 2)
+        #expect(partForms.codable == 500 && partForms.own == 2_000)
     }
 
     @Test func anEncodingBoundedByALimitGivesUpPastIt() throws {

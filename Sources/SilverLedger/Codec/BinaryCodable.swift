@@ -32,6 +32,16 @@ public protocol BinaryCodable: Codable {
     init(reading reader: inout BinaryReader) throws
     /// Writes the value's fields in declaration order.
     func write(to writer: inout BinaryWriter)
+    /// Whether the own form may run to many megabytes (a large part of a
+    /// projection's state). A ``BinaryEncoder`` writing a value in pieces
+    /// (a large snapshot) then writes it through `Codable`, between whose
+    /// parts the pieces can go, rather than through ``write(to:)`` in one.
+    /// Default false.
+    static var ownFormMayBeLarge: Bool { get }
+}
+
+extension BinaryCodable {
+    public static var ownFormMayBeLarge: Bool { false }
 }
 
 /// Reads the binary form from bytes, bounds-checked: bad input throws
@@ -263,6 +273,7 @@ extension LedgerDate: BinaryCodable {
 
 /// A presence byte (0 or 1), then the value if present.
 extension Optional: BinaryCodable where Wrapped: BinaryCodable {
+    public static var ownFormMayBeLarge: Bool { Wrapped.ownFormMayBeLarge }
     @inlinable public init(reading reader: inout BinaryReader) throws {
         switch try reader.byte() {
         case 0: self = .none
@@ -282,6 +293,8 @@ extension Optional: BinaryCodable where Wrapped: BinaryCodable {
 
 /// A count (written padded to 5 bytes, read in any length), then the elements.
 extension Array: BinaryCodable where Element: BinaryCodable {
+    /// A collection may be long: written in pieces, it goes element by element.
+    public static var ownFormMayBeLarge: Bool { true }
     @inlinable public init(reading reader: inout BinaryReader) throws {
         let n = try reader.count()
         self.init()
@@ -298,6 +311,8 @@ extension Array: BinaryCodable where Element: BinaryCodable {
 /// then the elements in the set's order of iteration (as `Codable` writes a
 /// set); a repeated element is kept once (as `Codable` reads a set).
 extension Set: BinaryCodable where Element: BinaryCodable {
+    /// A collection may be long: written in pieces, it goes element by element.
+    public static var ownFormMayBeLarge: Bool { true }
     @inlinable public init(reading reader: inout BinaryReader) throws {
         let n = try reader.count()
         self.init(minimumCapacity: n)
@@ -313,6 +328,8 @@ extension Set: BinaryCodable where Element: BinaryCodable {
 /// each key and its value, sorted by the key's bytes, so that one dictionary
 /// always gives the same bytes; a key read twice is an error.
 extension Dictionary: BinaryCodable where Key: BinaryCodable, Value: BinaryCodable {
+    /// A collection may be long: written in pieces, it goes element by element.
+    public static var ownFormMayBeLarge: Bool { true }
     @inlinable public init(reading reader: inout BinaryReader) throws {
         let n = try reader.count()
         self.init(minimumCapacity: n)

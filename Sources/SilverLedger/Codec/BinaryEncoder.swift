@@ -10,8 +10,16 @@ import Foundation
 /// encoded with: change an event's fields under a new schema version and
 /// register an upcaster from the old one (see ``EventTypes``).
 public struct BinaryEncoder: Sendable {
-    /// Creates an encoder.
-    public init() {}
+    /// Whether a value whose type is ``BinaryCodable`` is written through its
+    /// own ``BinaryCodable/write(to:)`` instead of `Codable` (the same bytes,
+    /// faster; snapshots are written so).
+    public var usesOwnBinaryForms: Bool
+
+    /// Creates an encoder; with `usesOwnBinaryForms`, values of ``BinaryCodable``
+    /// types are written through their own form.
+    public init(usesOwnBinaryForms: Bool = false) {
+        self.usesOwnBinaryForms = usesOwnBinaryForms
+    }
 
     /// The bytes of `value`.
     public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
@@ -22,7 +30,7 @@ public struct BinaryEncoder: Sendable {
 
     /// Appends the bytes of `value` to `bytes`.
     public func encode<T: Encodable>(_ value: T, into bytes: inout [UInt8]) throws {
-        let sink = BinarySink(bytes)
+        let sink = BinarySink(bytes, ownForms: usesOwnBinaryForms)
         bytes = []
         defer { bytes = sink.bytes }
         try sink.encodeValue(value, codingPath: .root)
@@ -45,7 +53,7 @@ extension BinaryEncoder {
     /// length is checked after each whole value (so a little more than `limit`
     /// may be encoded before it gives up).
     func encode<T: Encodable>(_ value: T, upTo limit: Int) throws -> [UInt8]? {
-        let sink = BinarySink([], counts: .patched, checkAt: limit == .max ? .max : limit + 1)
+        let sink = BinarySink([], ownForms: usesOwnBinaryForms, counts: .patched, checkAt: limit == .max ? .max : limit + 1)
         do {
             try sink.encodeValue(value, codingPath: .root)
         } catch is BinarySink.TooLong {
@@ -57,7 +65,7 @@ extension BinaryEncoder {
     /// Passes over `value` as ``encode(_:as:pieceSize:_:)`` will, keeping no
     /// more than about `pieceSize` of its bytes at a time.
     func measure<T: Encodable>(_ value: T, pieceSize: Int) throws -> BinaryMeasure {
-        let sink = BinarySink([], counts: .recorded, checkAt: pieceSize)
+        let sink = BinarySink([], ownForms: usesOwnBinaryForms, counts: .recorded, checkAt: pieceSize)
         try sink.encodeValue(value, codingPath: .root)
         return BinaryMeasure(length: sink.passed + sink.bytes.count, containerCounts: sink.containerCounts)
     }
@@ -70,7 +78,7 @@ extension BinaryEncoder {
     func encode<T: Encodable>(_ value: T, as measure: BinaryMeasure, pieceSize: Int,
                               _ write: (UnsafeRawBufferPointer) throws -> Void) throws {
         try withoutActuallyEscaping(write) { write in
-            let sink = BinarySink([], counts: .replayed, checkAt: pieceSize)
+            let sink = BinarySink([], ownForms: usesOwnBinaryForms, counts: .replayed, checkAt: pieceSize)
             sink.containerCounts = measure.containerCounts
             sink.pieces = write
             try sink.encodeValue(value, codingPath: .root)
@@ -87,6 +95,8 @@ extension BinaryEncoder {
 /// Where encoded bytes accumulate; shared by the nested containers of one encode.
 final class BinarySink {
     var bytes: [UInt8]
+    /// Whether ``BinaryCodable`` values are written through their own form (``BinaryEncoder/usesOwnBinaryForms``).
+    let ownForms: Bool
     /// How unkeyed containers write their counts (``UnkeyedBinaryEncoding``).
     let counts: Counts
     /// After a whole value, once `bytes` holds this many, ``checkpoint()``
@@ -120,8 +130,9 @@ final class BinarySink {
     /// Thrown by ``checkpoint()`` when a `.patched` encoding passes its limit.
     struct TooLong: Error {}
 
-    init(_ bytes: [UInt8], counts: Counts = .patched, checkAt: Int = .max) {
+    init(_ bytes: [UInt8], ownForms: Bool = false, counts: Counts = .patched, checkAt: Int = .max) {
         self.bytes = bytes
+        self.ownForms = ownForms
         self.counts = counts
         self.checkAt = checkAt
         // Pieces of about `checkAt` bytes: one buffer, reused.
@@ -187,7 +198,16 @@ final class BinarySink {
         }
         // One conformance test for the forms with their own layout (optionals,
         // dictionaries), on the metatype: a value cast would look inside an optional.
-        if let special = T.self as? any BinarySpecial.Type {
+        if ownForms, let own = T.self as? any BinaryCodable.Type, counts == .patched || !own.ownFormMayBeLarge {
+            func write<B: BinaryCodable>(_: B.Type) {
+                // B is T. The writer takes the bytes over and gives them back: not copied.
+                var writer = BinaryWriter()
+                swap(&writer.bytes, &bytes)
+                unsafeBitCast(value, to: B.self).write(to: &writer)
+                swap(&writer.bytes, &bytes)
+            }
+            write(own)
+        } else if let special = T.self as? any BinarySpecial.Type {
             func encode<S: BinarySpecial>(_: S.Type) throws {
                 // S is T: the test above matched T's own metatype.
                 try unsafeBitCast(value, to: S.self).encodeSpecial(into: self, codingPath: codingPath)
@@ -238,7 +258,7 @@ extension Dictionary: BinarySpecial where Key: Codable, Value: Codable {
         // Every key's bytes in one buffer, and the entries' places sorted by
         // them: sorting the entries themselves moved each value, a copy with its
         // reference counts (most of a large state's save went to that).
-        let keys = BinarySink([])
+        let keys = BinarySink([], ownForms: sink.ownForms)
         var ends: [Int] = []
         ends.reserveCapacity(count)
         var places: [Index] = []
