@@ -81,6 +81,7 @@ extension BinaryEncoder {
             let sink = BinarySink([], ownForms: usesOwnBinaryForms, counts: .replayed, checkAt: pieceSize)
             sink.containerCounts = measure.containerCounts
             sink.pieces = write
+            defer { sink.pieces = nil }   // `write` must not outlive this call
             try sink.encodeValue(value, codingPath: .root)
             let length = sink.passed + sink.bytes.count
             guard !sink.diverged, length == measure.length, sink.nextContainer == measure.containerCounts.count else {
