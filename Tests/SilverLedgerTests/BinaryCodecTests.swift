@@ -235,6 +235,10 @@ struct BinaryCodecTests {
         let rawBytes = try BinaryEncoder().encode(raw)
         #expect(try rawBytes == expected(raw))
         #expect(rawBytes == [6, 4, 0, 9, 8, 1, 2, 1, 2, 0, 1, 2, 0, 6, 2, 10])
+        // The own form of a dictionary of `BinaryCodable` keys and values writes the same.
+        #expect(try BinaryWriter.encode(raw) == expected(raw))
+        #expect(try BinaryWriter.encode(ints) == BinaryEncoder().encode(ints))
+        #expect(try BinaryWriter.encode(strings) == BinaryEncoder().encode(strings))
         let empty: [String: Inner] = [:]
         #expect(try BinaryEncoder().encode(empty) == [0])
         #expect(try BinaryDecoder().decode([Int: String].self, from: BinaryEncoder().encode(ints)) == ints)
@@ -367,6 +371,11 @@ private struct Large: BinaryCodable {
         forms?.own += 1
         writer.write(parts)
     }
+}
+
+extension RawBytesKey: BinaryCodable {
+    init(reading reader: inout BinaryReader) throws { bytes = [] }   // only written here
+    func write(to writer: inout BinaryWriter) { writer.bytes.append(contentsOf: bytes) }
 }
 
 /// Many values in a list, written element by element through an unkeyed

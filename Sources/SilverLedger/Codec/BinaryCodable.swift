@@ -340,14 +340,21 @@ extension Dictionary: BinaryCodable where Key: BinaryCodable, Value: BinaryCodab
         }
     }
     @inlinable public func write(to writer: inout BinaryWriter) {
-        var keys: [(bytes: [UInt8], index: Index)] = []
-        keys.reserveCapacity(count)
-        for i in indices { keys.append((BinaryWriter.encode(self[i].key), i)) }
-        keys.sort { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+        // Every key's bytes in one buffer, the entries' places sorted by them.
+        var keys = BinaryWriter()
+        var ends: [Int] = []
+        ends.reserveCapacity(count)
+        var places: [Index] = []
+        places.reserveCapacity(count)
+        for place in indices {
+            self[place].key.write(to: &keys)
+            ends.append(keys.bytes.count)
+            places.append(place)
+        }
         writer.varint(UInt64(count))
-        for key in keys {
-            writer.bytes.append(contentsOf: key.bytes)
-            self[key.index].value.write(to: &writer)
+        for i in binaryKeyOrder(keys.bytes, ends: ends) {
+            writer.bytes.append(contentsOf: keys.bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]])
+            self[places[i]].value.write(to: &writer)
         }
     }
 }
@@ -493,4 +500,25 @@ extension UnsafeRawBufferPointer {
         }
         return true
     }
+}
+
+/// The order in which a dictionary's entries are written, given its keys'
+/// bytes one after the other (key `i` ends at `ends[i]`): by their bytes, a
+/// key before the longer keys it begins (as `lexicographicallyPrecedes`).
+/// The entries' places are sorted, not the entries: moving an entry would
+/// copy its value, with its reference counts.
+@usableFromInline func binaryKeyOrder(_ keys: [UInt8], ends: [Int]) -> [Int] {
+    var order = Array(0..<ends.count)
+    keys.withUnsafeBytes { k in
+        func key(_ i: Int) -> UnsafeRawBufferPointer {
+            UnsafeRawBufferPointer(rebasing: k[(i == 0 ? 0 : ends[i - 1])..<ends[i]])
+        }
+        order.sort { a, b in
+            let x = key(a), y = key(b)
+            let n = Swift.min(x.count, y.count)
+            let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
+            return c != 0 ? c < 0 : x.count < y.count
+        }
+    }
+    return order
 }

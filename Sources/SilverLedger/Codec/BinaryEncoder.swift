@@ -1,5 +1,3 @@
-import Foundation
-
 /// Encodes `Encodable` values in SilverLedger's compact binary form, the
 /// hot-path payload codec: fields in declaration order, no keys, integers as
 /// LEB128 varints (signed ones zigzag-encoded), strings as a varint length and
@@ -257,8 +255,9 @@ extension Optional: BinarySpecial where Wrapped: Codable {
 extension Dictionary: BinarySpecial where Key: Codable, Value: Codable {
     func encodeSpecial(into sink: BinarySink, codingPath: CodingPath) throws {
         // Every key's bytes in one buffer, and the entries' places sorted by
-        // them: sorting the entries themselves moved each value, a copy with its
-        // reference counts (most of a large state's save went to that).
+        // them (``binaryKeyOrder(_:ends:)``): sorting the entries themselves
+        // moved each value, a copy with its reference counts (most of a large
+        // state's save went to that).
         let keys = BinarySink([], ownForms: sink.ownForms)
         var ends: [Int] = []
         ends.reserveCapacity(count)
@@ -269,19 +268,7 @@ extension Dictionary: BinarySpecial where Key: Codable, Value: Codable {
             ends.append(keys.bytes.count)
             places.append(place)
         }
-        var order = Array(0..<ends.count)
-        keys.bytes.withUnsafeBytes { k in
-            func key(_ i: Int) -> UnsafeRawBufferPointer {
-                UnsafeRawBufferPointer(rebasing: k[(i == 0 ? 0 : ends[i - 1])..<ends[i]])
-            }
-            // Byte by byte, a shorter key before the longer one it begins (`lexicographicallyPrecedes`).
-            order.sort { a, b in
-                let x = key(a), y = key(b)
-                let n = Swift.min(x.count, y.count)
-                let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
-                return c != 0 ? c < 0 : x.count < y.count
-            }
-        }
+        let order = binaryKeyOrder(keys.bytes, ends: ends)
         sink.varint(UInt64(order.count))
         for i in order {
             sink.bytes.append(contentsOf: keys.bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]])
