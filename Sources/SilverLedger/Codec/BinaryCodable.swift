@@ -346,15 +346,17 @@ extension Dictionary: BinaryCodable where Key: BinaryCodable, Value: BinaryCodab
         ends.reserveCapacity(count)
         var places: [Index] = []
         places.reserveCapacity(count)
-        for place in indices {
-            self[place].key.write(to: &keys)
+        // The keys alone (an entry read by its place would copy its value too).
+        let all = self.keys
+        for place in all.indices {
+            all[place].write(to: &keys)
             ends.append(keys.bytes.count)
             places.append(place)
         }
         writer.varint(UInt64(count))
         for i in binaryKeyOrder(keys.bytes, ends: ends) {
             writer.bytes.append(contentsOf: keys.bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]])
-            self[places[i]].value.write(to: &writer)
+            values[places[i]].write(to: &writer)
         }
     }
 }
@@ -508,17 +510,25 @@ extension UnsafeRawBufferPointer {
 /// The entries' places are sorted, not the entries: moving an entry would
 /// copy its value, with its reference counts.
 @usableFromInline func binaryKeyOrder(_ keys: [UInt8], ends: [Int]) -> [Int] {
-    var order = Array(0..<ends.count)
     keys.withUnsafeBytes { k in
         func key(_ i: Int) -> UnsafeRawBufferPointer {
             UnsafeRawBufferPointer(rebasing: k[(i == 0 ? 0 : ends[i - 1])..<ends[i]])
         }
+        // Each key's first eight bytes as a big-endian word (zero-padded)
+        // decide most comparisons without reading the keys again.
+        var order: [(head: UInt64, place: Int)] = ends.indices.map { i in
+            let bytes = key(i)
+            var head: UInt64 = 0
+            for j in 0..<8 { head = head << 8 | UInt64(j < bytes.count ? bytes[j] : 0) }
+            return (head, i)
+        }
         order.sort { a, b in
-            let x = key(a), y = key(b)
+            if a.head != b.head { return a.head < b.head }
+            let x = key(a.place), y = key(b.place)
             let n = Swift.min(x.count, y.count)
             let c = n == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, n)
             return c != 0 ? c < 0 : x.count < y.count
         }
+        return order.map(\.place)
     }
-    return order
 }

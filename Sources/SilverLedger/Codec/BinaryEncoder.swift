@@ -263,8 +263,10 @@ extension Dictionary: BinarySpecial where Key: Codable, Value: Codable {
         ends.reserveCapacity(count)
         var places: [Index] = []
         places.reserveCapacity(count)
-        for place in indices {
-            try keys.encodeValue(self[place].key, codingPath: codingPath)
+        // The keys alone (an entry read by its place would copy its value too).
+        let all = self.keys
+        for place in all.indices {
+            try keys.encodeValue(all[place], codingPath: codingPath)
             ends.append(keys.bytes.count)
             places.append(place)
         }
@@ -272,7 +274,7 @@ extension Dictionary: BinarySpecial where Key: Codable, Value: Codable {
         sink.varint(UInt64(order.count))
         for i in order {
             sink.bytes.append(contentsOf: keys.bytes[(i == 0 ? 0 : ends[i - 1])..<ends[i]])
-            try sink.encodeValue(self[places[i]].value, codingPath: codingPath)
+            try sink.encodeValue(values[places[i]], codingPath: codingPath)
         }
     }
 
