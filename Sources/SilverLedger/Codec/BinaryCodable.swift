@@ -342,16 +342,9 @@ extension Dictionary: BinaryCodable where Key: BinaryCodable, Value: BinaryCodab
     @inlinable public func write(to writer: inout BinaryWriter) {
         // Every key's bytes in one buffer, the entries' places sorted by them.
         var keys = BinaryWriter()
-        var ends: [Int] = []
-        ends.reserveCapacity(count)
-        var places: [Index] = []
-        places.reserveCapacity(count)
-        // The keys alone (an entry read by its place would copy its value too).
-        let all = self.keys
-        for place in all.indices {
-            all[place].write(to: &keys)
-            ends.append(keys.bytes.count)
-            places.append(place)
+        let (ends, places) = binaryKeyEnds { key in
+            key.write(to: &keys)
+            return keys.bytes.count
         }
         writer.varint(UInt64(count))
         for i in binaryKeyOrder(keys.bytes, ends: ends) {
@@ -501,6 +494,24 @@ extension UnsafeRawBufferPointer {
             }
         }
         return true
+    }
+}
+
+extension Dictionary {
+    /// Each key written by `write`, which returns where its bytes end in
+    /// the caller's buffer, and each entry's place, in the dictionary's order.
+    /// The keys are read alone: an entry read by its place would copy its value too.
+    @usableFromInline func binaryKeyEnds(_ write: (Key) throws -> Int) rethrows -> (ends: [Int], places: [Index]) {
+        var ends: [Int] = []
+        ends.reserveCapacity(count)
+        var places: [Index] = []
+        places.reserveCapacity(count)
+        let all = keys
+        for place in all.indices {
+            ends.append(try write(all[place]))
+            places.append(place)
+        }
+        return (ends, places)
     }
 }
 

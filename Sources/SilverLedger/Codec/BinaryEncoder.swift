@@ -259,16 +259,9 @@ extension Dictionary: BinarySpecial where Key: Codable, Value: Codable {
         // moved each value, a copy with its reference counts (most of a large
         // state's save went to that).
         let keys = BinarySink([], ownForms: sink.ownForms)
-        var ends: [Int] = []
-        ends.reserveCapacity(count)
-        var places: [Index] = []
-        places.reserveCapacity(count)
-        // The keys alone (an entry read by its place would copy its value too).
-        let all = self.keys
-        for place in all.indices {
-            try keys.encodeValue(all[place], codingPath: codingPath)
-            ends.append(keys.bytes.count)
-            places.append(place)
+        let (ends, places) = try binaryKeyEnds { key in
+            try keys.encodeValue(key, codingPath: codingPath)
+            return keys.bytes.count
         }
         let order = binaryKeyOrder(keys.bytes, ends: ends)
         sink.varint(UInt64(order.count))
