@@ -180,47 +180,43 @@ extension EventStore {
         }
         // Own forms, as the snapshot is read (the same bytes as `Codable`, faster).
         let encoder = BinaryEncoder(usesOwnBinaryForms: true)
-        let name = SnapshotFormat.fileName(P.self)
-        func head(length: Int) -> [UInt8] {
+        /// Writes the file: the header, the state's `length` bytes as
+        /// `state` hands them over, the checksum carried across them.
+        func write(length: Int, _ state: (_ piece: (UnsafeRawBufferPointer) throws(StorageError) -> Void) throws(StorageError) -> Void) throws {
             var head = [UInt8]()
             head.append(contentsOf: SnapshotFormat.magic)
             head.append(contentsOf: SnapshotFormat.schemaHash(P.self))
             withUnsafeBytes(of: projected.position.littleEndian) { head.append(contentsOf: $0) }
             head.append(contentsOf: chain)
             withUnsafeBytes(of: UInt64(length).littleEndian) { head.append(contentsOf: $0) }
-            return head
-        }
-        func tail(_ crc: UInt32) -> [UInt8] { withUnsafeBytes(of: crc.littleEndian) { Array($0) } }
-        if let state = try encoder.encode(projected.projection, upTo: wholeStateLimit) {
-            // Written in three pieces, the state not copied behind its header.
-            let head = head(length: state.count)
-            let crc = CRC32C.extend(CRC32C.checksum(head), state)
-            try log.writeSnapshot(name) { (sink) throws(StorageError) in
+            try log.writeSnapshot(SnapshotFormat.fileName(P.self)) { (sink) throws(StorageError) in
                 try sink.write(head)
-                try sink.write(state)
-                try sink.write(tail(crc))
+                var crc = CRC32C.checksum(head)
+                try state { (piece) throws(StorageError) in
+                    crc = CRC32C.extend(crc, piece)
+                    try sink.write(piece)
+                }
+                try sink.write(withUnsafeBytes(of: crc.littleEndian) { Array($0) })
             }
-            return
+        }
+        if let state = try encoder.encode(projected.projection, upTo: wholeStateLimit) {
+            // One piece, not copied behind the header.
+            return try write(length: state.count) { (piece) throws(StorageError) in
+                try state.withBytes { (b) throws(StorageError) in try piece(b) }
+            }
         }
         // A large state (178 MB for the domain's state of a 300,000-cadre
         // province) is not held whole beside the projection: a first pass
         // measures it, a second writes it to the file in pieces as it is encoded.
         let measure = try encoder.measure(projected.projection, pieceSize: SnapshotFormat.pieceSize)
-        let head = head(length: measure.length)
-        try log.writeSnapshot(name) { (sink) throws(StorageError) in
-            try sink.write(head)
-            var crc = CRC32C.checksum(head)
+        try write(length: measure.length) { (piece) throws(StorageError) in
             do {
-                try encoder.encode(projected.projection, as: measure, pieceSize: SnapshotFormat.pieceSize) { piece in
-                    crc = CRC32C.extend(crc, piece)
-                    try sink.write(piece)
-                }
+                try encoder.encode(projected.projection, as: measure, pieceSize: SnapshotFormat.pieceSize) { try piece($0) }
             } catch let error as StorageError {
                 throw error
             } catch {
                 throw StorageError(.failed, "the state of projection \(P.name) did not encode again as it did when measured; nothing was saved: \(error)")
             }
-            try sink.write(tail(crc))
         }
     }
 

@@ -70,7 +70,7 @@ func asciiMagic(_ s: StaticString) -> UInt64 {
 
 extension Array where Element == UInt8 {
     /// `withUnsafeBytes` keeping the typed error (the standard library's is `rethrows`).
-    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws(StorageError) -> R) throws(StorageError) -> R {
+    package func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws(StorageError) -> R) throws(StorageError) -> R {
         try withUnsafeBytes { b in Result { () throws(StorageError) -> R in try body(b) } }.get()
     }
 
